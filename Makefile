@@ -1,0 +1,83 @@
+# Two commands matter: `make dev` (run the whole stack locally) and `make test` (every gate).
+# Both set up what they need first: the project virtualenv (.venv) and, where a target
+# needs the SAM CLI, its own virtualenv (.venv-sam), kept apart because its pins conflict.
+SHELL := /bin/bash
+PYTHON_BOOT ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+SAM_VENV := .venv-sam
+SAM := SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam
+# `sam build` for the python3.12 runtime needs a python3.12 on PATH (pyenv: 3.11 + 3.12 together).
+SAM_PATH_ENV := $(if $(shell command -v pyenv),PYENV_VERSION=$$(pyenv versions --bare | grep -E '^3\.(11|12)\.' | paste -sd:),)
+FUNCTION ?= ApiFunction
+EVENT ?= events/api_health.json
+export AWS_ACCESS_KEY_ID ?= testing
+export AWS_SECRET_ACCESS_KEY ?= testing
+export AWS_DEFAULT_REGION ?= us-east-1
+export AWS_ACCOUNT_ID_ENDPOINT_MODE ?= disabled
+
+.PHONY: help venv sam-venv dev test lint typecheck template-lint unit integration e2e bench build deploy deploy-prod invoke clean
+
+help:
+	@echo "make dev    - set up and run the whole stack on 127.0.0.1 (PORT=3000)"
+	@echo "make test   - set up and run every gate: ruff, mypy, cfn-lint, sam validate, unit + integration tests"
+	@echo "make bench  - run the benchmarks and write bench/RESULTS.md"
+	@echo "make build  - sam build;  make deploy / deploy-prod - sam deploy (default / prod config env)"
+	@echo "make invoke FUNCTION=ApiFunction EVENT=events/api_health.json - run one handler like sam local invoke"
+
+$(VENV)/.installed: requirements-dev.txt layers/core/requirements.txt functions/api/requirements.txt sdk/pyproject.toml
+	@test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet -e sdk
+	@touch $@
+
+venv: $(VENV)/.installed
+
+$(SAM_VENV)/.installed:
+	@test -x $(SAM_VENV)/bin/python || $(PYTHON_BOOT) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet aws-sam-cli==1.170.0
+	@touch $@
+
+sam-venv: $(SAM_VENV)/.installed
+
+dev: venv
+	$(PY) -m local
+
+lint: venv
+	$(VENV)/bin/ruff check .
+
+typecheck: venv
+	$(VENV)/bin/mypy layers/core/knowrithm_core sdk/knowrithm_py
+	$(VENV)/bin/mypy functions/api/rest_api local
+
+template-lint: venv sam-venv
+	$(VENV)/bin/cfn-lint template.yaml
+	$(SAM) validate --lint --template template.yaml
+
+unit: venv
+	$(PY) -m pytest tests/unit -q
+
+integration: venv
+	$(PY) -m pytest tests/integration -q
+
+test: venv lint typecheck template-lint
+	$(PY) -m pytest -q
+
+bench: venv
+	$(PY) -m bench
+
+build: sam-venv
+	$(SAM_PATH_ENV) $(SAM) build --template template.yaml
+
+deploy: build
+	$(SAM) deploy --guided
+
+deploy-prod: build
+	$(SAM) deploy --config-env prod
+
+invoke: venv
+	$(PY) -m local.invoke --function $(FUNCTION) --event $(EVENT)
+
+clean:
+	rm -rf .aws-sam .local .pytest_cache .mypy_cache .ruff_cache

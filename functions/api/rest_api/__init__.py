@@ -1,0 +1,1 @@
+"""ApiFunction: the REST API (FastAPI + Mangum), one router module per resource."""

@@ -1,0 +1,32 @@
+"""Cross-cutting HTTP behaviour: request ids and the request body size limit."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+
+from knowrithm_core.config import get_settings
+from knowrithm_core.errors import error_body
+from knowrithm_core.ids import new_id
+
+Next = Callable[[Request], Awaitable[Response]]
+
+
+def install_middleware(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def limits_and_request_id(request: Request, call_next: Next) -> Response:
+        request_id = request.headers.get("x-request-id") or new_id()
+        limit = get_settings().max_body_bytes
+        declared = request.headers.get("content-length", "")
+        too_big = declared.isdigit() and int(declared) > limit
+        if not too_big and request.method in {"POST", "PUT", "PATCH", "DELETE"}:
+            too_big = len(await request.body()) > limit
+        if too_big:
+            body = error_body(413, "payload_too_large", f"The request body is larger than {limit} bytes.")
+            response: Response = JSONResponse(body, status_code=413)
+        else:
+            response = await call_next(request)
+        response.headers["X-Knowrithm-Request-Id"] = request_id
+        return response

@@ -1,0 +1,29 @@
+"""The read-only provider catalogue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from rest_api.deps import Caller, ServicesDep
+
+router = APIRouter(tags=["providers"])
+
+
+@router.get("/providers")
+def list_providers(caller: Caller, svc: ServicesDep) -> dict[str, Any]:
+    caller.require("read")
+    return svc.providers.list_providers()
+
+
+@router.get("/providers/{provider_id}/models")
+def list_models(provider_id: str, caller: Caller, svc: ServicesDep) -> dict[str, Any]:
+    caller.require("read")
+    return svc.providers.list_models(provider_id)
+
+
+@router.get("/settings/providers")
+def settings_providers(caller: Caller, svc: ServicesDep) -> dict[str, Any]:
+    caller.require("read")
+    return svc.providers.settings_providers()

@@ -1,0 +1,301 @@
+"""Users, logins, tokens and API keys; turning request credentials into a :class:`Principal`."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from knowrithm_core.auth.credentials import (
+    dummy_password_hash,
+    hash_password,
+    hash_secret,
+    new_api_key,
+    password_matches,
+    secret_matches,
+)
+from knowrithm_core.auth.principal import ROLE_SCOPES, Principal
+from knowrithm_core.auth.tokens import TokenIssuer
+from knowrithm_core.config import Settings
+from knowrithm_core.errors import Conflict, Forbidden, NotFound, Unauthorized
+from knowrithm_core.ids import iso, new_id, now
+from knowrithm_core.models.requests import ApiKeyCreate, Login, UserRegister, parse
+from knowrithm_core.models.resources import ApiKeyDetails, Company, User
+from knowrithm_core.services.base import Service, load
+from knowrithm_core.services.companies import CompanyService
+from knowrithm_core.store import keys
+from knowrithm_core.store.table import DynamoTable, TransactionConflict
+
+
+class _KeyCache:
+    """Verified API keys, per warm container, for ``API_KEY_CACHE_SECONDS`` (0 turns it off).
+
+    Saves a DynamoDB query on every request; a revoked key stops working in this
+    container at once and in others within the cache window.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[str, str], tuple[float, Principal]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str]) -> Principal | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry and entry[0] > time.monotonic():
+                return entry[1]
+            self._entries.pop(key, None)
+            return None
+
+    def put(self, key: tuple[str, str], principal: Principal, seconds: int) -> None:
+        if seconds > 0:
+            with self._lock:
+                if len(self._entries) > 10_000:
+                    self._entries.clear()
+                self._entries[key] = (time.monotonic() + seconds, principal)
+
+    def forget_key_id(self, key_id: str) -> None:
+        with self._lock:
+            for cache_key in [k for k, (_, p) in self._entries.items() if p.subject_id == key_id]:
+                del self._entries[cache_key]
+
+
+class AuthService(Service):
+    def __init__(self, table: DynamoTable, settings: Settings, companies: CompanyService) -> None:
+        super().__init__(table, settings)
+        self.companies = companies
+        self.tokens = TokenIssuer(settings)
+        self._key_cache = _KeyCache()
+
+    # --- authentication ----------------------------------------------------------
+    def authenticate(self, headers: Mapping[str, str]) -> Principal | None:
+        """The caller named by the headers, ``None`` if it sent no credentials, 401 if bad ones.
+
+        A Bearer token wins over API-key headers: the official client sends its key
+        headers on every request, even alongside a user's token.
+        """
+        authorization = headers.get("authorization", "")
+        if authorization.lower().startswith("bearer "):
+            return self._from_bearer(authorization[7:].strip())
+        api_key, api_secret = headers.get("x-api-key", ""), headers.get("x-api-secret", "")
+        if api_key or api_secret:
+            if not (api_key and api_secret):
+                raise Unauthorized("Send both X-API-Key and X-API-Secret.")
+            return self._from_api_key(api_key, api_secret)
+        return None
+
+    def _from_bearer(self, token: str) -> Principal:
+        claims = self.tokens.decode(token, expected={"access", "lead"})
+        if claims["typ"] == "lead":
+            return Principal("lead", claims["cid"], claims["sub"], frozenset(), "lead", agent_id=claims.get("agent"))
+        role = str(claims.get("role", "user"))
+        return Principal("user", claims["cid"], claims["sub"], ROLE_SCOPES.get(role, frozenset()), role)
+
+    def _from_api_key(self, api_key: str, api_secret: str) -> Principal:
+        cache_key = (api_key, hash_secret(api_secret))
+        cached = self._key_cache.get(cache_key)
+        if cached:
+            return cached
+        found = self.table.query(keys.global_id("APIKEY", api_key), index=keys.GSI1, limit=1)
+        if not found or not secret_matches(api_secret, str(found[0].get("secret_hash", ""))):
+            raise Unauthorized("Invalid API key or secret.")
+        item = found[0]
+        if item.get("status") != "active":
+            raise Unauthorized("This API key has been revoked.")
+        expires = item.get("expires_at")
+        if expires and str(expires) < iso():
+            raise Unauthorized("This API key has expired.")
+        principal = Principal("api_key", item["company_id"], item["id"], frozenset(item.get("scopes", [])), "api_key")
+        self.table.transact(
+            [
+                self.table.update_op(
+                    item["PK"],
+                    item["SK"],
+                    "SET last_used_at = :t ADD usage_count :one",
+                    values={":t": iso(), ":one": 1},
+                )
+            ]
+        )
+        self._key_cache.put(cache_key, principal, self.settings.api_key_cache_seconds)
+        return principal
+
+    # --- users -------------------------------------------------------------------
+    def register_user(self, body: Any, caller: Principal | None) -> dict[str, Any]:
+        """Create a user. The first user of a company becomes its admin; later ones need an admin."""
+        request = parse(UserRegister, body)
+        company_item = self.companies.get_item(request.company_id)
+        user_count = int(company_item.get("user_count", 0))
+        is_admin_of_company = caller is not None and caller.company_id == request.company_id and caller.has("admin")
+        if user_count > 0 and not is_admin_of_company:
+            raise Forbidden("This company already has users; an admin of the company must add new ones.")
+        role = "admin" if user_count == 0 else "user"
+        stamp = iso()
+        user = User.model_validate(
+            {
+                "id": new_id(),
+                "created_at": stamp,
+                "updated_at": stamp,
+                "company_id": request.company_id,
+                "email": request.email,
+                "username": request.username,
+                "first_name": request.first_name,
+                "last_name": request.last_name,
+                "role": role,
+            }
+        )
+        item = {
+            "PK": keys.company_pk(user.company_id),
+            "SK": f"USER#{user.id}",
+            "GSI1PK": f"USER#{user.id}",
+            "GSI1SK": "USER",
+            **user.public(),
+            "_password_hash": hash_password(request.password),
+        }
+        unique = {
+            "PK": keys.unique_email(user.email),
+            "SK": "UNIQUE",
+            "company_id": user.company_id,
+            "user_id": user.id,
+        }
+        try:
+            self.table.transact(
+                [
+                    self.table.put_op(item, condition="attribute_not_exists(PK)"),
+                    self.table.put_op(unique, condition="attribute_not_exists(PK)"),
+                    self.table.update_op(
+                        keys.company_pk(user.company_id),
+                        "COMPANY",
+                        "SET user_count = :next",
+                        values={":next": user_count + 1, ":seen": user_count},
+                        condition="user_count = :seen",
+                    ),
+                ]
+            )
+        except TransactionConflict as exc:
+            if exc.reasons[1:2] == ["ConditionalCheckFailed"]:
+                raise Conflict("A user with this email already exists.") from exc
+            raise Conflict("The company changed meanwhile; try again.") from exc
+        return {"message": "User registered successfully.", "user": user.public(), "company_id": user.company_id}
+
+    def _user_item(self, company_id: str, user_id: str) -> dict[str, Any]:
+        item = self.table.get(keys.company_pk(company_id), f"USER#{user_id}")
+        if not item:
+            raise Unauthorized("The user no longer exists.")
+        return item
+
+    def _session(self, user_item: dict[str, Any]) -> dict[str, Any]:
+        user = load(User, user_item)
+        pair = self.tokens.user_pair(user.id, user.company_id, user.role)
+        company = self.companies.get(user.company_id)
+        return {**pair.public(), "user": user.public(), "company": company.public()}
+
+    def login(self, body: Any) -> dict[str, Any]:
+        request = parse(Login, body)
+        unique = self.table.get(keys.unique_email(request.email), "UNIQUE")
+        if not unique:
+            password_matches(request.password, dummy_password_hash())  # same cost as a wrong password
+            raise Unauthorized("Invalid credentials.")
+        item = self._user_item(unique["company_id"], unique["user_id"])
+        if not password_matches(request.password, str(item.get("_password_hash", ""))):
+            raise Unauthorized("Invalid credentials.")
+        if item.get("status") != "active":
+            raise Forbidden("This user is not active.")
+        return {"message": "Login successful.", **self._session(item)}
+
+    def refresh(self, authorization: str) -> dict[str, Any]:
+        """New tokens for a refresh token sent as the Bearer (user or lead)."""
+        if not authorization.lower().startswith("bearer "):
+            raise Unauthorized("Send the refresh token as 'Authorization: Bearer <token>'.")
+        claims = self.tokens.decode(authorization[7:].strip(), expected={"refresh", "lead_refresh"})
+        if claims["typ"] == "lead_refresh":
+            return self.tokens.lead_pair(claims["sub"], claims["cid"], str(claims.get("agent"))).public()
+        item = self._user_item(claims["cid"], claims["sub"])
+        return {"message": "Token refreshed.", **self._session(item)}
+
+    def me(self, principal: Principal) -> dict[str, Any]:
+        if principal.kind != "user":
+            raise Forbidden("Only a signed-in user has a profile; use a user access token.")
+        return self._session(self._user_item(principal.company_id, principal.subject_id))
+
+    def validate(self, principal: Principal) -> dict[str, Any]:
+        company = load(Company, self.companies.get_item(principal.company_id))
+        result: dict[str, Any] = {
+            "valid": True,
+            "user": None,
+            "api_key_info": None,
+            "principal_type": principal.kind,
+            "company": {"id": company.id, "name": company.name, "plan": "self-hosted"},
+        }
+        if principal.kind == "user":
+            user = load(User, self._user_item(principal.company_id, principal.subject_id))
+            result["user"] = {"id": user.id, "email": user.email, "name": f"{user.first_name} {user.last_name}"}
+        elif principal.kind == "api_key":
+            result["api_key_info"] = {"id": principal.subject_id, "scopes": sorted(principal.scopes)}
+        else:
+            result["lead"] = {"id": principal.subject_id, "agent_id": principal.agent_id}
+        return result
+
+    # --- API keys ----------------------------------------------------------------
+    def create_api_key(self, principal: Principal, body: Any) -> dict[str, Any]:
+        principal.require("admin")
+        request = parse(ApiKeyCreate, body)
+        api_key, api_secret = new_api_key()
+        stamp = now()
+        details = ApiKeyDetails(
+            id=new_id(),
+            created_at=iso(stamp),
+            updated_at=iso(stamp),
+            company_id=principal.company_id,
+            name=request.name,
+            key_prefix=api_key[:8],
+            scopes=request.scopes,
+            permissions=request.permissions,
+            expires_at=iso(stamp + timedelta(days=request.expires_in_days)) if request.expires_in_days else None,
+            created_by=principal.subject_id,
+        )
+        self.put_api_key(details, api_key, api_secret)
+        return {
+            "message": "API key created. Store the secret now: it is shown only once.",
+            "api_key": api_key,
+            "api_secret": api_secret,
+            "details": details.public(),
+        }
+
+    def put_api_key(self, details: ApiKeyDetails, api_key: str, api_secret: str) -> None:
+        self.table.put(
+            {
+                "PK": keys.company_pk(details.company_id),
+                "SK": f"APIKEY#{details.id}",
+                "GSI1PK": keys.global_id("APIKEY", api_key),
+                "GSI1SK": "APIKEY",
+                **details.public(),
+                "secret_hash": hash_secret(api_secret),
+            },
+            condition="attribute_not_exists(PK)",
+        )
+
+    def list_api_keys(self, principal: Principal) -> dict[str, Any]:
+        principal.require("admin")
+        items = self.table.query(keys.company_pk(principal.company_id), sk_prefix="APIKEY#")
+        return {"api_keys": [load(ApiKeyDetails, item).public() for item in items]}
+
+    def revoke_api_key(self, principal: Principal, key_id: str) -> dict[str, Any]:
+        principal.require("admin")
+        pk, sk = keys.company_pk(principal.company_id), f"APIKEY#{key_id}"
+        item = self.table.get(pk, sk)
+        if not item or item.get("status") == "revoked":
+            raise NotFound("API key not found.")
+        self.table.transact(
+            [
+                self.table.update_op(
+                    pk,
+                    sk,
+                    "SET #s = :revoked, updated_at = :t",
+                    names={"#s": "status"},
+                    values={":revoked": "revoked", ":t": iso()},
+                )
+            ]
+        )
+        self._key_cache.forget_key_id(key_id)
+        return {"message": "API key revoked.", "id": key_id}

@@ -1,0 +1,69 @@
+"""Settings read once from the environment (Lambda configuration or the local stack)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+
+def _flag(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    return int(raw) if raw else default
+
+
+def _list(name: str, default: str) -> tuple[str, ...]:
+    raw = os.environ.get(name, default)
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every configuration variable of the core; see the README's configuration table."""
+
+    table_name: str
+    jwt_secret: str | None = None
+    jwt_secret_arn: str | None = None
+    access_token_ttl_seconds: int = 3600
+    refresh_token_ttl_seconds: int = 30 * 24 * 3600
+    lead_token_ttl_seconds: int = 24 * 3600
+    allow_public_signup: bool = True
+    responder: str = "extractive"
+    bedrock_llm_models: tuple[str, ...] = field(default_factory=tuple)
+    bedrock_embedding_models: tuple[str, ...] = field(default_factory=tuple)
+    public_base_url: str | None = None
+    event_ttl_days: int = 30
+    api_key_cache_seconds: int = 30
+    context_messages: int = 10
+    max_body_bytes: int = 1024 * 1024
+    local_mode: bool = False
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Build the settings once per process (cold start); tests call ``get_settings.cache_clear()``."""
+    return Settings(
+        table_name=os.environ.get("TABLE_NAME", "knowrithm-local"),
+        jwt_secret=os.environ.get("JWT_SECRET") or None,
+        jwt_secret_arn=os.environ.get("JWT_SECRET_ARN") or None,
+        access_token_ttl_seconds=_int("ACCESS_TOKEN_TTL_SECONDS", 3600),
+        refresh_token_ttl_seconds=_int("REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600),
+        lead_token_ttl_seconds=_int("LEAD_TOKEN_TTL_SECONDS", 24 * 3600),
+        allow_public_signup=_flag("ALLOW_PUBLIC_SIGNUP", True),
+        responder=os.environ.get("RESPONDER", "extractive").strip().lower() or "extractive",
+        bedrock_llm_models=_list("BEDROCK_LLM_MODELS", "anthropic.claude-3-haiku-20240307-v1:0,amazon.nova-lite-v1:0"),
+        bedrock_embedding_models=_list("BEDROCK_EMBEDDING_MODELS", "amazon.titan-embed-text-v2:0"),
+        public_base_url=(os.environ.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
+        event_ttl_days=_int("EVENT_TTL_DAYS", 30),
+        api_key_cache_seconds=_int("API_KEY_CACHE_SECONDS", 30),
+        context_messages=_int("CONTEXT_MESSAGES", 10),
+        max_body_bytes=_int("MAX_BODY_BYTES", 1024 * 1024),
+        local_mode=_flag("LOCAL_MODE", False),
+    )

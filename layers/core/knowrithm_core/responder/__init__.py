@@ -1,0 +1,44 @@
+"""Answer generation behind one small protocol; the implementation is chosen by ``RESPONDER``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from knowrithm_core.config import Settings
+from knowrithm_core.errors import ServiceUnavailable
+from knowrithm_core.models.resources import Agent
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One earlier message of the conversation, oldest first."""
+
+    role: str
+    content: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str
+    answered: bool
+    model: str
+    confidence: float = 0.0
+    sources: list[dict[str, Any]] = field(default_factory=list)
+
+
+class Responder(Protocol):
+    name: str
+
+    def answer(self, agent: Agent, question: str, history: Sequence[Turn]) -> Answer:
+        """Answer ``question`` for ``agent`` given the recent ``history``; never raises for content."""
+        ...
+
+
+def build_responder(settings: Settings) -> Responder:
+    if settings.responder == "extractive":
+        from knowrithm_core.responder.extractive import ExtractiveResponder
+
+        return ExtractiveResponder()
+    raise ServiceUnavailable(f"Unknown responder '{settings.responder}'; this build supports: extractive.")

@@ -1,0 +1,341 @@
+"""Agents: create (both Knowrithm body shapes), list, read, update, soft delete, restore, embed code, stats."""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import Any
+
+from knowrithm_core.auth import Principal
+from knowrithm_core.config import Settings
+from knowrithm_core.errors import BadRequest, Conflict, NotFound, ValidationFailed
+from knowrithm_core.events import EventType
+from knowrithm_core.ids import is_uuid, iso, new_id
+from knowrithm_core.models.requests import AgentCreate, AgentUpdate, ProviderChoice, parse
+from knowrithm_core.models.resources import Agent, AgentSettings
+from knowrithm_core.pagination import PageRequest, paginate
+from knowrithm_core.services.base import Service, load
+from knowrithm_core.services.providers import ProviderCatalogue
+from knowrithm_core.store import keys
+from knowrithm_core.store.table import DynamoTable, TransactionConflict
+
+STATS_SUFFIX = "#STATS"
+PUBLIC_FIELDS = (
+    "id",
+    "company_id",
+    "name",
+    "description",
+    "avatar_url",
+    "status",
+    "languages",
+    "capabilities",
+    "personality_traits",
+    "operating_hours",
+    "created_at",
+    "updated_at",
+)
+SETTING_KEYS = (
+    "llm_temperature",
+    "llm_max_tokens",
+    "llm_api_base_url",
+    "llm_additional_params",
+    "embedding_dimension",
+    "widget_script_url",
+    "widget_config",
+    "is_default",
+)
+
+
+def _merged_choice(request: AgentCreate | AgentUpdate) -> ProviderChoice:
+    """Flat keys, overridden by the nested ``settings`` object where both are given."""
+    flat = request.model_dump(include=set(ProviderChoice.model_fields), exclude_none=True)
+    nested = request.settings.model_dump(exclude_none=True) if request.settings else {}
+    return ProviderChoice.model_validate({**flat, **nested})
+
+
+def _with_stats(item: dict[str, Any], stats: dict[str, Any]) -> Agent:
+    counters = {"total_conversations": stats.get("conversations", 0), "total_messages": stats.get("messages", 0)}
+    return load(Agent, {**item, **counters})
+
+
+class AgentService(Service):
+    def __init__(self, table: DynamoTable, settings: Settings, catalogue: ProviderCatalogue) -> None:
+        super().__init__(table, settings)
+        self.catalogue = catalogue
+
+    # --- reads -------------------------------------------------------------------
+    def read(self, company_id: str, agent_id: str, *, include_deleted: bool = False) -> tuple[dict[str, Any], Agent]:
+        """The stored agent item and the agent with its counters (one query: item + stats item)."""
+        found, stats = self.read_items(company_id, agent_id, include_deleted=include_deleted)
+        return found, _with_stats(found, stats)
+
+    def read_items(
+        self, company_id: str, agent_id: str, *, include_deleted: bool = False
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        if not is_uuid(agent_id):
+            raise NotFound("Agent not found.")
+        items = self.table.query(keys.company_pk(company_id), sk_prefix=f"AGENT#{agent_id}")
+        found = next((i for i in items if i["SK"] == f"AGENT#{agent_id}"), None)
+        if not found or (found.get("deleted_at") and not include_deleted):
+            raise NotFound("Agent not found.")
+        return found, next((i for i in items if i["SK"].endswith(STATS_SUFFIX)), {})
+
+    def find_public(self, agent_id: str) -> Agent:
+        """An agent by id alone (public widget routes); deleted or unknown ones are 404."""
+        found = (
+            self.table.query(keys.global_id("AGENT", agent_id), index=keys.GSI1, limit=1) if is_uuid(agent_id) else []
+        )
+        if not found or found[0].get("deleted_at"):
+            raise NotFound("Agent not found.")
+        return load(Agent, found[0])
+
+    def stats_op(self, company_id: str, agent_id: str, **deltas: int) -> dict[str, Any]:
+        """A transaction operation adding to the agent's counters (kept in their own item, so
+        chats never contend with edits of the agent)."""
+        names = {f"#{k}": k for k in deltas}
+        values = {f":{k}": v for k, v in deltas.items()}
+        update = "ADD " + ", ".join(f"#{k} :{k}" for k in deltas)
+        return self.table.update_op(
+            keys.company_pk(company_id), f"AGENT#{agent_id}{STATS_SUFFIX}", update, names=names, values=values
+        )
+
+    def get(self, agent_id: str, principal: Principal | None) -> dict[str, Any]:
+        agent = self.find_public(agent_id)
+        if principal is not None and not principal.is_lead and principal.company_id == agent.company_id:
+            principal.require("read")
+            return {"agent": self.read(agent.company_id, agent.id)[1].public()}
+        public = agent.public()
+        return {"agent": {k: public[k] for k in PUBLIC_FIELDS}}
+
+    def list(self, principal: Principal, query: dict[str, str]) -> dict[str, Any]:
+        principal.require("read")
+        page = PageRequest.parse(query.get("page"), query.get("per_page"), default_per_page=10)
+        items = self.table.query(keys.company_pk(principal.company_id), sk_prefix="AGENT#")
+        stats = {i["SK"][: -len(STATS_SUFFIX)]: i for i in items if i["SK"].endswith(STATS_SUFFIX)}
+        agents = [_with_stats(i, stats.get(i["SK"], {})) for i in items if not i["SK"].endswith(STATS_SUFFIX)]
+        status = (query.get("status") or "").strip().lower()
+        if status == "deleted":
+            agents = [a for a in agents if a.deleted_at]
+        else:
+            agents = [a for a in agents if not a.deleted_at and (not status or a.status == status)]
+        search = (query.get("search") or "").strip().lower()
+        if search:
+            agents = [a for a in agents if search in a.name.lower() or search in (a.description or "").lower()]
+        agents.reverse()  # newest first
+        window, pagination = paginate(agents, page)
+        rows = [a.public() for a in window]
+        return {
+            "agents": rows,
+            "items": rows,
+            "total": pagination["total"],
+            "pages": pagination["pages"],
+            "pagination": pagination,
+        }
+
+    # --- writes ------------------------------------------------------------------
+    def _settings(self, choice: ProviderChoice, base: AgentSettings | None) -> AgentSettings:
+        llm_provider, llm_model = self.catalogue.resolve(
+            "llm",
+            choice.llm_provider or choice.llm_provider_id or (base.llm_provider if base else None),
+            choice.llm_model
+            or choice.llm_model_id
+            or (base.llm_model_name if base and not (choice.llm_provider or choice.llm_provider_id) else None),
+        )
+        emb_provider, emb_model = self.catalogue.resolve(
+            "embedding",
+            choice.embedding_provider or choice.embedding_provider_id or (base.embedding_provider if base else None),
+            choice.embedding_model
+            or choice.embedding_model_id
+            or (
+                base.embedding_model_name
+                if base and not (choice.embedding_provider or choice.embedding_provider_id)
+                else None
+            ),
+        )
+        stamp = iso()
+        previous = base.model_dump() if base else {}
+        extras = dict(choice.model_dump(include=set(SETTING_KEYS), exclude_none=True).items())
+        return AgentSettings.model_validate(
+            {
+                **previous,
+                **extras,
+                "id": base.id if base else new_id(),
+                "created_at": base.created_at if base else stamp,
+                "updated_at": stamp,
+                "llm_provider_id": llm_provider.id,
+                "llm_provider": llm_provider.name,
+                "llm_provider_label": llm_provider.label,
+                "llm_model_id": llm_model.id,
+                "llm_model_name": llm_model.name,
+                "embedding_provider_id": emb_provider.id,
+                "embedding_provider": emb_provider.name,
+                "embedding_provider_label": emb_provider.label,
+                "embedding_model_id": emb_model.id,
+                "embedding_model_name": emb_model.name,
+            }
+        )
+
+    def create(self, principal: Principal, body: Any) -> dict[str, Any]:
+        principal.require("write")
+        request = parse(AgentCreate, body)
+        settings = self._settings(_merged_choice(request), None)
+        stamp = iso()
+        fields = request.model_dump(
+            include=set(AgentCreate.model_fields) - set(ProviderChoice.model_fields) - {"settings"}, exclude_none=True
+        )
+        agent = Agent.model_validate(
+            {
+                **fields,
+                "id": new_id(),
+                "created_at": stamp,
+                "updated_at": stamp,
+                "company_id": principal.company_id,
+                "settings": settings,
+                "llm_settings_id": settings.id,
+                "model_name": settings.llm_model_name,
+                "temperature": settings.llm_temperature,
+                "max_tokens": settings.llm_max_tokens,
+            }
+        )
+        self.table.transact(
+            [
+                self.table.put_op(self._item(agent), condition="attribute_not_exists(PK)"),
+                self.event_op(agent.company_id, EventType.AGENT_CREATED, agent.public()),
+            ]
+        )
+        return {
+            "message": "Agent created successfully.",
+            "agent": agent.public(),
+            "settings": settings.model_dump(mode="json"),
+        }
+
+    @staticmethod
+    def _item(agent: Agent) -> dict[str, Any]:
+        stored = agent.public()
+        for counter in ("total_conversations", "total_messages"):  # live in the stats item
+            stored.pop(counter, None)
+        return {
+            "PK": keys.company_pk(agent.company_id),
+            "SK": f"AGENT#{agent.id}",
+            "GSI1PK": f"AGENT#{agent.id}",
+            "GSI1SK": "AGENT",
+            **stored,
+        }
+
+    def _save(self, previous: dict[str, Any], agent: Agent) -> None:
+        """Write a new version of the agent plus ``agent.updated``; optimistic on ``version``."""
+        try:
+            self.table.transact(
+                [
+                    self.table.put_op(
+                        self._item(agent), condition="version = :v", values={":v": previous.get("version", 1)}
+                    ),
+                    self.event_op(agent.company_id, EventType.AGENT_UPDATED, agent.public()),
+                ]
+            )
+        except TransactionConflict as exc:
+            raise Conflict("The agent changed meanwhile; fetch it and try again.") from exc
+
+    def update(self, principal: Principal, agent_id: str, body: Any) -> dict[str, Any]:
+        principal.require("write", "PUT")
+        request = parse(AgentUpdate, body)
+        previous, current = self.read(principal.company_id, agent_id)
+        choice = _merged_choice(request)
+        changes = request.model_dump(
+            include=set(AgentUpdate.model_fields) - set(ProviderChoice.model_fields) - {"settings"}, exclude_none=True
+        )
+        if not changes and not choice.model_dump(exclude_none=True):
+            raise ValidationFailed("Nothing to update: send at least one agent field.")
+        settings = (
+            self._settings(choice, current.settings) if choice.model_dump(exclude_none=True) else current.settings
+        )
+        agent = current.model_copy(
+            update={
+                **changes,
+                "settings": settings,
+                "updated_at": iso(),
+                "version": current.version + 1,
+                "llm_settings_id": settings.id if settings else None,
+                "model_name": settings.llm_model_name if settings else None,
+            }
+        )
+        agent = Agent.model_validate(agent.model_dump())
+        self._save(previous, agent)
+        return {"message": "Agent updated successfully.", "agent": agent.public()}
+
+    def delete(self, principal: Principal, agent_id: str, *, force: bool = False) -> dict[str, Any]:
+        principal.require("write", "DELETE")
+        previous, stats = self.read_items(principal.company_id, agent_id)
+        current = _with_stats(previous, stats)
+        active = int(stats.get("active_conversations", 0))
+        if active > 0 and not force:
+            raise BadRequest(
+                "The agent has active conversations; end them first or pass force=true.",
+                details={"active_conversations": active},
+            )
+        agent = current.model_copy(
+            update={"deleted_at": iso(), "is_active": False, "updated_at": iso(), "version": current.version + 1}
+        )
+        self._save(previous, agent)
+        return {"message": "Agent deleted successfully.", "agent_id": agent.id, "agent": agent.public()}
+
+    def restore(self, principal: Principal, agent_id: str) -> dict[str, Any]:
+        principal.require("write", "PATCH")
+        previous, current = self.read(principal.company_id, agent_id, include_deleted=True)
+        if not previous.get("deleted_at"):
+            raise BadRequest("The agent is not deleted.")
+        agent = current.model_copy(
+            update={"deleted_at": None, "is_active": True, "updated_at": iso(), "version": current.version + 1}
+        )
+        self._save(previous, agent)
+        return {"message": "Agent restored successfully.", "agent": agent.public()}
+
+    def stats(self, principal: Principal, agent_id: str) -> dict[str, Any]:
+        principal.require("read")
+        agent = self.read(principal.company_id, agent_id)[1]
+        return {
+            "agent_id": agent.id,
+            "agent_name": agent.name,
+            "status": agent.status,
+            "total_conversations": agent.total_conversations,
+            "total_messages": agent.total_messages,
+            "documents_count": 0,
+            "databases_count": 0,
+            "average_rating": agent.average_rating,
+            "llm_provider": agent.settings.llm_provider if agent.settings else None,
+            "llm_model": agent.settings.llm_model_name if agent.settings else None,
+            "created_at": agent.created_at,
+            "last_trained": agent.last_trained,
+        }
+
+    def embed_code(self, principal: Principal, agent_id: str, origin: str) -> dict[str, Any]:
+        principal.require("read")
+        agent = self.read(principal.company_id, agent_id)[1]
+        base = (self.settings.public_base_url or origin).rstrip("/")
+        script_url = (agent.settings.widget_script_url if agent.settings else None) or f"{base}/api/widget.js"
+        config: dict[str, Any] = {
+            "script_url": script_url,
+            "agent_id": agent.id,
+            "api_url": f"{base}/api",
+            **(agent.settings.widget_config if agent.settings else {}),
+        }
+        attrs = f'data-agent-id="{html.escape(agent.id)}" data-api-url="{html.escape(base)}/api"'
+        simple = f'<script src="{html.escape(script_url)}" {attrs} async></script>'
+        widget_config = {
+            "agentId": agent.id,
+            "apiUrl": f"{base}/api",
+            **(agent.settings.widget_config if agent.settings else {}),
+        }
+        advanced = (
+            f"<script>window.AIChatWidget = {json.dumps(widget_config)};</script>\n"
+            f'<script src="{html.escape(script_url)}" async></script>'
+        )
+        return {
+            "agent_id": agent.id,
+            "agent_name": agent.name,
+            "simple": simple,
+            "advanced": advanced,
+            "script": simple,
+            "config": config,
+            "preview_url": f"{base}/api/v1/agent/{agent.id}",
+        }

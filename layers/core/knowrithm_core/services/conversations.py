@@ -1,0 +1,312 @@
+"""Conversations and their messages: create, list, read, soft delete and restore (cascading).
+
+A lead (widget visitor) may only create and use its own conversations with its agent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from knowrithm_core.auth import Principal
+from knowrithm_core.errors import BadRequest, Conflict, Forbidden, NotFound
+from knowrithm_core.events import EventType
+from knowrithm_core.ids import is_uuid, iso, new_id
+from knowrithm_core.models.requests import ConversationCreate, parse
+from knowrithm_core.models.resources import Conversation, Message
+from knowrithm_core.pagination import PageRequest, paginate
+from knowrithm_core.services.agents import AgentService
+from knowrithm_core.services.base import Service, load
+from knowrithm_core.store import keys
+from knowrithm_core.store.table import TransactionConflict
+
+NOT_DELETED = "attribute_not_exists(deleted_at)"
+
+
+def conversation_item(conversation: Conversation) -> dict[str, Any]:
+    cid, vid = conversation.company_id, conversation.id
+    return {
+        "PK": keys.conversation_pk(cid, vid),
+        "SK": keys.CONVERSATION_META,
+        "GSI1PK": keys.global_id("CONV", vid),
+        "GSI1SK": "CONV",
+        "GSI2PK": keys.company_conversations(cid),
+        "GSI2SK": vid,
+        "GSI3PK": keys.agent_conversations(cid, conversation.agent_id),
+        "GSI3SK": vid,
+        **conversation.public(),
+    }
+
+
+def message_item(message: Message) -> dict[str, Any]:
+    return {
+        "PK": keys.conversation_pk(message.company_id, message.conversation_id),
+        "SK": f"MSG#{message.id}",
+        "GSI1PK": keys.global_id("MSG", message.id),
+        "GSI1SK": "MSG",
+        **message.public(),
+    }
+
+
+def visible_to(principal: Principal, conversation: Conversation) -> bool:
+    if principal.is_lead:
+        return conversation.entity_type == "lead" and conversation.entity_id == principal.subject_id
+    return True
+
+
+class ConversationService(Service):
+    def __init__(self, agents: AgentService) -> None:
+        super().__init__(agents.table, agents.settings)
+        self.agents = agents
+
+    # --- helpers -----------------------------------------------------------------
+    def _require_access(self, principal: Principal) -> None:
+        if not principal.is_lead:
+            principal.require("read")
+
+    def load(self, principal: Principal, conversation_id: str, *, include_deleted: bool = False) -> Conversation:
+        """The caller's conversation or 404 (another tenant's id, or a lead's foreign one, looks missing)."""
+        item = (
+            self.table.get(keys.conversation_pk(principal.company_id, conversation_id), keys.CONVERSATION_META)
+            if is_uuid(conversation_id)
+            else None
+        )
+        if not item or (item.get("deleted_at") and not include_deleted):
+            raise NotFound("Conversation not found.")
+        conversation = load(Conversation, item)
+        if not visible_to(principal, conversation):
+            raise NotFound("Conversation not found.")
+        return conversation
+
+    def _listing(
+        self, principal: Principal, conversations: list[Conversation], query: dict[str, str]
+    ) -> dict[str, Any]:
+        status = (query.get("status") or "").strip().lower()
+        rows = [
+            c
+            for c in conversations
+            if visible_to(principal, c) and not c.deleted_at and (not status or c.status == status)
+        ]
+        if query.get("agent_id"):
+            rows = [c for c in rows if c.agent_id == query["agent_id"]]
+        search = (query.get("search") or "").strip().lower()
+        if search:
+            rows = [c for c in rows if search in c.title.lower()]
+        rows.reverse()  # newest first
+        page = PageRequest.parse(query.get("page"), query.get("per_page"), default_per_page=20)
+        window, pagination = paginate(rows, page)
+        data = [c.public() for c in window]
+        return {"conversations": data, "items": data, "total": pagination["total"], "pagination": pagination}
+
+    # --- routes ------------------------------------------------------------------
+    def create(self, principal: Principal, body: Any) -> dict[str, Any]:
+        if not principal.is_lead:
+            principal.require("write")
+        request = parse(ConversationCreate, body)
+        if principal.is_lead and request.agent_id != principal.agent_id:
+            raise Forbidden("A lead can only start conversations with the agent it registered with.")
+        self.agents.read(principal.company_id, request.agent_id)  # 404 for unknown / other tenant
+        stamp = iso()
+        conversation = Conversation(
+            id=new_id(),
+            created_at=stamp,
+            updated_at=stamp,
+            company_id=principal.company_id,
+            agent_id=request.agent_id,
+            entity_type="lead" if principal.is_lead else "user",
+            entity_id=principal.subject_id,
+            title=request.title,
+            metadata=request.metadata,
+            max_context_length=request.max_context_length,
+            last_activity=stamp,
+        )
+        self.table.transact(
+            [
+                self.table.put_op(conversation_item(conversation), condition="attribute_not_exists(PK)"),
+                self.agents.stats_op(
+                    conversation.company_id, conversation.agent_id, conversations=1, active_conversations=1
+                ),
+                self.event_op(conversation.company_id, EventType.CONVERSATION_STARTED, conversation.public()),
+            ]
+        )
+        return {
+            "message": "Conversation created successfully.",
+            "id": conversation.id,
+            "conversation_id": conversation.id,
+            "conversation": conversation.public(),
+        }
+
+    def list(self, principal: Principal, query: dict[str, str]) -> dict[str, Any]:
+        self._require_access(principal)
+        items = self.table.query(keys.company_conversations(principal.company_id), index=keys.GSI2)
+        return self._listing(principal, [load(Conversation, i) for i in items], query)
+
+    def list_by_agent(self, principal: Principal, agent_id: str, query: dict[str, str]) -> dict[str, Any]:
+        self._require_access(principal)
+        if principal.is_lead and agent_id != principal.agent_id:
+            raise NotFound("Agent not found.")
+        self.agents.read(principal.company_id, agent_id)
+        items = self.table.query(keys.agent_conversations(principal.company_id, agent_id), index=keys.GSI3)
+        return self._listing(principal, [load(Conversation, i) for i in items], query)
+
+    def list_deleted(self, principal: Principal) -> dict[str, Any]:
+        principal.require("read")
+        items = self.table.query(keys.company_conversations(principal.company_id), index=keys.GSI2)
+        rows = [c.public() for c in (load(Conversation, i) for i in items) if c.deleted_at]
+        return {"deleted_conversations": rows, "total": len(rows)}
+
+    def messages(self, principal: Principal, conversation_id: str, query: dict[str, str]) -> dict[str, Any]:
+        """Messages oldest first (ids are time-ordered), paginated."""
+        self._require_access(principal)
+        conversation = self.load(principal, conversation_id)
+        items = self.table.query(keys.conversation_pk(principal.company_id, conversation.id), sk_prefix="MSG#")
+        rows = [load(Message, i) for i in items if not i.get("deleted_at")]
+        page = PageRequest.parse(query.get("page"), query.get("per_page"), default_per_page=50)
+        window, pagination = paginate(rows, page)
+        data = [m.public() for m in window]
+        return {
+            "messages": data,
+            "items": data,
+            "conversation_id": conversation.id,
+            "total": pagination["total"],
+            "pagination": pagination,
+        }
+
+    # --- soft delete and restore -------------------------------------------------
+    def _set_messages(self, conversation: Conversation, *, deleted_at: str | None, only_cascade: bool) -> int:
+        """Mark the conversation's messages deleted (or restore them), 100 per transaction (idempotent)."""
+        items = self.table.query(keys.conversation_pk(conversation.company_id, conversation.id), sk_prefix="MSG#")
+        if deleted_at:
+            targets = [i for i in items if not i.get("deleted_at")]
+        else:
+            targets = [i for i in items if i.get("deleted_at") and (not only_cascade or i.get("_cascade"))]
+        ops = [self._message_flag_op(i, deleted_at, cascade=only_cascade) for i in targets]
+        for start in range(0, len(ops), 100):
+            self.table.transact(ops[start : start + 100])
+        return len(targets)
+
+    def _message_flag_op(self, item: dict[str, Any], deleted_at: str | None, *, cascade: bool) -> dict[str, Any]:
+        """Soft-delete or restore one message; deleted ones join a sparse index of deleted messages."""
+        if deleted_at:
+            return self.table.update_op(
+                item["PK"],
+                item["SK"],
+                "SET deleted_at = :d, is_active = :f, updated_at = :d, GSI3PK = :g, GSI3SK = :id, #c = :c",
+                names={"#c": "_cascade"},
+                values={
+                    ":d": deleted_at,
+                    ":f": False,
+                    ":g": f"COMPANY#{item['company_id']}#DELETED_MSGS",
+                    ":id": item["id"],
+                    ":c": cascade,
+                },
+            )
+        return self.table.update_op(
+            item["PK"],
+            item["SK"],
+            "SET is_active = :t, updated_at = :now REMOVE deleted_at, GSI3PK, GSI3SK, #c",
+            names={"#c": "_cascade"},
+            values={":t": True, ":now": iso()},
+        )
+
+    def _set_conversation(self, conversation: Conversation, *, deleted: bool) -> Conversation:
+        stamp = iso()
+        updated = conversation.model_copy(
+            update={
+                "deleted_at": stamp if deleted else None,
+                "is_active": not deleted,
+                "updated_at": stamp,
+                "status": "deleted" if deleted else "active",
+                "ended_at": stamp if deleted else conversation.ended_at,
+                "version": conversation.version + 1,
+            }
+        )
+        ops = [
+            self.table.put_op(
+                conversation_item(updated), condition="version = :v", values={":v": conversation.version}
+            ),
+            self.agents.stats_op(
+                conversation.company_id, conversation.agent_id, active_conversations=-1 if deleted else 1
+            ),
+        ]
+        if deleted:
+            ops.append(self.event_op(conversation.company_id, EventType.CONVERSATION_ENDED, updated.public()))
+        try:
+            self.table.transact(ops)
+        except TransactionConflict as exc:
+            raise Conflict("The conversation changed meanwhile; try again.") from exc
+        return updated
+
+    def delete(self, principal: Principal, conversation_id: str) -> dict[str, Any]:
+        principal.require("write", "DELETE")
+        conversation = self._set_conversation(self.load(principal, conversation_id), deleted=True)
+        count = self._set_messages(conversation, deleted_at=conversation.deleted_at, only_cascade=True)
+        return {
+            "message": "Conversation deleted successfully.",
+            "conversation_id": conversation.id,
+            "deleted_messages_count": count,
+        }
+
+    def restore(self, principal: Principal, conversation_id: str) -> dict[str, Any]:
+        principal.require("write", "PATCH")
+        current = self.load(principal, conversation_id, include_deleted=True)
+        if not current.deleted_at:
+            raise BadRequest("The conversation is not deleted.")
+        conversation = self._set_conversation(current, deleted=False)
+        count = self._set_messages(conversation, deleted_at=None, only_cascade=True)
+        return {
+            "message": "Conversation restored successfully.",
+            "conversation_id": conversation.id,
+            "restored_messages_count": count,
+            "conversation": conversation.public(),
+        }
+
+    def delete_messages(self, principal: Principal, conversation_id: str) -> dict[str, Any]:
+        principal.require("write", "DELETE")
+        conversation = self.load(principal, conversation_id)
+        count = self._set_messages(conversation, deleted_at=iso(), only_cascade=False)
+        return {
+            "message": "Messages deleted successfully.",
+            "conversation_id": conversation.id,
+            "deleted_messages_count": count,
+        }
+
+    def restore_messages(self, principal: Principal, conversation_id: str) -> dict[str, Any]:
+        principal.require("write", "PATCH")
+        conversation = self.load(principal, conversation_id)
+        count = self._set_messages(conversation, deleted_at=None, only_cascade=False)
+        return {
+            "message": "Messages restored successfully.",
+            "conversation_id": conversation.id,
+            "restored_messages_count": count,
+        }
+
+    # --- single messages -----------------------------------------------------------
+    def _message_item(self, principal: Principal, message_id: str) -> dict[str, Any]:
+        found = (
+            self.table.query(keys.global_id("MSG", message_id), index=keys.GSI1, limit=1) if is_uuid(message_id) else []
+        )
+        if not found or found[0].get("company_id") != principal.company_id:
+            raise NotFound("Message not found.")
+        return found[0]
+
+    def delete_message(self, principal: Principal, message_id: str) -> dict[str, Any]:
+        principal.require("write", "DELETE")
+        item = self._message_item(principal, message_id)
+        if item.get("deleted_at"):
+            raise NotFound("Message not found.")
+        self.table.transact([self._message_flag_op(item, iso(), cascade=False)])
+        return {"message": "Message deleted successfully.", "message_id": message_id}
+
+    def restore_message(self, principal: Principal, message_id: str) -> dict[str, Any]:
+        principal.require("write", "PATCH")
+        item = self._message_item(principal, message_id)
+        if not item.get("deleted_at"):
+            raise BadRequest("The message is not deleted.")
+        self.table.transact([self._message_flag_op(item, None, cascade=False)])
+        return {"message": "Message restored successfully.", "message_id": message_id}
+
+    def list_deleted_messages(self, principal: Principal) -> dict[str, Any]:
+        principal.require("read")
+        items = self.table.query(f"COMPANY#{principal.company_id}#DELETED_MSGS", index=keys.GSI3)
+        rows = [load(Message, i).public() for i in items]
+        return {"deleted_messages": rows, "total": len(rows)}

@@ -1,0 +1,1 @@
+"""DynamoDB access: one table adapter (:mod:`.table`), key builders (:mod:`.keys`) and repositories."""

@@ -1,0 +1,61 @@
+"""Key layout of the single table. Every tenant-owned partition key starts with ``COMPANY#<id>``.
+
+Per item: PK / SK; GSI1PK (look-up by global id); GSI2PK and GSI3PK (listings, sparse).
+
+- company:       COMPANY#c / COMPANY
+- user:          COMPANY#c / USER#u                 GSI1 USER#u
+- user email:    UNIQUE#EMAIL#e / UNIQUE
+- api key:       COMPANY#c / APIKEY#k               GSI1 APIKEY#ak_...
+- agent:         COMPANY#c / AGENT#a                GSI1 AGENT#a   (counters in AGENT#a#STATS)
+- conversation:  COMPANY#c#CONV#v / ~META           GSI1 CONV#v, GSI2 COMPANY#c#CONVS, GSI3 COMPANY#c#AGENT#a#CONVS
+- message:       COMPANY#c#CONV#v / MSG#m           GSI1 MSG#m, GSI3 COMPANY#c#DELETED_MSGS while deleted
+- lead:          COMPANY#c / LEAD#l                 GSI1 LEAD#l    (email uniqueness: LEADEMAIL#e)
+- task:          COMPANY#c / TASK#t                 GSI1 TASK#t
+- outbox event:  COMPANY#c#EVENTS / EVENT#e
+
+Ids are UUIDv7, so ``MSG#…`` sorts messages by time; ``~META`` sorts after every message, so
+one descending query returns a conversation and its latest messages together.
+"""
+
+from __future__ import annotations
+
+GSI1 = "GSI1"
+GSI2 = "GSI2"
+GSI3 = "GSI3"
+CONVERSATION_META = "~META"
+
+
+def company_pk(company_id: str) -> str:
+    return f"COMPANY#{company_id}"
+
+
+def conversation_pk(company_id: str, conversation_id: str) -> str:
+    return f"COMPANY#{company_id}#CONV#{conversation_id}"
+
+
+def company_conversations(company_id: str) -> str:
+    return f"COMPANY#{company_id}#CONVS"
+
+
+def agent_conversations(company_id: str, agent_id: str) -> str:
+    return f"COMPANY#{company_id}#AGENT#{agent_id}#CONVS"
+
+
+def events_pk(company_id: str) -> str:
+    return f"COMPANY#{company_id}#EVENTS"
+
+
+def unique_email(email: str) -> str:
+    return f"UNIQUE#EMAIL#{email.lower()}"
+
+
+def global_id(kind: str, value: str) -> str:
+    return f"{kind}#{value}"
+
+
+KEY_ATTRIBUTES = ("PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK", "expires_at_epoch")
+
+
+def strip_keys(item: dict[str, object]) -> dict[str, object]:
+    """The stored item without its key and bookkeeping attributes."""
+    return {k: v for k, v in item.items() if k not in KEY_ATTRIBUTES and not k.startswith("_")}

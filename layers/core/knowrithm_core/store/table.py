@@ -1,0 +1,212 @@
+"""A small typed adapter over one DynamoDB table (low-level client, created lazily).
+
+boto3 is imported on first use, not at import time, to keep handler cold starts low.
+Numbers round-trip as int or float (DynamoDB's Decimal stays inside this module).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from knowrithm_core.errors import Conflict
+
+Item = dict[str, Any]
+
+
+def to_dynamo(value: Any) -> Any:
+    """Python -> DynamoDB-ready value (floats become Decimals, empty strings stay)."""
+    if isinstance(value, bool) or value is None or isinstance(value, (str, int)):
+        return value
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, Mapping):
+        return {str(k): to_dynamo(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_dynamo(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return [to_dynamo(v) for v in sorted(value)]
+    return str(value)
+
+
+def from_dynamo(value: Any) -> Any:
+    """DynamoDB value -> plain JSON-able Python (Decimals become int or float)."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: from_dynamo(v) for k, v in value.items()}
+    if isinstance(value, (list, set)):
+        return [from_dynamo(v) for v in value]
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value)
+    return value
+
+
+class TransactionConflict(Conflict):
+    """A TransactWriteItems condition failed; ``reasons`` has one code per operation."""
+
+    def __init__(self, message: str, reasons: list[str]) -> None:
+        super().__init__(message, details={"reasons": reasons})
+        self.reasons = reasons
+
+
+class DynamoTable:
+    """Typed access to one table. Every call is one DynamoDB request (queries may page)."""
+
+    def __init__(self, table_name: str, client: Any | None = None) -> None:
+        self.table_name = table_name
+        self._client = client
+        self._serializer: Any = None
+        self._deserializer: Any = None
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            import boto3
+
+            self._client = boto3.client(
+                "dynamodb",
+                endpoint_url=os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or os.environ.get("AWS_ENDPOINT_URL"),
+            )
+        return self._client
+
+    def _ser(self, item: Mapping[str, Any]) -> dict[str, Any]:
+        if self._serializer is None:
+            from boto3.dynamodb.types import TypeSerializer
+
+            self._serializer = TypeSerializer()
+        return {k: self._serializer.serialize(to_dynamo(v)) for k, v in item.items() if v is not None}
+
+    def _de(self, raw: Mapping[str, Any]) -> Item:
+        if self._deserializer is None:
+            from boto3.dynamodb.types import TypeDeserializer
+
+            self._deserializer = TypeDeserializer()
+        return {k: from_dynamo(self._deserializer.deserialize(v)) for k, v in raw.items()}
+
+    def serialize_values(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        return self._ser(values)
+
+    # --- single-item operations -------------------------------------------------
+    def get(self, pk: str, sk: str) -> Item | None:
+        response = self.client.get_item(
+            TableName=self.table_name, Key=self._ser({"PK": pk, "SK": sk}), ConsistentRead=True
+        )
+        raw = response.get("Item")
+        return self._de(raw) if raw else None
+
+    def put(self, item: Mapping[str, Any], *, condition: str | None = None) -> None:
+        kwargs: dict[str, Any] = {"TableName": self.table_name, "Item": self._ser(item)}
+        if condition:
+            kwargs["ConditionExpression"] = condition
+        try:
+            self.client.put_item(**kwargs)
+        except self.client.exceptions.ConditionalCheckFailedException as exc:
+            raise Conflict("The item already exists or changed meanwhile.") from exc
+
+    def query(
+        self,
+        pk: str,
+        *,
+        sk_prefix: str | None = None,
+        index: str | None = None,
+        forward: bool = True,
+        limit: int | None = None,
+    ) -> list[Item]:
+        """All items of a partition (optionally an SK prefix), following pages unless ``limit``."""
+        pk_name, sk_name = ("PK", "SK") if index is None else (f"{index}PK", f"{index}SK")
+        expression = "#pk = :pk"
+        names = {"#pk": pk_name}
+        values: dict[str, Any] = {":pk": pk}
+        if sk_prefix:
+            expression += " AND begins_with(#sk, :prefix)"
+            names["#sk"] = sk_name
+            values[":prefix"] = sk_prefix
+        kwargs: dict[str, Any] = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": expression,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": self._ser(values),
+            "ScanIndexForward": forward,
+        }
+        if index:
+            kwargs["IndexName"] = index
+        else:
+            kwargs["ConsistentRead"] = True
+        if limit:
+            kwargs["Limit"] = limit
+        return list(self._pages(kwargs, limit))
+
+    def _pages(self, kwargs: dict[str, Any], limit: int | None) -> Iterator[Item]:
+        count = 0
+        while True:
+            response = self.client.query(**kwargs)
+            for raw in response.get("Items", []):
+                yield self._de(raw)
+                count += 1
+            last = response.get("LastEvaluatedKey")
+            if not last or (limit is not None and count >= limit):
+                return
+            kwargs["ExclusiveStartKey"] = last
+
+    # --- transactions -----------------------------------------------------------
+    def put_op(
+        self, item: Mapping[str, Any], *, condition: str | None = None, values: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        op: dict[str, Any] = {"TableName": self.table_name, "Item": self._ser(item)}
+        if condition:
+            op["ConditionExpression"] = condition
+        if values:
+            op["ExpressionAttributeValues"] = self._ser(values)
+        return {"Put": op}
+
+    def update_op(
+        self,
+        pk: str,
+        sk: str,
+        update: str,
+        *,
+        values: Mapping[str, Any] | None = None,
+        names: Mapping[str, str] | None = None,
+        condition: str | None = None,
+    ) -> dict[str, Any]:
+        op: dict[str, Any] = {
+            "TableName": self.table_name,
+            "Key": self._ser({"PK": pk, "SK": sk}),
+            "UpdateExpression": update,
+        }
+        if values:
+            op["ExpressionAttributeValues"] = self._ser(values)
+        if names:
+            op["ExpressionAttributeNames"] = dict(names)
+        if condition:
+            op["ConditionExpression"] = condition
+        return {"Update": op}
+
+    def delete_op(self, pk: str, sk: str, *, condition: str | None = None) -> dict[str, Any]:
+        op: dict[str, Any] = {"TableName": self.table_name, "Key": self._ser({"PK": pk, "SK": sk})}
+        if condition:
+            op["ConditionExpression"] = condition
+        return {"Delete": op}
+
+    def check_op(self, pk: str, sk: str, condition: str, *, values: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        op: dict[str, Any] = {
+            "TableName": self.table_name,
+            "Key": self._ser({"PK": pk, "SK": sk}),
+            "ConditionExpression": condition,
+        }
+        if values:
+            op["ExpressionAttributeValues"] = self._ser(values)
+        return {"ConditionCheck": op}
+
+    def transact(self, operations: Sequence[dict[str, Any]]) -> None:
+        """Apply every operation or none (one TransactWriteItems request, at most 100 items)."""
+        try:
+            self.client.transact_write_items(TransactItems=list(operations))
+        except self.client.exceptions.TransactionCanceledException as exc:
+            reasons = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
+            raise TransactionConflict(
+                "The change conflicted with the current state; nothing was written.", reasons
+            ) from exc

@@ -1,0 +1,1 @@
+"""The client package (``from knowrithm_py.knowrithm.client import KnowrithmClient``)."""

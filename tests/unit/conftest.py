@@ -1,0 +1,109 @@
+"""Unit fixtures: moto in process, resources created from template.yaml, the API over ASGI."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from moto import mock_aws
+
+from knowrithm_core.config import get_settings
+from knowrithm_core.container import Services, get_services
+from local.resources import create_all
+from local.template import Stack, functions, load_template
+from rest_api.app import create_app
+
+
+@pytest.fixture(scope="session")
+def template() -> dict[str, Any]:
+    return load_template()
+
+
+@pytest.fixture
+def stack(template: dict[str, Any]) -> Iterator[Stack]:
+    with mock_aws():
+        stack = Stack(template)
+        create_all(stack)
+        yield stack
+
+
+@pytest.fixture
+def services(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[Services]:
+    for key, value in functions(stack)["ApiFunction"].environment.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("API_KEY_CACHE_SECONDS", "0")
+    get_settings.cache_clear()
+    get_services.cache_clear()
+    yield get_services()
+    get_settings.cache_clear()
+    get_services.cache_clear()
+
+
+@pytest.fixture
+def client(services: Services) -> TestClient:
+    return TestClient(create_app(), raise_server_exceptions=False)
+
+
+@dataclass
+class Tenant:
+    company_id: str
+    admin_token: str
+    api_key: str
+    api_secret: str
+    agent_id: str
+
+    @property
+    def key_headers(self) -> dict[str, str]:
+        return {"X-API-Key": self.api_key, "X-API-Secret": self.api_secret}
+
+    @property
+    def admin_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.admin_token}"}
+
+
+def make_tenant(client: TestClient, name: str) -> Tenant:
+    """A company with an admin user, an API key (read, write) and one agent, made through the API."""
+    company = client.post("/api/v1/company", json={"name": name, "email": f"owner@{name}.example"}).json()
+    client.post(
+        "/api/v1/auth/register",
+        json={
+            "company_id": company["id"],
+            "email": f"admin@{name}.example",
+            "username": f"{name}-admin",
+            "password": "correct horse battery",
+            "first_name": "Ada",
+            "last_name": "Admin",
+        },
+    )
+    login = client.post(
+        "/api/v1/auth/login", json={"email": f"admin@{name}.example", "password": "correct horse battery"}
+    ).json()
+    token = login["access_token"]
+    key = client.post(
+        "/api/v1/auth/api-keys", json={"name": "tests"}, headers={"Authorization": f"Bearer {token}"}
+    ).json()
+    agent = client.post(
+        "/api/v1/agent",
+        headers={"X-API-Key": key["api_key"], "X-API-Secret": key["api_secret"]},
+        json={
+            "name": f"{name} helper",
+            "description": (
+                "We sell handmade ceramic mugs. Shipping takes 3 to 5 business days. "
+                "Returns are accepted within 30 days of delivery."
+            ),
+        },
+    ).json()
+    return Tenant(company["id"], token, key["api_key"], key["api_secret"], agent["agent"]["id"])
+
+
+@pytest.fixture
+def tenant(client: TestClient) -> Tenant:
+    return make_tenant(client, "acme")
+
+
+@pytest.fixture
+def other_tenant(client: TestClient) -> Tenant:
+    return make_tenant(client, "globex")
