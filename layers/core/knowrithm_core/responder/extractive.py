@@ -16,7 +16,15 @@ from knowrithm_core.responder import Answer, Turn
 WORD = re.compile(r"[a-z0-9][a-z0-9'-]*")
 SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 STOPWORDS = frozenset(
-    ["a", "an", "the", "and", "or", "but", "if", "of", "to", "in", "on", "at", "for", "from", "by", "with", "about", "as", "is", "are", "was", "were", "be", "been", "being", "do", "does", "did", "i", "me", "my", "we", "our", "you", "your", "he", "she", "it", "its", "they", "them", "their", "this", "that", "these", "those", "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "can", "could", "should", "would", "will", "shall", "may", "might", "must", "have", "has", "had", "not", "no", "yes", "please", "tell", "know", "there", "here", "any", "some", "just", "also", "than", "then", "so", "very", "more", "most", "much", "many", "get", "got", "give", "us", "am"]
+    [
+        "a", "an", "the", "and", "or", "but", "if", "of", "to", "in", "on", "at", "for", "from", "by", "with",
+        "about", "as", "is", "are", "was", "were", "be", "been", "being", "do", "does", "did", "i", "me", "my",
+        "we", "our", "you", "your", "he", "she", "it", "its", "they", "them", "their", "this", "that", "these",
+        "those", "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "can", "could",
+        "should", "would", "will", "shall", "may", "might", "must", "have", "has", "had", "not", "no", "yes",
+        "please", "tell", "know", "there", "here", "any", "some", "just", "also", "than", "then", "so", "very",
+        "more", "most", "much", "many", "get", "got", "give", "us", "am",
+    ]
 )
 GREETINGS = frozenset(["hello", "hi", "hey", "hiya", "howdy", "greetings", "morning", "afternoon", "evening"])
 IDENTITY = re.compile(r"\b(who are you|what are you|what can you do|what do you do|help me|introduce)\b")
