@@ -1,0 +1,39 @@
+"""The extractive responder answers from the agent's own words, and says so when it cannot."""
+
+from __future__ import annotations
+
+from knowrithm_core.ids import iso
+from knowrithm_core.models.resources import Agent
+from knowrithm_core.responder import Turn
+from knowrithm_core.responder.extractive import NO_ANSWER, ExtractiveResponder
+
+AGENT = Agent(
+    id="a",
+    created_at=iso(),
+    updated_at=iso(),
+    company_id="c",
+    name="Mugsy",
+    description="We sell handmade ceramic mugs. Shipping takes 3 to 5 business days.",
+    instructions="Returns are accepted within 30 days. Our shop opens at 9am on weekdays.",
+)
+
+
+def test_greeting_introduces_the_agent() -> None:
+    answer = ExtractiveResponder().answer(AGENT, "Hello from our integration!", [])
+    assert answer.answered and answer.text.startswith("Hello! I'm Mugsy.") and "ceramic mugs" in answer.text
+
+
+def test_answers_from_the_best_matching_sentence() -> None:
+    answer = ExtractiveResponder().answer(AGENT, "When do you open?", [])
+    assert answer.answered and "9am" in answer.text and "Shipping" not in answer.text
+
+
+def test_says_plainly_when_it_has_no_answer() -> None:
+    answer = ExtractiveResponder().answer(AGENT, "Do you sell bicycles?", [])
+    assert not answer.answered and answer.text == NO_ANSWER and answer.confidence == 0
+
+
+def test_short_follow_up_uses_the_previous_question() -> None:
+    history = [Turn("user", "How long is shipping?"), Turn("assistant", "3 to 5 business days.")]
+    answer = ExtractiveResponder().answer(AGENT, "and weekends?", history)
+    assert answer.answered and "Shipping" in answer.text
