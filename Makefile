@@ -61,7 +61,7 @@ unit: venv
 integration: venv
 	$(PY) -m pytest tests/integration -q
 
-test: venv lint typecheck template-lint
+test: venv lint typecheck template-lint build
 	$(PY) -m pytest -q
 
 bench: venv

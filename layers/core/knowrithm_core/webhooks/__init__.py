@@ -1,0 +1,1 @@
+"""Webhooks: endpoint rules, signing, the retry schedule and URL safety."""
