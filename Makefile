@@ -49,7 +49,7 @@ lint: venv
 
 typecheck: venv
 	$(VENV)/bin/mypy layers/core/knowrithm_core sdk/knowrithm_py
-	$(VENV)/bin/mypy functions/api/rest_api local
+	$(VENV)/bin/mypy functions/api/rest_api functions/event_fanout/event_fanout functions/webhook_delivery/webhook_delivery local
 
 template-lint: venv sam-venv
 	$(VENV)/bin/cfn-lint template.yaml

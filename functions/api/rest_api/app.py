@@ -7,7 +7,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from rest_api.errors import install_error_handlers
 from rest_api.middleware import install_middleware
-from rest_api.routers import agents, auth, companies, conversations, leads, providers, system
+from rest_api.routers import agents, auth, companies, conversations, leads, providers, system, webhooks
 
 API_PREFIX = "/api/v1"
 
@@ -21,7 +21,7 @@ def create_app() -> FastAPI:
         redoc_url=None,
     )
     api = APIRouter()
-    for module in (companies, auth, agents, providers, conversations, leads, system):
+    for module in (companies, auth, agents, providers, conversations, leads, system, webhooks):
         api.include_router(module.router)
     app.include_router(api, prefix=API_PREFIX)
     app.include_router(system.router, prefix="/v1", include_in_schema=False)  # status_url variant ``/v1/tasks/…``

@@ -8,7 +8,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from mangum import Mangum
 
-from knowrithm_core.observability import logger, metrics, tracer
+from knowrithm_core.observability import logger, metrics, traced
 from rest_api.app import create_app
 
 app = create_app()
@@ -17,7 +17,7 @@ _asgi = Mangum(app, lifespan="off")
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
 @metrics.log_metrics
-@tracer.capture_lambda_handler
+@traced
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     response: dict[str, Any] = _asgi(event, context)  # type: ignore[arg-type]  # Mangum types its own context
     return response

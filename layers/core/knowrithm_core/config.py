@@ -44,6 +44,12 @@ class Settings:
     context_messages: int = 10
     max_body_bytes: int = 1024 * 1024
     local_mode: bool = False
+    delivery_queue_url: str | None = None
+    webhook_retry_schedule: str | None = None
+    webhook_timeout_seconds: float = 10.0
+    webhook_disable_after_days: float = 5.0
+    webhook_secret_grace_hours: float = 24.0
+    delivery_ttl_days: int = 90
 
 
 @lru_cache(maxsize=1)
@@ -66,4 +72,9 @@ def get_settings() -> Settings:
         context_messages=_int("CONTEXT_MESSAGES", 10),
         max_body_bytes=_int("MAX_BODY_BYTES", 1024 * 1024),
         local_mode=_flag("LOCAL_MODE", False),
+        delivery_queue_url=os.environ.get("DELIVERY_QUEUE_URL") or None,
+        webhook_retry_schedule=os.environ.get("WEBHOOK_RETRY_SCHEDULE") or None,
+        webhook_timeout_seconds=float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS") or 10),
+        webhook_disable_after_days=float(os.environ.get("WEBHOOK_DISABLE_AFTER_DAYS") or 5),
+        delivery_ttl_days=_int("DELIVERY_TTL_DAYS", 90),
     )

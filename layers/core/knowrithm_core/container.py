@@ -19,7 +19,12 @@ from knowrithm_core.services.conversations import ConversationService
 from knowrithm_core.services.leads import LeadService
 from knowrithm_core.services.providers import ProviderCatalogue
 from knowrithm_core.services.tasks import TaskService
+from knowrithm_core.store.queue import SqsQueue
 from knowrithm_core.store.table import DynamoTable
+from knowrithm_core.webhooks.delivery import DeliveryWorker
+from knowrithm_core.webhooks.endpoints import WebhookService
+from knowrithm_core.webhooks.fanout import FanOut
+from knowrithm_core.webhooks.http import PinnedPoster
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,8 @@ class Services:
     chat: ChatService
     leads: LeadService
     tasks: TaskService
+    webhooks: WebhookService
+    delivery_queue: SqsQueue | None
 
     @classmethod
     def build(cls, settings: Settings, table: DynamoTable | None = None) -> Services:
@@ -44,6 +51,7 @@ class Services:
         agents = AgentService(table, settings, providers)
         conversations = ConversationService(agents)
         tasks = TaskService(table, settings)
+        queue = SqsQueue(settings.delivery_queue_url) if settings.delivery_queue_url else None
         return cls(
             settings=settings,
             table=table,
@@ -55,7 +63,17 @@ class Services:
             chat=ChatService(conversations, build_responder(settings), tasks),
             leads=LeadService(agents, companies, auth.tokens),
             tasks=tasks,
+            webhooks=WebhookService(table, settings, queue),
+            delivery_queue=queue,
         )
+
+    def fan_out(self) -> FanOut:
+        if self.delivery_queue is None:
+            raise RuntimeError("DELIVERY_QUEUE_URL is not set")
+        return FanOut(self.table, self.settings, self.delivery_queue)
+
+    def delivery_worker(self) -> DeliveryWorker:
+        return DeliveryWorker(self.table, self.settings, PinnedPoster())
 
     def health(self) -> dict[str, str]:
         """Reachability of the table (one GetItem of a key that never exists)."""

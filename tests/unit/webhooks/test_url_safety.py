@@ -7,12 +7,38 @@ import pytest
 from knowrithm_core.webhooks.url_safety import UnsafeUrl, check_url, system_resolver
 
 UNSAFE_HOSTS = [
-    "127.0.0.1", "127.1", "2130706433", "0x7f000001", "0177.0.0.1", "0x7f.0.0.1", "localhost",
-    "10.0.0.5", "172.16.3.4", "192.168.1.1", "169.254.169.254", "169.254.0.1", "100.64.0.1", "0.0.0.0",
-    "224.0.0.1", "240.0.0.1", "255.255.255.255", "192.0.2.10", "198.18.0.1",
-    "[::1]", "[::]", "[::ffff:127.0.0.1]", "[::ffff:169.254.169.254]", "[::ffff:a9fe:a9fe]", "[fe80::1]",
-    "[fc00::1]", "[fd00:ec2::254]", "[ff02::1]", "[2002:7f00:1::]", "[2001:0:4136:e378:8000:63bf:80ff:fffe]",
-    "[64:ff9b::a9fe:a9fe]", "[2001:db8::1]",
+    "127.0.0.1",
+    "127.1",
+    "2130706433",
+    "0x7f000001",
+    "0177.0.0.1",
+    "0x7f.0.0.1",
+    "localhost",
+    "10.0.0.5",
+    "172.16.3.4",
+    "192.168.1.1",
+    "169.254.169.254",
+    "169.254.0.1",
+    "100.64.0.1",
+    "0.0.0.0",
+    "224.0.0.1",
+    "240.0.0.1",
+    "255.255.255.255",
+    "192.0.2.10",
+    "198.18.0.1",
+    "[::1]",
+    "[::]",
+    "[::ffff:127.0.0.1]",
+    "[::ffff:169.254.169.254]",
+    "[::ffff:a9fe:a9fe]",
+    "[fe80::1]",
+    "[fc00::1]",
+    "[fd00:ec2::254]",
+    "[ff02::1]",
+    "[2002:7f00:1::]",
+    "[2001:0:4136:e378:8000:63bf:80ff:fffe]",
+    "[64:ff9b::a9fe:a9fe]",
+    "[2001:db8::1]",
 ]
 
 
@@ -34,8 +60,17 @@ def test_a_public_name_is_checked_on_what_it_resolves_to() -> None:
     assert target.addresses == ("93.184.216.34",) and target.port == 8443 and target.host == "hooks.example.com"
 
 
-@pytest.mark.parametrize("url", ["http://93.184.216.34/x", "ftp://93.184.216.34/", "https://user:pw@93.184.216.34/",
-                                 "https:///nohost", "not a url", "https://[::1"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://93.184.216.34/x",
+        "ftp://93.184.216.34/",
+        "https://user:pw@93.184.216.34/",
+        "https:///nohost",
+        "not a url",
+        "https://[::1",
+    ],
+)
 def test_bad_schemes_credentials_and_shapes_are_refused(url: str) -> None:
     with pytest.raises(UnsafeUrl):
         check_url(url)

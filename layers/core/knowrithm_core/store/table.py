@@ -72,12 +72,13 @@ class DynamoTable:
             )
         return self._client
 
-    def _ser(self, item: Mapping[str, Any]) -> dict[str, Any]:
+    def _ser(self, item: Mapping[str, Any], *, keep_none: bool = False) -> dict[str, Any]:
+        """Serialize; ``None`` attributes are left out of items (sparse) but kept as NULL in expression values."""
         if self._serializer is None:
             from boto3.dynamodb.types import TypeSerializer
 
             self._serializer = TypeSerializer()
-        return {k: self._serializer.serialize(to_dynamo(v)) for k, v in item.items() if v is not None}
+        return {k: self._serializer.serialize(to_dynamo(v)) for k, v in item.items() if keep_none or v is not None}
 
     def _de(self, raw: Mapping[str, Any]) -> Item:
         if self._deserializer is None:
@@ -86,8 +87,9 @@ class DynamoTable:
             self._deserializer = TypeDeserializer()
         return {k: from_dynamo(self._deserializer.deserialize(v)) for k, v in raw.items()}
 
-    def serialize_values(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        return self._ser(values)
+    def deserialize(self, raw: Mapping[str, Any]) -> Item:
+        """A DynamoDB-typed image (as in stream records) -> plain item."""
+        return self._de(raw)
 
     # --- single-item operations -------------------------------------------------
     def get(self, pk: str, sk: str) -> Item | None:
@@ -159,7 +161,7 @@ class DynamoTable:
         if condition:
             op["ConditionExpression"] = condition
         if values:
-            op["ExpressionAttributeValues"] = self._ser(values)
+            op["ExpressionAttributeValues"] = self._ser(values, keep_none=True)
         return {"Put": op}
 
     def update_op(
@@ -178,7 +180,7 @@ class DynamoTable:
             "UpdateExpression": update,
         }
         if values:
-            op["ExpressionAttributeValues"] = self._ser(values)
+            op["ExpressionAttributeValues"] = self._ser(values, keep_none=True)
         if names:
             op["ExpressionAttributeNames"] = dict(names)
         if condition:
@@ -198,7 +200,7 @@ class DynamoTable:
             "ConditionExpression": condition,
         }
         if values:
-            op["ExpressionAttributeValues"] = self._ser(values)
+            op["ExpressionAttributeValues"] = self._ser(values, keep_none=True)
         return {"ConditionCheck": op}
 
     def transact(self, operations: Sequence[dict[str, Any]]) -> None:

@@ -37,9 +37,7 @@ def standard_signature(secret: str, message_id: str, timestamp: int, body: bytes
     return "v1," + base64.b64encode(digest).decode("ascii")
 
 
-def signature_headers(
-    secrets_in_use: Sequence[str], message_id: str, timestamp: int, body: bytes
-) -> dict[str, str]:
+def signature_headers(secrets_in_use: Sequence[str], message_id: str, timestamp: int, body: bytes) -> dict[str, str]:
     """Both schemes' headers; ``secrets_in_use`` is the current secret first, then any still in grace."""
     if not secrets_in_use:
         raise ValueError("an endpoint always has at least one secret")

@@ -1,0 +1,1 @@
+"""EventFanoutFunction: the table's stream (outbox events only) -> delivery messages."""

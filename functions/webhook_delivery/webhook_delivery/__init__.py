@@ -1,0 +1,1 @@
+"""WebhookDeliveryFunction: delivery queue -> signed HTTP POSTs with backoff."""

@@ -1,0 +1,262 @@
+"""One delivery attempt: sign, POST, record the attempt, decide what happens next.
+
+Outcomes: 2xx -> succeeded (message deleted). 410 -> the endpoint is disabled and the delivery fails.
+Anything else (status, timeout, connection error, refused address) -> the next attempt is scheduled by
+hiding the message for the next backoff step (``Retry-After`` wins for 429/503); waits over SQS's
+12-hour cap are served in hops. After the last attempt the record is marked ``failed`` and the message is
+handed back at once on every receive until the queue's redrive policy moves it to the DLQ.
+Delivery is at least once; ``webhook-id`` (the event id) is stable across attempts for deduplication.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import random
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from knowrithm_core.config import Settings
+from knowrithm_core.errors import Conflict, KnowrithmError
+from knowrithm_core.ids import iso, new_id, now
+from knowrithm_core.models.webhooks import Attempt, Delivery, WebhookEndpoint
+from knowrithm_core.observability import logger
+from knowrithm_core.store import keys
+from knowrithm_core.store.queue import MessageQueue
+from knowrithm_core.store.table import DynamoTable
+from knowrithm_core.webhooks.backoff import SQS_MAX_VISIBILITY, delay_after, parse_schedule
+from knowrithm_core.webhooks.endpoints import live_secrets
+from knowrithm_core.webhooks.http import HttpResult, Poster
+from knowrithm_core.webhooks.records import deliveries_pk, endpoint_item, load_delivery, load_endpoint
+from knowrithm_core.webhooks.signing import signature_headers
+from knowrithm_core.webhooks.url_safety import check_url
+
+USER_AGENT = "Knowrithm-Webhooks/1.0 (+https://github.com/standard-webhooks/standard-webhooks)"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """``done``: delete the message. Otherwise hide it for ``delay`` seconds and report it as failed."""
+
+    done: bool
+    delay: int = 0
+    attempted: bool = False
+
+
+def retry_after_seconds(headers: dict[str, str], moment: datetime) -> float | None:
+    raw = headers.get("retry-after")
+    if not raw:
+        return None
+    if raw.strip().isdigit():
+        return float(raw.strip())
+    try:
+        return max(0.0, (parsedate_to_datetime(raw) - moment).total_seconds())
+    except (TypeError, ValueError):
+        return None
+
+
+class DeliveryWorker:
+    def __init__(
+        self, table: DynamoTable, settings: Settings, poster: Poster, rng: random.Random | None = None
+    ) -> None:
+        self.table = table
+        self.settings = settings
+        self.poster = poster
+        self.rng = rng or random.Random()
+        self.schedule = parse_schedule(settings.webhook_retry_schedule)
+
+    def process(self, message: dict[str, Any]) -> Outcome:
+        company_id, endpoint_id, event_id = message["company_id"], message["endpoint_id"], message["event_id"]
+        item = self.table.get(deliveries_pk(company_id, endpoint_id), f"DELIVERY#{event_id}")
+        if not item:
+            return Outcome(done=True)  # expired or never recorded: nothing to deliver
+        delivery = load_delivery(item)
+        if delivery.status in {"succeeded", "skipped"}:
+            return Outcome(done=True)
+        if delivery.status == "failed":
+            return Outcome(done=False, delay=0)  # drain towards the DLQ through the redrive policy
+        moment = now()
+        if delivery.next_attempt_at and delivery.next_attempt_at > iso(moment):
+            wait = (datetime.fromisoformat(delivery.next_attempt_at.replace("Z", "+00:00")) - moment).total_seconds()
+            return Outcome(done=False, delay=max(1, min(SQS_MAX_VISIBILITY, math.ceil(wait))))
+        endpoint_raw = self.table.get(keys.company_pk(company_id), f"WEBHOOK#{endpoint_id}")
+        endpoint, secrets = load_endpoint(endpoint_raw) if endpoint_raw else (None, [])
+        if endpoint is None or endpoint.deleted_at or not endpoint.enabled:
+            self._finish(item, delivery, "skipped", None)
+            return Outcome(done=True)
+        return self._attempt(item, delivery, endpoint, secrets, moment)
+
+    def _attempt(
+        self,
+        item: dict[str, Any],
+        delivery: Delivery,
+        endpoint: WebhookEndpoint,
+        secrets: list[dict[str, Any]],
+        moment: datetime,
+    ) -> Outcome:
+        if not self._claim(item, delivery, moment):
+            return Outcome(done=False, delay=math.ceil(self.settings.webhook_timeout_seconds) + 5)
+        number = delivery.attempt_count + 1
+        envelope = {**item["_envelope"], "attempt": number}
+        body = json.dumps(envelope, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        headers = {
+            **endpoint.headers,
+            **signature_headers(live_secrets(secrets, moment), envelope["id"], int(moment.timestamp()), body),
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+            "X-Knowrithm-Event": delivery.event_type,
+            "X-Knowrithm-Request-Id": new_id(),
+        }
+        try:
+            target = check_url(endpoint.url, local_mode=self.settings.local_mode)
+            result = self.poster.post(target, headers, body, self.settings.webhook_timeout_seconds)
+        except KnowrithmError as exc:
+            result = HttpResult(None, 0.0, error=f"refused: {exc.message}")
+        succeeded = result.status is not None and 200 <= result.status < 300
+        gone = result.status == 410
+        delay: float | None = None
+        if not succeeded and not gone:
+            delay = delay_after(number, self.schedule, self.rng)
+            hinted = retry_after_seconds(result.headers, moment) if result.status in {429, 503} else None
+            if delay is not None and hinted is not None:
+                delay = min(max(hinted, 1.0), 24 * 3600.0)
+        next_at = iso(moment + timedelta(seconds=delay)) if delay is not None else None
+        attempt = Attempt(
+            attempt=number,
+            at=iso(moment),
+            outcome="succeeded" if succeeded else "failed",
+            status_code=result.status,
+            latency_ms=result.latency_ms,
+            error=result.error,
+            response_excerpt=result.excerpt[:1000] or None,
+            next_attempt_at=next_at,
+        )
+        status = "succeeded" if succeeded else ("pending" if delay is not None else "failed")
+        if not self._record(item, delivery, attempt, status, next_at):
+            return Outcome(done=False, delay=1, attempted=True)  # someone else recorded this attempt first
+        self._update_health(endpoint, succeeded, gone, moment)
+        if status == "succeeded":
+            return Outcome(done=True, attempted=True)
+        if status == "failed":
+            return Outcome(done=False, delay=0, attempted=True)
+        return Outcome(done=False, delay=min(SQS_MAX_VISIBILITY, math.ceil(delay or 0)), attempted=True)
+
+    def _claim(self, item: dict[str, Any], delivery: Delivery, moment: datetime) -> bool:
+        """Take this attempt for ourselves, so duplicate messages of one delivery never POST twice at once."""
+        lease = iso(moment + timedelta(seconds=self.settings.webhook_timeout_seconds + 30))
+        try:
+            self.table.transact(
+                [
+                    self.table.update_op(
+                        item["PK"],
+                        item["SK"],
+                        "SET in_flight_until = :lease",
+                        values={":lease": lease, ":now": iso(moment), ":prev": delivery.attempt_count},
+                        condition=(
+                            "attempt_count = :prev AND "
+                            "(attribute_not_exists(in_flight_until) OR in_flight_until < :now)"
+                        ),
+                    )
+                ]
+            )
+        except Conflict:
+            return False
+        return True
+
+    def _record(
+        self, item: dict[str, Any], delivery: Delivery, attempt: Attempt, status: str, next_at: str | None
+    ) -> bool:
+        """Append the attempt, conditional on nobody else having done so (duplicate messages)."""
+        try:
+            self.table.transact(
+                [
+                    self.table.update_op(
+                        item["PK"],
+                        item["SK"],
+                        "SET attempts = list_append(if_not_exists(attempts, :empty), :a), attempt_count = :n, "
+                        "#s = :s, next_attempt_at = :next, updated_at = :t REMOVE in_flight_until",
+                        names={"#s": "status"},
+                        values={
+                            ":empty": [],
+                            ":a": [attempt.model_dump(mode="json")],
+                            ":n": attempt.attempt,
+                            ":s": status,
+                            ":next": next_at,
+                            ":t": attempt.at,
+                            ":prev": delivery.attempt_count,
+                        },
+                        condition="attempt_count = :prev",
+                    )
+                ]
+            )
+        except Conflict:
+            return False
+        return True
+
+    def _finish(self, item: dict[str, Any], delivery: Delivery, status: str, next_at: str | None) -> None:
+        self.table.transact(
+            [
+                self.table.update_op(
+                    item["PK"],
+                    item["SK"],
+                    "SET #s = :s, updated_at = :t",
+                    names={"#s": "status"},
+                    values={":s": status, ":t": iso()},
+                )
+            ]
+        )
+        del delivery, next_at
+
+    def _update_health(self, endpoint: WebhookEndpoint, succeeded: bool, gone: bool, moment: datetime) -> None:
+        """Track consecutive failures; disable on 410 or after failing for ``WEBHOOK_DISABLE_AFTER_DAYS``."""
+        fresh_raw = self.table.get(keys.company_pk(endpoint.company_id), f"WEBHOOK#{endpoint.id}")
+        if not fresh_raw:
+            return
+        fresh, secrets = load_endpoint(fresh_raw)
+        stamp = iso(moment)
+        if succeeded:
+            if fresh.consecutive_failures == 0 and fresh.last_success_at and fresh.last_success_at[:16] == stamp[:16]:
+                return  # nothing new to say: keep hot endpoints from rewriting their item on every success
+            changes: dict[str, Any] = {"consecutive_failures": 0, "failing_since": None, "last_success_at": stamp}
+        else:
+            failing_since = fresh.failing_since or stamp
+            changes = {"consecutive_failures": fresh.consecutive_failures + 1, "failing_since": failing_since}
+            too_long = moment - datetime.fromisoformat(failing_since.replace("Z", "+00:00")) > timedelta(
+                days=self.settings.webhook_disable_after_days
+            )
+            if gone or too_long:
+                reason = "The endpoint answered 410 Gone." if gone else "The endpoint kept failing."
+                changes |= {"enabled": False, "disabled_reason": reason, "disabled_at": stamp}
+        updated = fresh.model_copy(update={**changes, "updated_at": stamp, "version": fresh.version + 1})
+        # A concurrent attempt may have updated health first; its view is as good as ours.
+        with contextlib.suppress(Conflict):
+            put = self.table.put_op(
+                endpoint_item(updated, secrets), condition="version = :v", values={":v": fresh.version}
+            )
+            self.table.transact([put])
+
+
+def deliver_batch(records: list[dict[str, Any]], worker: DeliveryWorker, queue: MessageQueue) -> list[str]:
+    """Process an SQS batch concurrently; returns the message ids to report as batch item failures.
+
+    A failed message is hidden for its backoff step first (ChangeMessageVisibility), so when Lambda returns
+    it to the queue it reappears only when its next attempt is due.
+    """
+
+    def one(record: dict[str, Any]) -> str | None:
+        try:
+            outcome = worker.process(json.loads(record["body"]))
+        except Exception:  # noqa: BLE001 - one bad message must not fail its neighbours; it is retried
+            logger.exception("delivery failed unexpectedly", extra={"message_id": record.get("messageId")})
+            return str(record["messageId"])
+        if outcome.done:
+            return None
+        queue.delay(str(record["receiptHandle"]), outcome.delay)
+        return str(record["messageId"])
+
+    with ThreadPoolExecutor(max_workers=max(1, min(10, len(records)))) as pool:
+        return [failed for failed in pool.map(one, records) if failed]

@@ -1,0 +1,267 @@
+"""The webhook endpoint API: register, list, read, update, delete, rotate, test, deliveries, retry, recover.
+
+Secrets are shown only on create and rotate. Retry and recover re-queue existing delivery records;
+delivery is at least once, and receivers deduplicate on ``webhook-id`` (the event id).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from knowrithm_core.auth import Principal
+from knowrithm_core.config import Settings
+from knowrithm_core.errors import BadRequest, NotFound, ServiceUnavailable, ValidationFailed
+from knowrithm_core.events import EventType, outbox_item
+from knowrithm_core.ids import is_uuid, iso, new_id, now
+from knowrithm_core.models.events import event_types
+from knowrithm_core.models.requests import parse
+from knowrithm_core.models.webhooks import (
+    EndpointCreate,
+    EndpointUpdate,
+    RecoverWindow,
+    RotateSecret,
+    WebhookEndpoint,
+)
+from knowrithm_core.pagination import PageRequest, paginate
+from knowrithm_core.services.base import Service
+from knowrithm_core.store import keys
+from knowrithm_core.store.queue import MessageQueue
+from knowrithm_core.store.table import DynamoTable
+from knowrithm_core.webhooks.records import deliveries_pk, endpoint_item, load_delivery, load_endpoint
+from knowrithm_core.webhooks.signing import new_secret
+from knowrithm_core.webhooks.url_safety import check_url
+
+VALID_EVENTS = {e.value for e in EventType}
+
+
+def _check_events(events: list[str]) -> list[str]:
+    unknown = sorted(set(events) - VALID_EVENTS - {"*"})
+    if unknown:
+        raise ValidationFailed(
+            f"Unknown event types {unknown}. Valid: * or {sorted(VALID_EVENTS)}.",
+            details={"valid": sorted(VALID_EVENTS)},
+        )
+    return ["*"] if "*" in events else sorted(set(events))
+
+
+def _parse_time(value: str, field: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ValidationFailed(f"{field} must be an ISO 8601 date or time.") from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=now().tzinfo)
+
+
+def live_secrets(secrets: list[dict[str, Any]], moment: datetime | None = None) -> list[str]:
+    """Secrets that still sign: the current one first, then any whose grace period has not ended."""
+    stamp = iso(moment)
+    return [s["secret"] for s in secrets if not s.get("expires_at") or s["expires_at"] > stamp]
+
+
+class WebhookService(Service):
+    def __init__(self, table: DynamoTable, settings: Settings, queue: MessageQueue | None) -> None:
+        super().__init__(table, settings)
+        self.queue = queue
+
+    # --- endpoints -----------------------------------------------------------------
+    def _load(self, principal: Principal, endpoint_id: str) -> tuple[WebhookEndpoint, list[dict[str, Any]]]:
+        principal.require("read")
+        item = (
+            self.table.get(keys.company_pk(principal.company_id), f"WEBHOOK#{endpoint_id}")
+            if is_uuid(endpoint_id)
+            else None
+        )
+        if not item or item.get("deleted_at"):
+            raise NotFound("Webhook endpoint not found.")
+        return load_endpoint(item)
+
+    def _save(self, endpoint: WebhookEndpoint, secrets: list[dict[str, Any]], previous_version: int | None) -> None:
+        if previous_version is None:
+            self.table.put(endpoint_item(endpoint, secrets), condition="attribute_not_exists(PK)")
+        else:
+            self.table.transact(
+                [
+                    self.table.put_op(
+                        endpoint_item(endpoint, secrets), condition="version = :v", values={":v": previous_version}
+                    )
+                ]
+            )
+
+    def create(self, principal: Principal, body: Any) -> dict[str, Any]:
+        principal.require("write")
+        request = parse(EndpointCreate, body)
+        check_url(request.url, local_mode=self.settings.local_mode)
+        stamp = iso()
+        endpoint = WebhookEndpoint(
+            id=new_id(),
+            created_at=stamp,
+            updated_at=stamp,
+            company_id=principal.company_id,
+            url=request.url,
+            events=_check_events(request.events),
+            description=request.description,
+            enabled=True if request.enabled is None else request.enabled,
+            headers=request.headers or {},
+            rate_limit_per_second=request.rate_limit_per_second,
+        )
+        secret = new_secret()
+        self._save(endpoint, [{"secret": secret, "created_at": stamp}], None)
+        return {
+            "message": "Webhook endpoint created. Store the secret now: it is shown only once.",
+            "webhook": endpoint.public(),
+            "secret": secret,
+        }
+
+    def list_endpoints(self, principal: Principal, query: dict[str, str]) -> dict[str, Any]:
+        principal.require("read")
+        items = self.table.query(keys.company_pk(principal.company_id), sk_prefix="WEBHOOK#")
+        rows = [load_endpoint(i)[0] for i in items if not i.get("deleted_at")]
+        window, pagination = paginate(rows, PageRequest.parse(query.get("page"), query.get("per_page"), 20))
+        return {"webhooks": [e.public() for e in window], "pagination": pagination}
+
+    def get(self, principal: Principal, endpoint_id: str) -> dict[str, Any]:
+        endpoint, secrets = self._load(principal, endpoint_id)
+        return {"webhook": endpoint.public(), "active_secrets": len(live_secrets(secrets))}
+
+    def update(self, principal: Principal, endpoint_id: str, body: Any) -> dict[str, Any]:
+        principal.require("write", "PUT")
+        request = parse(EndpointUpdate, body)
+        current, secrets = self._load(principal, endpoint_id)
+        changes = request.model_dump(exclude_none=True)
+        if not changes:
+            raise ValidationFailed("Nothing to update.")
+        if request.url:
+            check_url(request.url, local_mode=self.settings.local_mode)
+        if request.events:
+            changes["events"] = _check_events(request.events)
+        if changes.get("enabled") is True:
+            changes |= {"disabled_reason": None, "disabled_at": None, "consecutive_failures": 0, "failing_since": None}
+        endpoint = WebhookEndpoint.model_validate(
+            {**current.public(), **changes, "updated_at": iso(), "version": current.version + 1}
+        )
+        self._save(endpoint, secrets, current.version)
+        return {"message": "Webhook endpoint updated.", "webhook": endpoint.public()}
+
+    def delete(self, principal: Principal, endpoint_id: str) -> dict[str, Any]:
+        principal.require("write", "DELETE")
+        current, secrets = self._load(principal, endpoint_id)
+        endpoint = current.model_copy(
+            update={"deleted_at": iso(), "enabled": False, "updated_at": iso(), "version": current.version + 1}
+        )
+        self._save(endpoint, secrets, current.version)
+        return {"message": "Webhook endpoint deleted.", "webhook_id": endpoint.id}
+
+    def enable(self, principal: Principal, endpoint_id: str) -> dict[str, Any]:
+        return self.update(principal, endpoint_id, {"enabled": True})
+
+    def rotate_secret(self, principal: Principal, endpoint_id: str, body: Any) -> dict[str, Any]:
+        principal.require("write")
+        request = parse(RotateSecret, body)
+        current, secrets = self._load(principal, endpoint_id)
+        moment = now()
+        grace_ends = iso(moment + timedelta(hours=request.grace_period_hours))
+        kept = [
+            {**s, "expires_at": min(s.get("expires_at") or grace_ends, grace_ends)}
+            for s in secrets
+            if s["secret"] in live_secrets(secrets, moment)
+        ]
+        secret = new_secret()
+        endpoint = current.model_copy(update={"updated_at": iso(moment), "version": current.version + 1})
+        self._save(endpoint, [{"secret": secret, "created_at": iso(moment)}, *kept], current.version)
+        return {
+            "message": "Secret rotated. The previous secret keeps signing until the grace period ends.",
+            "secret": secret,
+            "previous_secret_expires_at": grace_ends if kept else None,
+            "webhook": endpoint.public(),
+        }
+
+    def send_test(self, principal: Principal, endpoint_id: str) -> dict[str, Any]:
+        """Emit ``webhook.test`` for this endpoint only, through the outbox like any other event."""
+        principal.require("write")
+        endpoint, _ = self._load(principal, endpoint_id)
+        data = {"message": "This is a test event from Knowrithm.", "endpoint_id": endpoint.id}
+        event = outbox_item(principal.company_id, EventType.WEBHOOK_TEST, data, ttl_days=self.settings.event_ttl_days)
+        event["target_endpoint_id"] = endpoint.id
+        self.table.transact([self.table.put_op(event)])
+        return {"message": "Test event queued.", "event_id": event["id"]}
+
+    # --- deliveries ----------------------------------------------------------------
+    def deliveries(self, principal: Principal, endpoint_id: str, query: dict[str, str]) -> dict[str, Any]:
+        endpoint, _ = self._load(principal, endpoint_id)
+        rows = [
+            load_delivery(i)
+            for i in self.table.query(
+                deliveries_pk(principal.company_id, endpoint.id), sk_prefix="DELIVERY#", forward=False
+            )
+        ]
+        if query.get("status"):
+            rows = [d for d in rows if d.status == query["status"]]
+        if query.get("event_type"):
+            rows = [d for d in rows if d.event_type == query["event_type"]]
+        if query.get("since"):
+            since = iso(_parse_time(query["since"], "since"))
+            rows = [d for d in rows if d.event_timestamp >= since]
+        if query.get("until"):
+            until = iso(_parse_time(query["until"], "until"))
+            rows = [d for d in rows if d.event_timestamp <= until]
+        window, pagination = paginate(rows, PageRequest.parse(query.get("page"), query.get("per_page"), 20))
+        return {"deliveries": [d.model_dump(mode="json") for d in window], "pagination": pagination}
+
+    def _requeue(self, items: list[dict[str, Any]]) -> int:
+        if self.queue is None:
+            raise ServiceUnavailable("Webhook delivery is not configured (DELIVERY_QUEUE_URL).")
+        ops, bodies = [], []
+        for item in items:
+            ops.append(
+                self.table.update_op(
+                    item["PK"],
+                    item["SK"],
+                    "SET #s = :p, next_attempt_at = :n, updated_at = :n",
+                    names={"#s": "status"},
+                    values={":p": "pending", ":n": iso()},
+                )
+            )
+            bodies.append(
+                {
+                    "company_id": item["company_id"],
+                    "endpoint_id": item["endpoint_id"],
+                    "event_id": item["event_id"],
+                    "replay": True,
+                }
+            )
+        for start in range(0, len(ops), 100):
+            self.table.transact(ops[start : start + 100])
+        self.queue.send(bodies)
+        return len(bodies)
+
+    def retry(self, principal: Principal, delivery_id: str) -> dict[str, Any]:
+        principal.require("write")
+        found = self.table.query(f"DELIVERY#{delivery_id}", index=keys.GSI1, limit=1) if is_uuid(delivery_id) else []
+        if not found or found[0].get("company_id") != principal.company_id:
+            raise NotFound("Delivery not found.")
+        self._load(principal, str(found[0]["endpoint_id"]))
+        if found[0].get("status") == "pending":
+            raise BadRequest("This delivery is already pending.")
+        self._requeue(found)
+        return {"message": "Delivery re-queued.", "delivery_id": delivery_id}
+
+    def recover(self, principal: Principal, endpoint_id: str, body: Any) -> dict[str, Any]:
+        """Re-queue every failed or skipped delivery whose event happened in ``[since, until]``."""
+        principal.require("write")
+        window = parse(RecoverWindow, body)
+        since = iso(_parse_time(window.since, "since"))
+        until = iso(_parse_time(window.until, "until")) if window.until else iso()
+        endpoint, _ = self._load(principal, endpoint_id)
+        items = self.table.query(deliveries_pk(principal.company_id, endpoint.id), sk_prefix="DELIVERY#")
+        targets = [
+            i
+            for i in items
+            if i.get("status") in {"failed", "skipped"} and since <= str(i.get("event_timestamp", "")) <= until
+        ]
+        count = self._requeue(targets) if targets else 0
+        return {"message": f"{count} deliveries re-queued.", "recovered": count, "since": since, "until": until}
+
+    @staticmethod
+    def event_types() -> dict[str, Any]:
+        return {"event_types": event_types()}

@@ -1,0 +1,64 @@
+"""Outbox event -> one delivery record and one queue message per subscribed endpoint.
+
+At least once: the stream may hand the same event over again (a retry after a partial failure). The
+delivery record is written with a deterministic id, so a repeat finds it and re-sends only what is still
+pending; the worker skips records that already finished, so nothing is delivered twice by the fan-out.
+Events that arrive while an endpoint is disabled are recorded as ``skipped`` so ``recover`` can replay them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from knowrithm_core.config import Settings
+from knowrithm_core.errors import Conflict
+from knowrithm_core.ids import iso
+from knowrithm_core.models.webhooks import Delivery
+from knowrithm_core.store import keys
+from knowrithm_core.store.queue import MessageQueue
+from knowrithm_core.store.table import DynamoTable
+from knowrithm_core.webhooks.records import deliveries_pk, delivery_id, delivery_item, load_endpoint
+
+
+class FanOut:
+    def __init__(self, table: DynamoTable, settings: Settings, queue: MessageQueue) -> None:
+        self.table = table
+        self.settings = settings
+        self.queue = queue
+
+    def handle(self, event: dict[str, Any]) -> int:
+        """Fan one outbox event out; returns how many delivery messages were sent."""
+        company_id, name = str(event["company_id"]), str(event["event"])
+        target = event.get("target_endpoint_id")
+        endpoints = [load_endpoint(i)[0] for i in self.table.query(keys.company_pk(company_id), sk_prefix="WEBHOOK#")]
+        chosen = [e for e in endpoints if not e.deleted_at and e.subscribed(name) and (not target or e.id == target)]
+        envelope = {"id": event["id"], "event": name, "timestamp": event["timestamp"], "data": event.get("data", {})}
+        bodies = []
+        for endpoint in chosen:
+            stamp = iso()
+            delivery = Delivery(
+                id=delivery_id(endpoint.id, str(event["id"])),
+                company_id=company_id,
+                endpoint_id=endpoint.id,
+                event_id=str(event["id"]),
+                event_type=name,
+                status="pending" if endpoint.enabled else "skipped",
+                event_timestamp=str(event["timestamp"]),
+                next_attempt_at=stamp,
+                created_at=stamp,
+                updated_at=stamp,
+            )
+            status: str = delivery.status
+            try:
+                self.table.put(
+                    delivery_item(delivery, envelope, self.settings.delivery_ttl_days),
+                    condition="attribute_not_exists(PK)",
+                )
+            except Conflict:  # a repeat of this event: keep what the first pass recorded
+                existing = self.table.get(deliveries_pk(company_id, endpoint.id), f"DELIVERY#{event['id']}")
+                status = str((existing or {}).get("status", "pending"))
+            if status == "pending":
+                bodies.append({"company_id": company_id, "endpoint_id": endpoint.id, "event_id": event["id"]})
+        if bodies:
+            self.queue.send(bodies)
+        return len(bodies)
