@@ -8,6 +8,7 @@ Ref, Fn::GetAtt, Fn::Sub, Fn::If / conditions, Fn::Join, Fn::Select and pseudo p
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,22 @@ ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_PATH = ROOT / "template.yaml"
 ACCOUNT_ID = "123456789012"
 NO_VALUE = object()
+
+
+# Template parameters the local stack overrides: short webhook retries so failures play out in a minute.
+LOCAL_PARAMETERS = {"WebhookRetrySchedule": "2,5,10,30,60"}
+
+
+def local_parameters() -> dict[str, str]:
+    """Local overrides; ``WEBHOOK_RETRY_SCHEDULE`` / ``WEBHOOK_TIMEOUT_SECONDS`` in the environment win."""
+    overrides = dict(LOCAL_PARAMETERS)
+    for variable, parameter in (
+        ("WEBHOOK_RETRY_SCHEDULE", "WebhookRetrySchedule"),
+        ("WEBHOOK_TIMEOUT_SECONDS", "WebhookTimeoutSeconds"),
+    ):
+        if variable in os.environ:
+            overrides[parameter] = os.environ[variable]
+    return overrides
 
 
 def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:

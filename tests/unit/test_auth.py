@@ -160,3 +160,9 @@ def test_validate_describes_the_caller(client: TestClient, tenant: Tenant) -> No
     assert by_user["user"]["email"] == "admin@acme.example"
     company = client.get("/api/v1/company", headers=tenant.key_headers).json()
     assert company["id"] == tenant.company_id and company["name"] == "acme"
+
+
+def test_me_with_an_api_key_describes_the_key_and_company(client: TestClient, tenant: Tenant) -> None:
+    body = client.get("/api/v1/auth/user/me", headers=tenant.key_headers).json()
+    assert body["user"] is None and body["company"]["id"] == tenant.company_id
+    assert body["api_key"]["key_prefix"] == tenant.api_key[:8] and "secret_hash" not in body["api_key"]

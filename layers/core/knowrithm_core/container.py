@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from knowrithm_core.auth.service import AuthService
 from knowrithm_core.config import Settings, get_settings
@@ -21,10 +22,11 @@ from knowrithm_core.services.providers import ProviderCatalogue
 from knowrithm_core.services.tasks import TaskService
 from knowrithm_core.store.queue import SqsQueue
 from knowrithm_core.store.table import DynamoTable
-from knowrithm_core.webhooks.delivery import DeliveryWorker
 from knowrithm_core.webhooks.endpoints import WebhookService
-from knowrithm_core.webhooks.fanout import FanOut
-from knowrithm_core.webhooks.http import PinnedPoster
+
+if TYPE_CHECKING:  # the fan-out and delivery functions import these on use; the API never needs them
+    from knowrithm_core.webhooks.delivery import DeliveryWorker
+    from knowrithm_core.webhooks.fanout import FanOut
 
 
 @dataclass(frozen=True)
@@ -68,11 +70,16 @@ class Services:
         )
 
     def fan_out(self) -> FanOut:
+        from knowrithm_core.webhooks.fanout import FanOut
+
         if self.delivery_queue is None:
             raise RuntimeError("DELIVERY_QUEUE_URL is not set")
         return FanOut(self.table, self.settings, self.delivery_queue)
 
     def delivery_worker(self) -> DeliveryWorker:
+        from knowrithm_core.webhooks.delivery import DeliveryWorker
+        from knowrithm_core.webhooks.http import PinnedPoster
+
         return DeliveryWorker(self.table, self.settings, PinnedPoster())
 
     def health(self) -> dict[str, str]:

@@ -214,8 +214,14 @@ class AuthService(Service):
         return {"message": "Token refreshed.", **self._session(item)}
 
     def me(self, principal: Principal) -> dict[str, Any]:
+        """The signed-in user with fresh tokens; for an API key, its company and key details (no user)."""
+        if principal.kind == "api_key":
+            principal.require("read")
+            item = self.table.get(keys.company_pk(principal.company_id), f"APIKEY#{principal.subject_id}") or {}
+            company = self.companies.get(principal.company_id)
+            return {"user": None, "company": company.public(), "api_key": load(ApiKeyDetails, item).public()}
         if principal.kind != "user":
-            raise Forbidden("Only a signed-in user has a profile; use a user access token.")
+            raise Forbidden("A lead token has no user profile.")
         return self._session(self._user_item(principal.company_id, principal.subject_id))
 
     def validate(self, principal: Principal) -> dict[str, Any]:

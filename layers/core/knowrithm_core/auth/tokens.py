@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import jwt
-
 from knowrithm_core.config import Settings
 from knowrithm_core.errors import ServiceUnavailable, Unauthorized
 from knowrithm_core.ids import new_id
@@ -61,6 +59,8 @@ class TokenIssuer:
     def _encode(self, claims: dict[str, Any], ttl: int) -> str:
         issued = int(time.time())
         payload = {**claims, "iss": ISSUER, "iat": issued, "exp": issued + ttl, "jti": new_id()}
+        import jwt  # imported on first use: PyJWT pulls in cryptography when it is installed
+
         return jwt.encode(payload, signing_secret(self._settings), algorithm=ALGORITHM)
 
     def user_pair(self, user_id: str, company_id: str, role: str) -> TokenPair:
@@ -83,6 +83,8 @@ class TokenIssuer:
 
     def decode(self, token: str, *, expected: set[str]) -> dict[str, Any]:
         """Verify signature, expiry and type; raise 401 otherwise."""
+        import jwt
+
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,

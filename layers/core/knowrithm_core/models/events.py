@@ -15,7 +15,7 @@ class MessageReceived(Message):
 
 
 class ConversationEscalated(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
     conversation: Conversation
     reason: str
@@ -23,7 +23,7 @@ class ConversationEscalated(BaseModel):
 
 
 class DocumentProcessed(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
     id: str
     agent_id: str
@@ -33,7 +33,7 @@ class DocumentProcessed(BaseModel):
 
 
 class WebhookTest(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
     message: str
     endpoint_id: str

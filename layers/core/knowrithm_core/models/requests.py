@@ -31,7 +31,7 @@ def parse(model: type[Model], data: Any) -> Model:
 
 
 class Request(BaseModel):
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, defer_build=True)
 
 
 def _email(value: str) -> str:

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class Resource(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
     id: str
     created_at: str
@@ -62,7 +62,7 @@ class ApiKeyDetails(Resource):
 class AgentSettings(BaseModel):
     """The LLM settings an agent is created with (Knowrithm's Settings object, flattened)."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
     id: str
     llm_provider_id: str
@@ -182,7 +182,7 @@ class Lead(Resource):
 class Task(BaseModel):
     """An asynchronous task's status record (``GET /tasks/{id}/status``)."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
     task_id: str
     company_id: str

@@ -51,7 +51,7 @@ class Attempt(BaseModel):
 class Delivery(BaseModel):
     """One event for one endpoint, and every attempt to deliver it."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
     id: str
     company_id: str

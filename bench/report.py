@@ -1,0 +1,187 @@
+"""Markdown for stdout and ``bench/RESULTS.md``: one table per benchmark, goals, PASS/FAIL."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.chat import ChatResults
+from bench.common import percentile
+from bench.imports import FIRST_IN_PROCESS, FIRST_SERVER, IMPORT, ColdStart, ImportResults
+
+IMPORT_RATIO_GOAL = 1.25
+REQUESTS_PER_TURN_GOAL = 4
+TOP_PACKAGES = 6
+
+
+@dataclass(frozen=True)
+class Machine:
+    cpus: int
+    cpu_model: str
+    python: str
+    system: str
+
+    @classmethod
+    def current(cls) -> Machine:
+        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 0
+        model = platform.processor() or platform.machine()
+        cpuinfo = Path("/proc/cpuinfo")
+        if cpuinfo.exists():
+            lines = cpuinfo.read_text().splitlines()
+            names = [ln.split(":", 1)[1].strip() for ln in lines if ln.startswith("model name")]
+            model = names[0] if names else model
+        python = f"{platform.python_implementation()} {platform.python_version()}"
+        return cls(cpus, model, python, f"{platform.system()} {platform.release()} {platform.machine()}")
+
+
+def _verdict(ok: bool) -> str:
+    return "**PASS**" if ok else "**FAIL**"
+
+
+def _ms(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.0f}"
+
+
+def _spread(cold: ColdStart, mode: str) -> str:
+    values = cold.samples.get(mode)
+    return f"{min(values):.0f}–{max(values):.0f}" if values else "n/a"
+
+
+def _cold_start(results: ImportResults) -> list[str]:
+    hello = results.hello
+    hello_import = hello.median(IMPORT) or 0.0
+    hello_first = hello.median(FIRST_SERVER)
+    lines = [
+        f"## 1. Cold start: handler import vs a bare FastAPI + Mangum app (median of {results.rounds})",
+        "",
+        f"Goal: handler import ≤ {IMPORT_RATIO_GOAL:.2f}× the hello app's import, in the same run.",
+        "",
+        "| Function | Handler module | Import ms (median) | min–max | × hello | Goal | Result | Loaded by the import |",
+        "|---|---|---:|---:|---:|---:|---|---|",
+        f"| — | `{hello.case.module}` (hello) | {_ms(hello_import)} | {_spread(hello, IMPORT)} | 1.00× | — | — "
+        f"| {', '.join(hello.imported_by_module)} |",
+    ]
+    for cold in results.functions:
+        value = cold.median(IMPORT) or 0.0
+        ratio = value / hello_import if hello_import else float("inf")
+        lines.append(
+            f"| {cold.case.name} | `{cold.case.module}` | {_ms(value)} | {_spread(cold, IMPORT)} | {ratio:.2f}× "
+            f"| ≤ {IMPORT_RATIO_GOAL:.2f}× | {_verdict(ratio <= IMPORT_RATIO_GOAL)} "
+            f"| {', '.join(cold.imported_by_module)} |"
+        )
+    lines += [
+        "",
+        "First request (functions behind the HTTP API) = import + one `GET /health` (payload 2.0) through the Lambda",
+        "handler, in the same fresh interpreter.",
+        "*moto server*: DynamoDB is a moto server on 127.0.0.1, so the figure includes what the core defers to first",
+        "use (boto3 import, client creation, one HTTP round trip). *moto in process*: `mock_aws` started and",
+        "populated before the clock, so boto3/botocore are already imported and the figure understates a cold start.",
+        "",
+        "| Function | First request ms, moto server (median) | min–max | × hello | First request ms, moto in process "
+        "| HTTP status | Imported on first request |",
+        "|---|---:|---:|---:|---:|---|---|",
+        f"| hello | {_ms(hello_first)} | {_spread(hello, FIRST_SERVER)} | 1.00× | n/a "
+        f"| {', '.join(map(str, sorted(hello.statuses)))} | {', '.join(hello.imported_on_first_request) or '—'} |",
+    ]
+    for cold in (c for c in results.functions if c.case.http):
+        first = cold.median(FIRST_SERVER)
+        first_ratio = f"{first / hello_first:.2f}×" if first and hello_first else "n/a"
+        lines.append(
+            f"| {cold.case.name} | {_ms(first)} | {_spread(cold, FIRST_SERVER)} | {first_ratio} "
+            f"| {_ms(cold.median(FIRST_IN_PROCESS))} | {', '.join(map(str, sorted(cold.statuses))) or 'n/a'} "
+            f"| {', '.join(cold.imported_on_first_request) or '—'} |"
+        )
+    for cold in results.functions:
+        extra = sorted(
+            ((pkg, ms, hello.packages_ms.get(pkg, 0.0)) for pkg, ms in cold.packages_ms.items()),
+            key=lambda row: row[1] - row[2],
+            reverse=True,
+        )[:TOP_PACKAGES]
+        lines += [
+            "",
+            f"Where `{cold.case.module}` spends its import time beyond the hello app (self time summed per top-level "
+            "package, one `-X importtime` run, which inflates absolute figures):",
+            "",
+            "| Package | Handler ms | Hello ms | Extra ms |",
+            "|---|---:|---:|---:|",
+            *(f"| `{pkg}` | {ms:.0f} | {base:.0f} | {ms - base:+.0f} |" for pkg, ms, base in extra),
+        ]
+    return lines
+
+
+def _requests(chat: ChatResults) -> list[str]:
+    mean = statistics.mean(chat.requests_per_turn)
+    worst = max(chat.requests_per_turn)
+    lines = [
+        f"## 2. DynamoDB requests per chat turn ({chat.counted_turns} turns after a warm-up turn)",
+        "",
+        f"Goal: ≤ {REQUESTS_PER_TURN_GOAL} requests per turn (judged on the max). API key cache: "
+        f"{chat.api_key_cache_seconds} s.",
+        "",
+        "| Turns | Mean requests/turn | Max | Goal | Result |",
+        "|---:|---:|---:|---:|---|",
+        f"| {chat.counted_turns} | {mean:.2f} | {worst} | ≤ {REQUESTS_PER_TURN_GOAL} "
+        f"| {_verdict(worst <= REQUESTS_PER_TURN_GOAL)} |",
+        "",
+        "| Operation | Calls | Per turn |",
+        "|---|---:|---:|",
+        *(f"| {op} | {n} | {n / chat.counted_turns:.2f} |" for op, n in chat.by_operation.most_common()),
+    ]
+    return lines
+
+
+def _latency(chat: ChatResults) -> list[str]:
+    app_only = [total - dynamo for total, dynamo in zip(chat.latencies_ms, chat.dynamo_ms, strict=True)]
+    rows = (
+        ("Whole turn through the handler", chat.latencies_ms),
+        ("… of which inside DynamoDB calls (moto in process)", chat.dynamo_ms),
+        ("… the rest (handler, FastAPI, core)", app_only),
+    )
+    conversations = chat.timed_turns // chat.turns_per_conversation
+    return [
+        f"## 3. Warm chat-turn latency, in process ({chat.timed_turns} turns)",
+        "",
+        f"No goal set. {conversations} conversations of {chat.turns_per_conversation} turns in one warm process, "
+        "each on emptied",
+        "tables after its own warm-up turn: moto's TransactWriteItems deep-copies the whole table once per operation,",
+        "so its cost grows with the table (a real table's does not). The DynamoDB row is moto's in-process emulation,",
+        "not DynamoDB's latency; the last row is the function's own work per turn (history window: "
+        f"{chat.context_messages} messages).",
+        "",
+        "| Part | p50 ms | p99 ms | mean ms |",
+        "|---|---:|---:|---:|",
+        *(
+            f"| {label} | {percentile(v, 50):.2f} | {percentile(v, 99):.2f} | {statistics.mean(v):.2f} |"
+            for label, v in rows
+        ),
+    ]
+
+
+def render(imports: ImportResults, chat: ChatResults, machine: Machine, started: datetime, seconds: float) -> str:
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Run {started.astimezone(UTC):%Y-%m-%d %H:%M} UTC on {machine.cpus} CPU(s) ({machine.cpu_model}), "
+        f"{machine.system}, {machine.python}; the whole run took {seconds:.0f} s. Ratios compare figures "
+        "from this same run.",
+        "",
+        *_cold_start(imports),
+        "",
+        *_requests(chat),
+        "",
+        *_latency(chat),
+        "",
+        "Method: `make bench` (`python -m bench`). Cold start: each figure is a fresh `python -P -m bench._child` "
+        "with the function's code dir, layer dirs and repo root as PYTHONPATH and its resolved template "
+        "environment, timing `importlib.import_module` (and the first invocation) with `time.perf_counter`; "
+        f"a discarded warm-up import of each module, then {imports.rounds} interleaved rounds in rotated order. "
+        "Chat: moto `mock_aws` in process, resources from template.yaml, payload 2.0 events through the real "
+        "`lambda_handler`; DynamoDB calls counted with a botocore `before-call.dynamodb` hook on the table's "
+        "client (retries not included).",
+        "",
+    ]
+    return "\n".join(lines)

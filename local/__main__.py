@@ -1,0 +1,159 @@
+"""``python -m local`` (``make dev``): the whole stack on loopback, no AWS account, no Docker.
+
+Starts moto, creates what ``template.yaml`` declares, loads every function with its resolved
+environment, starts the event-source pollers, serves the HTTP API on 127.0.0.1:$PORT (3000),
+seeds the demo tenant and waits for Ctrl-C / SIGTERM, then stops everything and exits 0.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import sys
+import time
+import traceback
+from contextlib import ExitStack
+from typing import Any
+
+from local.environment import apply_environment, merged_environment, use_fake_aws, with_queue_urls
+from local.invoker import Invoker
+from local.pollers import PollerGroup, build_pollers
+from local.resources import create_all
+from local.seed import seed, state_dir, write_demo
+from local.server import Gateway, start_server
+from local.template import FunctionSpec, Stack, functions, load_template, local_parameters
+
+KINDS = {
+    "AWS::DynamoDB::Table": "table",
+    "AWS::SQS::Queue": "queue",
+    "AWS::S3::Bucket": "bucket",
+    "AWS::SecretsManager::Secret": "secret",
+}
+
+
+class StartupError(Exception):
+    """A reason not to start that needs no traceback."""
+
+
+def _check_port(name: str, port: int) -> None:
+    """Fail early and clearly if the port is taken (moto would otherwise fail on its own thread and hang)."""
+    if port == 0:
+        return
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise StartupError(f"127.0.0.1:{port} is not free ({exc.strerror}); set {name} to another port") from exc
+
+
+def progress(message: str) -> None:
+    print(f"✓ {message}")
+
+
+def _interrupt(*_: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def _configure_output() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure:
+            reconfigure(line_buffering=True, errors="backslashreplace")
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("local").setLevel(logging.INFO)
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log
+
+
+def load_functions(stack: Stack, specs: dict[str, FunctionSpec], endpoint: str) -> Invoker:
+    """Set every function's environment on this process and import each handler once (a warm container)."""
+    variables, conflicts = merged_environment(specs.values())
+    for conflict in conflicts:
+        print(f"! {conflict}")
+    apply_environment(with_queue_urls(variables, stack, endpoint))
+    invoker = Invoker(stack, specs)
+    for logical_id, spec in specs.items():
+        try:
+            invoker.handler(logical_id)
+        except Exception as exc:  # noqa: BLE001 - one broken function must not keep the others from running
+            print(f"✗ cannot load {logical_id} ({spec.handler}): {exc!r}; its requests and events will fail")
+        else:
+            progress(f"loaded {logical_id} ({spec.handler})")
+    return invoker
+
+
+def run(cleanup: ExitStack, port: int, moto_port: int) -> None:
+    """Start every part, registering its stop on ``cleanup``; returns once the stack is serving."""
+    from moto.server import ThreadedMotoServer
+
+    _check_port("PORT", port)
+    _check_port("MOTO_PORT", moto_port)
+    (state_dir() / "demo.json").unlink(missing_ok=True)
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
+    moto.start()
+    cleanup.callback(moto.stop)
+    endpoint = "http://{}:{}".format(*moto.get_host_and_port())
+    use_fake_aws(endpoint)
+    progress(f"moto server on {endpoint}")
+
+    stack = Stack(load_template(), parameters=local_parameters())
+    for logical_id in create_all(stack, endpoint):
+        progress(f"created {KINDS[stack.resources[logical_id]['Type']]} {stack.physical_name(logical_id)}")
+    specs = functions(stack)
+    invoker = load_functions(stack, specs, endpoint)
+
+    pollers = PollerGroup(build_pollers(stack, specs, invoker.invoke, endpoint, long_poll_seconds=1))
+    pollers.start()
+    cleanup.callback(pollers.stop)
+    names = ", ".join(p.name for p in pollers.pollers)
+    progress(f"event-source pollers: {names}" if names else "no SQS or stream event sources in the template")
+
+    server = start_server(Gateway(stack, specs, invoker), port=port)
+    cleanup.callback(server.server_close)
+    cleanup.callback(server.shutdown)
+    origin = f"http://127.0.0.1:{server.port}"
+    demo = seed(f"{origin}/api")
+    path = write_demo(demo)
+    progress(f"seeded demo company {demo.company_id}")
+    progress(f"API on {origin}  (health: {origin}/health)")
+    print(
+        "\n"
+        f"  base URL    {demo.base_url}\n"
+        f"  agent id    {demo.agent_id}\n"
+        f"  API key     {demo.api_key}\n"
+        f"  API secret  {demo.api_secret}\n"
+        f"  written to  {path}\n"
+        f"  moto        AWS_ENDPOINT_URL={endpoint}\n"
+        "\nPress Ctrl-C to stop."
+    )
+
+
+def main() -> int:
+    _configure_output()
+    signal.signal(signal.SIGTERM, _interrupt)
+    port = int(os.environ.get("PORT") or 3000)
+    moto_port = int(os.environ.get("MOTO_PORT") or 0)
+    with ExitStack() as cleanup:
+        try:
+            run(cleanup, port, moto_port)
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            print("\nstopping…")
+        except StartupError as exc:
+            print(f"✗ {exc}")
+            return 1
+        except Exception:  # noqa: BLE001 - report any startup failure plainly, then stop what did start
+            traceback.print_exc()
+            print("✗ the local stack failed to start")
+            return 1
+        finally:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    progress("stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""Agents (``/sdk/agent``, ``/agent``) and the provider catalogue (``/providers``)."""
+
+from __future__ import annotations
+
+from typing import cast
+from urllib.parse import quote
+
+from knowrithm_py.models.agents import (
+    AgentCreated,
+    AgentCreateRequest,
+    AgentDeleted,
+    AgentEnvelope,
+    AgentList,
+    AgentStats,
+    AgentUpdateRequest,
+    EmbedCode,
+    ProviderSelection,
+)
+from knowrithm_py.models.providers import ModelList, ProviderList, SettingsProviders
+from knowrithm_py.services._base import Headers, Service, page_params
+
+
+def _id(value: str) -> str:
+    return quote(value, safe="")
+
+
+class AgentService(Service):
+    def create_agent(
+        self, payload: AgentCreateRequest, *, settings: ProviderSelection | None = None, headers: Headers = None
+    ) -> AgentCreated:
+        """``POST /sdk/agent``. Providers and models go by name (``settings={"llm_provider": "extractive"}``)
+        or id (flat ``llm_provider_id`` ...), in ``payload`` or ``settings``; missing ones use the defaults."""
+        body = dict(payload)
+        if settings:
+            body["settings"] = {**dict(payload.get("settings") or {}), **settings}
+        return cast(AgentCreated, self._core.call("POST", "/sdk/agent", json=body, headers=headers))
+
+    def create_agent_with_provider_names(
+        self, payload: AgentCreateRequest, *, settings: ProviderSelection, headers: Headers = None
+    ) -> AgentCreated:
+        """The official client's name for :meth:`create_agent` with provider names."""
+        return self.create_agent(payload, settings=settings, headers=headers)
+
+    def list_agents(
+        self,
+        *,
+        page: int | None = None,
+        per_page: int | None = None,
+        status: str | None = None,
+        search: str | None = None,
+        headers: Headers = None,
+    ) -> AgentList:
+        """``GET /agent``: newest first; ``status="deleted"`` lists soft-deleted agents."""
+        params = page_params(page, per_page, status=status, search=search)
+        return cast(AgentList, self._core.call("GET", "/agent", params=params, headers=headers))
+
+    def get_agent(self, agent_id: str, *, headers: Headers = None) -> AgentEnvelope:
+        """``GET /agent/{id}`` -> ``{"agent": {...}}`` (public fields only without credentials)."""
+        return cast(AgentEnvelope, self._core.call("GET", f"/agent/{_id(agent_id)}", headers=headers))
+
+    def update_agent(self, agent_id: str, payload: AgentUpdateRequest, *, headers: Headers = None) -> AgentEnvelope:
+        """``PUT /sdk/agent/{id}``: only the given fields change."""
+        path = f"/sdk/agent/{_id(agent_id)}"
+        return cast(AgentEnvelope, self._core.call("PUT", path, json=dict(payload), headers=headers))
+
+    def delete_agent(self, agent_id: str, force: bool = False, *, headers: Headers = None) -> AgentDeleted:
+        """``DELETE /sdk/agent/{id}`` (soft). The server refuses (400) while conversations are active
+        unless ``force``."""
+        params = {"force": "true"} if force else None
+        path = f"/sdk/agent/{_id(agent_id)}"
+        return cast(AgentDeleted, self._core.call("DELETE", path, params=params, headers=headers))
+
+    def restore_agent(self, agent_id: str, *, headers: Headers = None) -> AgentEnvelope:
+        """``PATCH /agent/{id}/restore``."""
+        return cast(AgentEnvelope, self._core.call("PATCH", f"/agent/{_id(agent_id)}/restore", headers=headers))
+
+    def get_embed_code(self, agent_id: str, *, headers: Headers = None) -> EmbedCode:
+        """``GET /agent/{id}/embed-code``: the widget snippets."""
+        return cast(EmbedCode, self._core.call("GET", f"/agent/{_id(agent_id)}/embed-code", headers=headers))
+
+    def get_agent_stats(self, agent_id: str, *, headers: Headers = None) -> AgentStats:
+        """``GET /agent/{id}/stats``."""
+        return cast(AgentStats, self._core.call("GET", f"/agent/{_id(agent_id)}/stats", headers=headers))
+
+
+class ProviderService(Service):
+    def list_providers(self, *, headers: Headers = None) -> ProviderList:
+        """``GET /providers``."""
+        return cast(ProviderList, self._core.call("GET", "/providers", headers=headers))
+
+    def list_models(self, provider_id: str, *, headers: Headers = None) -> ModelList:
+        """``GET /providers/{id or name}/models``."""
+        return cast(ModelList, self._core.call("GET", f"/providers/{_id(provider_id)}/models", headers=headers))
+
+    def list_settings_providers(self, *, headers: Headers = None) -> SettingsProviders:
+        """``GET /settings/providers``: LLM and embedding providers with their models."""
+        return cast(SettingsProviders, self._core.call("GET", "/settings/providers", headers=headers))

@@ -1,0 +1,79 @@
+"""Users and sessions (``/auth``), API keys (``/auth/api-keys``) and companies (``/company``)."""
+
+from __future__ import annotations
+
+from typing import cast
+from urllib.parse import quote
+
+from knowrithm_py.models.auth import (
+    ApiKeyCreated,
+    ApiKeyCreateRequest,
+    ApiKeyList,
+    ApiKeyRevoked,
+    Company,
+    CompanyCreated,
+    CompanyCreateRequest,
+    Registered,
+    RegisterRequest,
+    Session,
+    Validation,
+)
+from knowrithm_py.services._base import Headers, Service
+
+
+class AuthService(Service):
+    def register(self, payload: RegisterRequest, *, headers: Headers = None) -> Registered:
+        """``POST /auth/register``: the company's first user becomes its admin; later ones need an admin's token."""
+        return cast(Registered, self._core.call("POST", "/auth/register", json=dict(payload), headers=headers))
+
+    register_admin = register  # the official client's name
+
+    def login(self, email: str, password: str, *, headers: Headers = None) -> Session:
+        """``POST /auth/login``: access and refresh tokens plus the user and company."""
+        body = {"email": email, "password": password}
+        return cast(Session, self._core.call("POST", "/auth/login", json=body, headers=headers))
+
+    def refresh_access_token(self, refresh_token: str, *, headers: Headers = None) -> Session:
+        """``POST /auth/refresh`` with the refresh token as the Bearer: new tokens."""
+        merged = {**(headers or {}), "Authorization": f"Bearer {refresh_token}"}
+        return cast(Session, self._core.call("POST", "/auth/refresh", headers=merged))
+
+    def get_current_user(self, *, headers: Headers = None) -> Session:
+        """``GET /auth/user/me``: needs a user access token (the client's ``bearer_token`` or ``headers``)."""
+        return cast(Session, self._core.call("GET", "/auth/user/me", headers=headers))
+
+    def validate_credentials(self, *, headers: Headers = None) -> Validation:
+        """``GET /auth/validate``: who the credentials belong to."""
+        return cast(Validation, self._core.call("GET", "/auth/validate", headers=headers))
+
+
+class ApiKeyService(Service):
+    """API keys; every route needs an admin (a user access token, or a key with the ``admin`` scope)."""
+
+    def create_api_key(self, payload: ApiKeyCreateRequest | None = None, *, headers: Headers = None) -> ApiKeyCreated:
+        """``POST /auth/api-keys``: the secret is in the answer only this once."""
+        body = dict(payload or {})
+        return cast(ApiKeyCreated, self._core.call("POST", "/auth/api-keys", json=body, headers=headers))
+
+    def list_api_keys(self, *, headers: Headers = None) -> ApiKeyList:
+        """``GET /auth/api-keys``."""
+        return cast(ApiKeyList, self._core.call("GET", "/auth/api-keys", headers=headers))
+
+    def delete_api_key(self, api_key_id: str, *, headers: Headers = None) -> ApiKeyRevoked:
+        """``DELETE /auth/api-keys/{id}``: revokes the key (404 if unknown or already revoked)."""
+        path = f"/auth/api-keys/{quote(api_key_id, safe='')}"
+        return cast(ApiKeyRevoked, self._core.call("DELETE", path, headers=headers))
+
+    def validate_credentials(self, *, headers: Headers = None) -> Validation:
+        """``GET /auth/validate`` (also on :class:`AuthService`)."""
+        return cast(Validation, self._core.call("GET", "/auth/validate", headers=headers))
+
+
+class CompanyService(Service):
+    def create_company(self, payload: CompanyCreateRequest, *, headers: Headers = None) -> CompanyCreated:
+        """``POST /company`` (public sign-up): the company at the top level and under ``company``."""
+        return cast(CompanyCreated, self._core.call("POST", "/company", json=dict(payload), headers=headers))
+
+    def get_company(self, *, headers: Headers = None) -> Company:
+        """``GET /company``: the caller's company."""
+        return cast(Company, self._core.call("GET", "/company", headers=headers))
