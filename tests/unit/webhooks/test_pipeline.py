@@ -239,3 +239,31 @@ def test_endpoint_api_validates_and_hides_secrets(webhook_client: TestClient, te
     assert all(t["schema"]["type"] == "object" for t in types)
     assert webhook_client.delete(f"/api/v1/webhook/{endpoint_id}", headers=tenant.key_headers).status_code == 200
     assert webhook_client.get(f"/api/v1/webhook/{endpoint_id}", headers=tenant.key_headers).status_code == 404
+
+
+def test_per_endpoint_rate_limit_defers_the_excess(
+    webhook_client: TestClient, webhook_services: Services, tenant: Tenant, receiver: Receiver
+) -> None:
+    # GIVEN an endpoint limited to one delivery per 5 seconds
+    created = webhook_client.post(
+        "/api/v1/webhook",
+        json={"url": receiver.url, "events": ["lead.created"], "rate_limit_per_second": 0.2},
+        headers=tenant.key_headers,
+    )
+    assert created.status_code == 201
+    for index in range(3):
+        webhook_client.post(
+            "/api/v1/sdk/lead",
+            json={"first_name": "A", "last_name": "B", "email": f"rl{index}@b.example"},
+            headers=tenant.key_headers,
+        )
+    # WHEN one batch of three deliveries is processed at once
+    _pump(webhook_services)
+    # THEN one went out per window (two if the batch straddled a window edge); the rest wait, still pending
+    sent = len(receiver.received)
+    assert 1 <= sent <= 2
+    deliveries = webhook_client.get(
+        f"/api/v1/webhook/{created.json()['webhook']['id']}/deliveries", headers=tenant.key_headers
+    ).json()["deliveries"]
+    assert sorted(d["status"] for d in deliveries) == ["pending"] * (3 - sent) + ["succeeded"] * sent
+    assert all(d["attempt_count"] == (1 if d["status"] == "succeeded" else 0) for d in deliveries)

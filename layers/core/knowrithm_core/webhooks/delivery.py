@@ -98,6 +98,9 @@ class DeliveryWorker:
         secrets: list[dict[str, Any]],
         moment: datetime,
     ) -> Outcome:
+        window = self._rate_window(endpoint, moment)
+        if window:
+            return Outcome(done=False, delay=window)  # over the endpoint's rate: try again next window
         if not self._claim(item, delivery, moment):
             return Outcome(done=False, delay=math.ceil(self.settings.webhook_timeout_seconds) + 5)
         number = delivery.attempt_count + 1
@@ -144,6 +147,33 @@ class DeliveryWorker:
         if status == "failed":
             return Outcome(done=False, delay=0, attempted=True)
         return Outcome(done=False, delay=min(SQS_MAX_VISIBILITY, math.ceil(delay or 0)), attempted=True)
+
+    def _rate_window(self, endpoint: WebhookEndpoint, moment: datetime) -> int:
+        """0 if a delivery may go now under the endpoint's ``rate_limit_per_second``, else seconds to wait.
+
+        A fixed window counter in the table (atomic ADD with a condition), shared by every concurrent worker.
+        """
+        rate = endpoint.rate_limit_per_second
+        if not rate:
+            return 0
+        window = max(1, math.ceil(1 / rate))
+        allowed = max(1, math.floor(rate * window))
+        slot = int(moment.timestamp()) // window
+        try:
+            self.table.transact(
+                [
+                    self.table.update_op(
+                        deliveries_pk(endpoint.company_id, endpoint.id),
+                        f"RATE#{slot}",
+                        "ADD sent :one SET expires_at_epoch = :ttl",
+                        values={":one": 1, ":limit": allowed, ":ttl": (slot + 2) * window},
+                        condition="attribute_not_exists(sent) OR sent < :limit",
+                    )
+                ]
+            )
+        except Conflict:
+            return window
+        return 0
 
     def _claim(self, item: dict[str, Any], delivery: Delivery, moment: datetime) -> bool:
         """Take this attempt for ourselves, so duplicate messages of one delivery never POST twice at once."""
