@@ -37,3 +37,9 @@ def test_short_follow_up_uses_the_previous_question() -> None:
     history = [Turn("user", "How long is shipping?"), Turn("assistant", "3 to 5 business days.")]
     answer = ExtractiveResponder().answer(AGENT, "and weekends?", history)
     assert answer.answered and "Shipping" in answer.text
+
+
+def test_a_greeting_after_a_question_is_still_a_greeting() -> None:
+    history = [Turn("user", "How long is shipping?"), Turn("assistant", "3 to 5 business days.")]
+    answer = ExtractiveResponder().answer(AGENT, "Hello from our integration!", history)
+    assert answer.text.startswith("Hello! I'm Mugsy.")

@@ -172,7 +172,7 @@ class ExtractiveResponder:
         if IDENTITY.search(question.lower()) or not content and greeted:
             return Answer(introduction + " How can I help you today?", True, self.name, 1.0)
         query = {_stem(w): 1.0 for w in content}
-        if len(query) <= 2:  # a short follow-up: borrow the previous question's terms, at half weight
+        if len(query) <= 2 and not greeted:  # a short follow-up: borrow the previous question's terms, half weight
             previous = next((t.content for t in reversed(history) if t.role == "user"), "")
             for word in terms(previous):
                 query.setdefault(_stem(word), 0.5)
