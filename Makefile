@@ -16,10 +16,11 @@ export AWS_SECRET_ACCESS_KEY ?= testing
 export AWS_DEFAULT_REGION ?= us-east-1
 export AWS_ACCOUNT_ID_ENDPOINT_MODE ?= disabled
 
-.PHONY: help venv sam-venv dev test lint typecheck template-lint unit integration e2e bench build deploy deploy-prod invoke clean
+.PHONY: help venv sam-venv chromium dev webhook-listen test lint typecheck template-lint unit integration e2e bench build deploy deploy-prod invoke clean
 
 help:
 	@echo "make dev    - set up and run the whole stack on 127.0.0.1 (PORT=3000)"
+	@echo "make webhook-listen - with make dev running: register a local receiver and print each verified webhook"
 	@echo "make test   - set up and run every gate: ruff, mypy, cfn-lint, sam validate, unit + integration tests"
 	@echo "make bench  - run the benchmarks and write bench/RESULTS.md"
 	@echo "make build  - sam build;  make deploy / deploy-prod - sam deploy (default / prod config env)"
@@ -44,12 +45,16 @@ sam-venv: $(SAM_VENV)/.installed
 dev: venv
 	$(PY) -m local
 
+webhook-listen: venv
+	$(PY) -m local.webhook_listen
+
 lint: venv
 	$(VENV)/bin/ruff check .
 
 typecheck: venv
 	$(VENV)/bin/mypy layers/core/knowrithm_core sdk/knowrithm_py
-	$(VENV)/bin/mypy functions/api/rest_api functions/event_fanout/event_fanout functions/webhook_delivery/webhook_delivery local
+	$(VENV)/bin/mypy functions/api/rest_api functions/event_fanout/event_fanout functions/webhook_delivery/webhook_delivery \
+		functions/widget/widget_api functions/document_ingest/document_ingest local
 
 template-lint: venv sam-venv
 	$(VENV)/bin/cfn-lint template.yaml
@@ -61,8 +66,21 @@ unit: venv
 integration: venv
 	$(PY) -m pytest tests/integration -q
 
-test: venv lint typecheck template-lint build
-	$(PY) -m pytest -q
+e2e: venv chromium
+	$(PY) -m pytest tests/e2e -q
+
+# The e2e tests drive Debian's chromium (never `playwright install`, which downloads a browser build).
+chromium:
+	@test -x /usr/bin/chromium || { \
+		echo "installing chromium (apt-get) for the browser tests"; \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo -n); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium < /dev/null; }
+
+# The browser tests run in their own pytest process: Playwright's sync API keeps an event loop running in the
+# main thread for the session, which would break in-process Lambda invocations (Mangum) in the same process.
+test: venv chromium lint typecheck template-lint build
+	$(PY) -m pytest -q tests/unit tests/integration
+	$(PY) -m pytest -q tests/e2e
 
 bench: venv
 	$(PY) -m bench

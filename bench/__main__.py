@@ -7,8 +7,27 @@ import sys
 import time
 from datetime import UTC, datetime
 
-from bench import chat, imports, report
+from bench import chat, imports, knowledge, report, webhooks, widget_size
 from bench.common import AWS_ENV, RESULTS_PATH, load_stack
+from local.template import Stack
+
+
+def _webhooks(stack: Stack, started: float) -> str:
+    """Both webhook benchmarks; one that fails is reported in its section instead of ending the run."""
+    throughput, latency, errors = None, None, []
+    print(f"bench: webhook deliveries in process ({time.perf_counter() - started:.0f} s so far) ...", file=sys.stderr)
+    try:
+        throughput = webhooks.run_throughput(stack)
+    except Exception as exc:  # noqa: BLE001 - reported in RESULTS.md
+        errors.append(f"throughput: {exc!r}")
+    print(
+        f"bench: webhook latency on the local stack ({time.perf_counter() - started:.0f} s so far) ...", file=sys.stderr
+    )
+    try:
+        latency = webhooks.run_latency(stack)
+    except Exception as exc:  # noqa: BLE001 - reported in RESULTS.md
+        errors.append(f"latency: {exc!r}")
+    return report.webhooks_section(throughput, latency, errors)
 
 
 def main() -> int:
@@ -21,7 +40,9 @@ def main() -> int:
     elapsed = time.perf_counter() - started
     print(f"bench: chat turns in process ({elapsed:.0f} s so far) ...", file=sys.stderr, flush=True)
     turns = chat.run(stack)
-    text = report.render(cold, turns, report.Machine.current(), started_at, time.perf_counter() - started)
+    appended = widget_size.section() + knowledge.section(stack) + _webhooks(stack, started)
+    machine = report.Machine.current()
+    text = report.render(cold, turns, machine, started_at, time.perf_counter() - started) + appended
     RESULTS_PATH.write_text(text, encoding="utf-8")
     print(text)
     print(f"bench: wrote {RESULTS_PATH} ({time.perf_counter() - started:.0f} s)", file=sys.stderr)

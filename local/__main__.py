@@ -1,8 +1,9 @@
 """``python -m local`` (``make dev``): the whole stack on loopback, no AWS account, no Docker.
 
 Starts moto, creates what ``template.yaml`` declares, loads every function with its resolved
-environment, starts the event-source pollers, serves the HTTP API on 127.0.0.1:$PORT (3000),
-seeds the demo tenant and waits for Ctrl-C / SIGTERM, then stops everything and exits 0.
+environment, starts the event-source pollers, serves the HTTP API on 127.0.0.1:$PORT (3000) and
+the widget demo page on 127.0.0.1:$DEMO_PORT (3001, another origin), seeds the demo tenant and waits
+for Ctrl-C / SIGTERM, then stops everything and exits 0.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import traceback
 from contextlib import ExitStack
 from typing import Any
 
+from local.demo_page import DemoServer, start_demo
 from local.environment import apply_environment, merged_environment, use_fake_aws, with_queue_urls
 from local.invoker import Invoker
 from local.pollers import PollerGroup, build_pollers
@@ -31,6 +33,9 @@ KINDS = {
     "AWS::S3::Bucket": "bucket",
     "AWS::SecretsManager::Secret": "secret",
 }
+
+
+DEFAULT_DEMO_PORT = 3001
 
 
 class StartupError(Exception):
@@ -83,12 +88,24 @@ def load_functions(stack: Stack, specs: dict[str, FunctionSpec], endpoint: str) 
     return invoker
 
 
-def run(cleanup: ExitStack, port: int, moto_port: int) -> None:
+def _start_demo_page(port: int | None, api_origin: str) -> DemoServer:
+    """``DEMO_PORT`` if set (it must be free); else 3001, or any free port when 3001 is taken."""
+    if port is not None:
+        return start_demo(port, api_origin)
+    try:
+        return start_demo(DEFAULT_DEMO_PORT, api_origin)
+    except OSError:
+        return start_demo(0, api_origin)
+
+
+def run(cleanup: ExitStack, port: int, moto_port: int, demo_port: int | None = None) -> None:
     """Start every part, registering its stop on ``cleanup``; returns once the stack is serving."""
     from moto.server import ThreadedMotoServer
 
     _check_port("PORT", port)
     _check_port("MOTO_PORT", moto_port)
+    if demo_port is not None:
+        _check_port("DEMO_PORT", demo_port)
     (state_dir() / "demo.json").unlink(missing_ok=True)
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
     moto.start()
@@ -113,10 +130,15 @@ def run(cleanup: ExitStack, port: int, moto_port: int) -> None:
     cleanup.callback(server.server_close)
     cleanup.callback(server.shutdown)
     origin = f"http://127.0.0.1:{server.port}"
-    demo = seed(f"{origin}/api")
+    demo_page = _start_demo_page(demo_port, origin)
+    cleanup.callback(demo_page.server_close)
+    cleanup.callback(demo_page.shutdown)
+    demo = seed(f"{origin}/api", demo_page.origin)
+    demo_page.agent_id = demo.agent_id
     path = write_demo(demo)
     progress(f"seeded demo company {demo.company_id}")
     progress(f"API on {origin}  (health: {origin}/health)")
+    progress(f"widget demo page on {demo.demo_url}  (another origin than the API; widget.js at {origin}/widget.js)")
     print(
         "\n"
         f"  base URL    {demo.base_url}\n"
@@ -134,9 +156,10 @@ def main() -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     port = int(os.environ.get("PORT") or 3000)
     moto_port = int(os.environ.get("MOTO_PORT") or 0)
+    demo_port = int(os.environ["DEMO_PORT"]) if os.environ.get("DEMO_PORT") else None
     with ExitStack() as cleanup:
         try:
-            run(cleanup, port, moto_port)
+            run(cleanup, port, moto_port, demo_port)
             while True:
                 time.sleep(3600)
         except KeyboardInterrupt:

@@ -35,6 +35,7 @@ class Demo:
     api_secret: str
     company_id: str
     agent_id: str
+    demo_url: str = ""  # the widget demo page (another origin than the API)
 
 
 def state_dir() -> Path:
@@ -42,8 +43,11 @@ def state_dir() -> Path:
     return Path(os.environ.get("LOCAL_STATE_DIR") or ROOT / ".local")
 
 
-def seed(base_url: str) -> Demo:
-    """Create the demo tenant with the services the API uses (the environment must already point at moto)."""
+def seed(base_url: str, demo_origin: str | None = None) -> Demo:
+    """Create the demo tenant with the services the API uses (the environment must already point at moto).
+
+    With ``demo_origin`` the demo agent's allowed domains are that page's origin (and its localhost twin),
+    so the demo page's widget works and any other site is refused."""
     from knowrithm_core.auth import Principal
     from knowrithm_core.auth.credentials import new_api_key
     from knowrithm_core.container import get_services
@@ -68,11 +72,21 @@ def seed(base_url: str) -> Demo:
     )
     services.auth.put_api_key(details, api_key, api_secret)
     principal = Principal("api_key", company.id, details.id, frozenset(scopes), "api_key")
+    widget: dict[str, object] = {"widget_config": {"title": DEMO_AGENT_NAME, "primaryColor": "#0f766e"}}
+    if demo_origin:
+        widget["allowed_domains"] = [demo_origin, demo_origin.replace("127.0.0.1", "localhost")]
     created = services.agents.create(
         principal,
-        {"name": DEMO_AGENT_NAME, "description": DEMO_DESCRIPTION, "operating_hours": DEMO_HOURS, "languages": ["en"]},
+        {
+            "name": DEMO_AGENT_NAME,
+            "description": DEMO_DESCRIPTION,
+            "operating_hours": DEMO_HOURS,
+            "languages": ["en"],
+            **widget,
+        },
     )
-    return Demo(base_url, api_key, api_secret, company.id, str(created["agent"]["id"]))
+    demo_url = f"{demo_origin}/" if demo_origin else ""
+    return Demo(base_url, api_key, api_secret, company.id, str(created["agent"]["id"]), demo_url)
 
 
 def write_demo(demo: Demo, directory: Path | None = None) -> Path:
@@ -81,6 +95,7 @@ def write_demo(demo: Demo, directory: Path | None = None) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "demo.json"
     partial = path.with_suffix(".json.tmp")
-    partial.write_text(json.dumps(asdict(demo), indent=2) + "\n", encoding="utf-8")
+    values = {key: value for key, value in asdict(demo).items() if value or key != "demo_url"}
+    partial.write_text(json.dumps(values, indent=2) + "\n", encoding="utf-8")
     partial.replace(path)
     return path

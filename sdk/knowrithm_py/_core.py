@@ -72,9 +72,13 @@ class Core:
         params: Mapping[str, Any] | None = None,
         headers: Headers = None,
         wait: bool = True,
+        data: Mapping[str, Any] | None = None,
+        files: Any = None,
     ) -> Any:
         """The decoded body; a task acknowledgement is polled to its result unless ``wait`` is false."""
-        response = self.transport.request(method, path, json=json, params=params, headers=headers)
+        response = self.transport.request(
+            method, path, json=json, params=params, headers=headers, data=data, files=files
+        )
         if wait and is_task_ack(response.body, response.status_code):
             return self.wait(response.body, headers=headers)
         return response.body

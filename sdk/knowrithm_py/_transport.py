@@ -113,14 +113,20 @@ class Transport:
         json: Any = None,
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
+        data: Mapping[str, Any] | None = None,
+        files: Any = None,
     ) -> ApiResponse:
+        """One request with the retry rules above; ``data`` + ``files`` send a multipart form instead of JSON
+        (file contents must be bytes, so a retry can send them again)."""
         method = method.upper()
         url = self.url(path)
         query = {k: v for k, v in (params or {}).items() if v is not None} or None
         retry = 0
         while True:
             try:
-                response = self.http.request(method, url, json=json, params=query, headers=headers)
+                response = self.http.request(
+                    method, url, json=json, params=query, headers=headers, data=data, files=files
+                )
             except httpx.TransportError as exc:
                 retryable = isinstance(exc, NOT_SENT) or (method in IDEMPOTENT and isinstance(exc, MAYBE_SENT))
                 if retryable and retry < self.max_retries:

@@ -22,7 +22,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 60
-STOP_TIMEOUT_S = 10
+STOP_TIMEOUT_S = 30  # generous: CI machines are slow when every test runs at once
+# Short webhook retries, so failure scenarios (5 attempts, then the DLQ) play out in seconds.
+WEBHOOK_RETRY_SCHEDULE = "1,1,1,2"
+WEBHOOK_TIMEOUT_SECONDS = 2
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ class LocalStack:
     origin: str  # http://127.0.0.1:PORT
     aws_endpoint_url: str  # the stack's moto server
     log_path: Path
+    state_dir: Path  # LOCAL_STATE_DIR of the stack: demo.json lives here
 
 
 def free_port() -> int:
@@ -69,6 +73,7 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
     log_path = state / "local.log"
     port, moto_port = free_port(), free_port()
     env = {**os.environ, "PORT": str(port), "MOTO_PORT": str(moto_port), "LOCAL_STATE_DIR": str(state)}
+    env |= {"WEBHOOK_RETRY_SCHEDULE": WEBHOOK_RETRY_SCHEDULE, "WEBHOOK_TIMEOUT_SECONDS": str(WEBHOOK_TIMEOUT_SECONDS)}
     env.pop("AWS_ENDPOINT_URL", None)
     origin = f"http://127.0.0.1:{port}"
     with log_path.open("wb") as log:
@@ -86,6 +91,7 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
                 origin=origin,
                 aws_endpoint_url=f"http://127.0.0.1:{moto_port}",
                 log_path=log_path,
+                state_dir=state,
             )
         finally:
             if process.poll() is None:

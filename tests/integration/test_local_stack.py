@@ -90,7 +90,7 @@ def test_preflight_gets_the_templates_cors_headers(http: httpx.Client) -> None:
             "Access-Control-Request-Headers": "content-type,x-api-key,x-api-secret",
         },
     )
-    # THEN API Gateway's answer (from CorsConfiguration) allows it
+    # THEN the function's CORS answer allows it (the HttpApi has no CorsConfiguration: see knowrithm_core.widget.cors)
     assert response.status_code == 204
     assert response.headers["access-control-allow-origin"] == "*"
     assert "POST" in response.headers["access-control-allow-methods"]

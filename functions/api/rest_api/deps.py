@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from knowrithm_core.auth import Principal
 from knowrithm_core.container import Services, get_services
 from knowrithm_core.errors import InvalidJson, Unauthorized
+from knowrithm_core.widget.origins import request_origin, require_bound_origin
 
 
 def services() -> Services:
@@ -20,7 +21,11 @@ ServicesDep = Annotated[Services, Depends(services)]
 
 
 def optional_principal(request: Request, svc: ServicesDep) -> Principal | None:
-    return svc.auth.authenticate(request.headers)
+    """The caller; a lead token is refused (403) from any page origin but the one it was registered on."""
+    caller = svc.auth.authenticate(request.headers)
+    if caller is not None and caller.is_lead:
+        require_bound_origin(caller.origin, request_origin(request.headers))
+    return caller
 
 
 def principal(caller: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
@@ -52,6 +57,21 @@ def query_params(request: Request) -> dict[str, str]:
 
 
 Query = Annotated[dict[str, str], Depends(query_params)]
+
+
+def client_ip(request: Request) -> str | None:
+    """The caller's IP as API Gateway saw it (``requestContext.http.sourceIp``; X-Forwarded-For can be forged)."""
+    event = request.scope.get("aws.event")
+    if isinstance(event, dict):
+        source = event.get("requestContext", {}).get("http", {}).get("sourceIp")
+        if source:
+            return str(source)
+    return request.client.host if request.client else None
+
+
+def page_origin(request: Request) -> str | None:
+    """The calling page's origin (``Origin``, else ``Referer``), for allowed-domain checks."""
+    return request_origin(request.headers)
 
 
 def origin_of(request: Request) -> str:

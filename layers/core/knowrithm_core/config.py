@@ -50,6 +50,20 @@ class Settings:
     webhook_disable_after_days: float = 5.0
     webhook_secret_grace_hours: float = 24.0
     delivery_ttl_days: int = 90
+    rate_limit_register_ip: str = "30/600"
+    rate_limit_register_email: str = "10/600"
+    rate_limit_chat_lead: str = "20/60"
+    rate_limit_chat_ip: str = "60/60"
+    document_bucket: str | None = None
+    ingest_queue_url: str | None = None
+    max_document_bytes: int = 10 * 1024 * 1024
+    max_upload_request_bytes: int = 50 * 1024 * 1024
+    chunk_size: int = 1000
+    chunk_overlap: int = 150
+    answer_min_score: float = 0.3
+    fetch_timeout_seconds: float = 15.0
+    index_cache_size: int = 32
+    ingest_max_attempts: int = 3
 
 
 @lru_cache(maxsize=1)
@@ -77,4 +91,18 @@ def get_settings() -> Settings:
         webhook_timeout_seconds=float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS") or 10),
         webhook_disable_after_days=float(os.environ.get("WEBHOOK_DISABLE_AFTER_DAYS") or 5),
         delivery_ttl_days=_int("DELIVERY_TTL_DAYS", 90),
+        rate_limit_register_ip=os.environ.get("RATE_LIMIT_REGISTER_IP", "30/600"),
+        rate_limit_register_email=os.environ.get("RATE_LIMIT_REGISTER_EMAIL", "10/600"),
+        rate_limit_chat_lead=os.environ.get("RATE_LIMIT_CHAT_LEAD", "20/60"),
+        rate_limit_chat_ip=os.environ.get("RATE_LIMIT_CHAT_IP", "60/60"),
+        document_bucket=os.environ.get("DOCUMENT_BUCKET") or None,
+        ingest_queue_url=os.environ.get("INGEST_QUEUE_URL") or None,
+        max_document_bytes=_int("MAX_DOCUMENT_BYTES", 10 * 1024 * 1024),
+        max_upload_request_bytes=_int("MAX_UPLOAD_REQUEST_BYTES", 50 * 1024 * 1024),
+        chunk_size=_int("CHUNK_SIZE", 1000),
+        chunk_overlap=_int("CHUNK_OVERLAP", 150),
+        answer_min_score=float(os.environ.get("ANSWER_MIN_SCORE") or 0.3),
+        fetch_timeout_seconds=float(os.environ.get("FETCH_TIMEOUT_SECONDS") or 15),
+        index_cache_size=_int("INDEX_CACHE_SIZE", 32),
+        ingest_max_attempts=_int("INGEST_MAX_ATTEMPTS", 3),
     )

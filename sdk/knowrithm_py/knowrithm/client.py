@@ -13,8 +13,10 @@ from knowrithm_py import __version__
 from knowrithm_py._core import Core
 from knowrithm_py._transport import Transport
 from knowrithm_py.services.agents import AgentService, ProviderService
+from knowrithm_py.services.analytics import AnalyticsService
 from knowrithm_py.services.auth import ApiKeyService, AuthService, CompanyService
 from knowrithm_py.services.conversations import ConversationService, MessageService
+from knowrithm_py.services.documents import DocumentService
 from knowrithm_py.services.leads import LeadService
 from knowrithm_py.services.system import HealthService, TaskService
 from knowrithm_py.services.webhooks import WebhookService
@@ -87,6 +89,8 @@ class KnowrithmClient:
         self.tasks = TaskService(core)
         self.health = HealthService(core)
         self.webhooks = WebhookService(core)
+        self.documents = DocumentService(core)
+        self.analytics = AnalyticsService(core)
 
     @property
     def bearer_token(self) -> str | None:

@@ -16,6 +16,7 @@ from knowrithm_py.models.agents import (
     EmbedCode,
     ProviderSelection,
 )
+from knowrithm_py.models.analytics import AgentCloned, AgentTestResult
 from knowrithm_py.models.providers import ModelList, ProviderList, SettingsProviders
 from knowrithm_py.services._base import Headers, Service, page_params
 
@@ -81,6 +82,27 @@ class AgentService(Service):
     def get_agent_stats(self, agent_id: str, *, headers: Headers = None) -> AgentStats:
         """``GET /agent/{id}/stats``."""
         return cast(AgentStats, self._core.call("GET", f"/agent/{_id(agent_id)}/stats", headers=headers))
+
+    def test_agent(self, agent_id: str, *, query: str | None = None, headers: Headers = None) -> AgentTestResult:
+        """``POST /agent/{id}/test``: the agent's answer to ``query`` (a default prompt without one); nothing
+        is stored."""
+        body = {"query": query} if query is not None else None
+        path = f"/agent/{_id(agent_id)}/test"
+        return cast(AgentTestResult, self._core.call("POST", path, json=body, headers=headers))
+
+    def clone_agent(
+        self,
+        agent_id: str,
+        *,
+        name: str | None = None,
+        llm_settings_id: str | None = None,
+        headers: Headers = None,
+    ) -> AgentCloned:
+        """``POST /agent/{id}/clone``: a new, inactive copy (named ``name``, with the settings ``llm_settings_id``
+        when given)."""
+        body = {key: value for key, value in {"name": name, "llm_settings_id": llm_settings_id}.items() if value}
+        path = f"/agent/{_id(agent_id)}/clone"
+        return cast(AgentCloned, self._core.call("POST", path, json=body or None, headers=headers))
 
 
 class ProviderService(Service):

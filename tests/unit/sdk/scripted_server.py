@@ -91,7 +91,10 @@ class ScriptedServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
                 parts = urlsplit(self.path)
-                body: Any = json.loads(raw) if raw else None
+                try:
+                    body: Any = json.loads(raw) if raw else None
+                except ValueError:
+                    body = raw  # multipart uploads and other non-JSON bodies stay bytes
                 seen = Seen(self.command, parts.path, parse_qs(parts.query), dict(self.headers), body, time.monotonic())
                 with server._lock:
                     server.seen.append(seen)

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from rest_api.deps import Body, Caller, Query, ServicesDep, origin_of
+from rest_api.deps import Body, Caller, Query, ServicesDep, client_ip, origin_of
 
 router = APIRouter(tags=["conversations"])
 
@@ -36,6 +36,11 @@ def get_conversation(conversation_id: str, caller: Caller, svc: ServicesDep) -> 
     return {"conversation": svc.conversations.load(caller, conversation_id).public()}
 
 
+@router.patch("/conversation/{conversation_id}")
+def update_conversation(conversation_id: str, body: Body, caller: Caller, svc: ServicesDep) -> dict[str, Any]:
+    return svc.conversations.update(caller, conversation_id, body)
+
+
 @router.get("/conversation/{conversation_id}/messages")
 def list_messages(conversation_id: str, caller: Caller, query: Query, svc: ServicesDep) -> dict[str, Any]:
     return svc.conversations.messages(caller, conversation_id, query)
@@ -47,7 +52,7 @@ def chat(
 ) -> dict[str, Any]:
     """Answers inline (200). With ``Prefer: respond-async`` it answers 202 with a task to poll."""
     as_task = "respond-async" in request.headers.get("prefer", "").lower()
-    result = svc.chat.send(caller, conversation_id, body, as_task=as_task)
+    result = svc.chat.send(caller, conversation_id, body, as_task=as_task, client_ip=client_ip(request))
     if as_task:
         response.status_code = 202
         status_url = f"{origin_of(request)}/api/v1/tasks/{result['task_id']}/status"

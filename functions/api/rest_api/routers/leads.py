@@ -6,17 +6,16 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from rest_api.deps import Body, Caller, Query, ServicesDep
+from rest_api.deps import Body, Caller, Query, ServicesDep, client_ip, page_origin
 
 router = APIRouter(tags=["leads"])
 
 
 @router.post("/lead/register", status_code=201)
 def register_lead(body: Body, request: Request, svc: ServicesDep) -> dict[str, Any]:
-    client_ip = (request.headers.get("x-forwarded-for") or "").split(",")[0].strip() or (
-        request.client.host if request.client else None
+    return svc.leads.register(
+        body, ip_address=client_ip(request), user_agent=request.headers.get("user-agent"), origin=page_origin(request)
     )
-    return svc.leads.register(body, ip_address=client_ip, user_agent=request.headers.get("user-agent"))
 
 
 @router.post("/sdk/lead", status_code=201)

@@ -32,6 +32,7 @@ class Principal:
     role: str
     agent_id: str | None = None
     email: str | None = None
+    origin: str | None = None  # a lead token's registering page origin (see knowrithm_core.widget.origins)
 
     @property
     def is_lead(self) -> bool:

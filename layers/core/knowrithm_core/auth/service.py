@@ -88,7 +88,15 @@ class AuthService(Service):
     def _from_bearer(self, token: str) -> Principal:
         claims = self.tokens.decode(token, expected={"access", "lead"})
         if claims["typ"] == "lead":
-            return Principal("lead", claims["cid"], claims["sub"], frozenset(), "lead", agent_id=claims.get("agent"))
+            return Principal(
+                "lead",
+                claims["cid"],
+                claims["sub"],
+                frozenset(),
+                "lead",
+                agent_id=claims.get("agent"),
+                origin=claims.get("org"),
+            )
         role = str(claims.get("role", "user"))
         return Principal("user", claims["cid"], claims["sub"], ROLE_SCOPES.get(role, frozenset()), role)
 
@@ -209,7 +217,8 @@ class AuthService(Service):
             raise Unauthorized("Send the refresh token as 'Authorization: Bearer <token>'.")
         claims = self.tokens.decode(authorization[7:].strip(), expected={"refresh", "lead_refresh"})
         if claims["typ"] == "lead_refresh":
-            return self.tokens.lead_pair(claims["sub"], claims["cid"], str(claims.get("agent"))).public()
+            pair = self.tokens.lead_pair(claims["sub"], claims["cid"], str(claims.get("agent")), claims.get("org"))
+            return pair.public()
         item = self._user_item(claims["cid"], claims["sub"])
         return {"message": "Token refreshed.", **self._session(item)}
 

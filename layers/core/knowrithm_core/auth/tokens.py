@@ -72,8 +72,11 @@ class TokenIssuer:
             s.access_token_ttl_seconds,
         )
 
-    def lead_pair(self, lead_id: str, company_id: str, agent_id: str) -> TokenPair:
+    def lead_pair(self, lead_id: str, company_id: str, agent_id: str, origin: str | None = None) -> TokenPair:
+        """Lead tokens; ``origin`` (claim ``org``) binds them to the page origin the visitor registered on."""
         claims = {"sub": lead_id, "cid": company_id, "role": "lead", "agent": agent_id}
+        if origin:
+            claims["org"] = origin
         s = self._settings
         return TokenPair(
             self._encode({**claims, "typ": "lead"}, s.lead_token_ttl_seconds),

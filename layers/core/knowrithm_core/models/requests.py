@@ -98,9 +98,27 @@ class ProviderChoice(Request):
     llm_api_base_url: str | None = None
     llm_additional_params: dict[str, Any] | None = None
     embedding_dimension: int | None = Field(default=None, ge=1, le=10_000)
-    widget_script_url: str | None = None
+    widget_script_url: str | None = Field(default=None, max_length=2000)
     widget_config: dict[str, Any] | None = None
+    allowed_domains: list[str] | None = None
     is_default: bool | None = None
+
+    @field_validator("widget_config")
+    @classmethod
+    def _widget_config(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        from knowrithm_core.widget.options import normalize_widget_config
+
+        try:
+            return None if value is None else normalize_widget_config(value)
+        except ValidationFailed as exc:
+            raise ValueError(exc.message.removeprefix("Validation failed: ")) from exc
+
+    @field_validator("allowed_domains")
+    @classmethod
+    def _allowed_domains(cls, value: list[str] | None) -> list[str] | None:
+        from knowrithm_core.widget.origins import normalize_domains
+
+        return None if value is None else normalize_domains(value)
 
 
 class AgentFields(Request):
@@ -131,6 +149,24 @@ class ConversationCreate(Request):
     title: str = Field(default="New Conversation", max_length=200)
     metadata: dict[str, Any] = Field(default_factory=dict)
     max_context_length: int = Field(default=4000, ge=1000, le=200_000)
+
+
+class SettingsCreate(ProviderChoice):
+    """``POST /settings`` and ``/sdk/settings``: for one agent (``agent_id``) or the company (no ``agent_id``)."""
+
+    agent_id: str | None = None
+    is_active: bool | None = None
+
+
+class SettingsUpdate(ProviderChoice):
+    is_active: bool | None = None
+
+
+class ConversationUpdate(Request):
+    """``PATCH /conversation/{id}``: ``metadata`` is merged into the stored metadata (a null value removes a key)."""
+
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    metadata: dict[str, Any] | None = None
 
 
 class ChatRequest(Request):

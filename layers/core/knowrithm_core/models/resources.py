@@ -82,6 +82,7 @@ class AgentSettings(BaseModel):
     embedding_dimension: int | None = None
     widget_script_url: str | None = None
     widget_config: dict[str, Any] = Field(default_factory=dict)
+    allowed_domains: list[str] = Field(default_factory=list)  # empty = any origin (see knowrithm_core.widget.origins)
     is_default: bool = False
     is_active: bool = True
     created_at: str

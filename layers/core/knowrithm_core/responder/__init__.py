@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from knowrithm_core.config import Settings
 from knowrithm_core.errors import ServiceUnavailable
 from knowrithm_core.models.resources import Agent
+
+if TYPE_CHECKING:
+    from knowrithm_core.knowledge.search import Retriever
 
 
 @dataclass(frozen=True)
@@ -36,9 +39,10 @@ class Responder(Protocol):
         ...
 
 
-def build_responder(settings: Settings) -> Responder:
+def build_responder(settings: Settings, retriever: Retriever | None = None) -> Responder:
+    """The configured responder; ``retriever`` gives it the agents' documents (see :mod:`knowrithm_core.knowledge`)."""
     if settings.responder == "extractive":
         from knowrithm_core.responder.extractive import ExtractiveResponder
 
-        return ExtractiveResponder()
+        return ExtractiveResponder(retriever, min_relevance=settings.answer_min_score)
     raise ServiceUnavailable(f"Unknown responder '{settings.responder}'; this build supports: extractive.")

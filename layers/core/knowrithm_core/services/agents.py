@@ -42,6 +42,7 @@ SETTING_KEYS = (
     "embedding_dimension",
     "widget_script_url",
     "widget_config",
+    "allowed_domains",
     "is_default",
 )
 
@@ -133,7 +134,8 @@ class AgentService(Service):
         }
 
     # --- writes ------------------------------------------------------------------
-    def _settings(self, choice: ProviderChoice, base: AgentSettings | None) -> AgentSettings:
+    def build_settings(self, choice: ProviderChoice, base: AgentSettings | None) -> AgentSettings:
+        """Settings from a provider choice, on top of ``base`` (keeps its id) or new."""
         llm_provider, llm_model = self.catalogue.resolve(
             "llm",
             choice.llm_provider or choice.llm_provider_id or (base.llm_provider if base else None),
@@ -178,7 +180,7 @@ class AgentService(Service):
     def create(self, principal: Principal, body: Any) -> dict[str, Any]:
         principal.require("write")
         request = parse(AgentCreate, body)
-        settings = self._settings(_merged_choice(request), None)
+        settings = self.build_settings(_merged_choice(request), None)
         stamp = iso()
         fields = request.model_dump(
             include=set(AgentCreate.model_fields) - set(ProviderChoice.model_fields) - {"settings"}, exclude_none=True
@@ -214,13 +216,16 @@ class AgentService(Service):
         stored = agent.public()
         for counter in ("total_conversations", "total_messages"):  # live in the stats item
             stored.pop(counter, None)
-        return {
+        item = {
             "PK": keys.company_pk(agent.company_id),
             "SK": f"AGENT#{agent.id}",
             "GSI1PK": f"AGENT#{agent.id}",
             "GSI1SK": "AGENT",
             **stored,
         }
+        if agent.settings:  # the agent's settings are found by their own id too (GET /settings/{id})
+            item |= {"GSI2PK": keys.settings_gsi(agent.settings.id), "GSI2SK": "AGENT"}
+        return item
 
     def _save(self, previous: dict[str, Any], agent: Agent) -> None:
         """Write a new version of the agent plus ``agent.updated``; optimistic on ``version``."""
@@ -247,7 +252,7 @@ class AgentService(Service):
         if not changes and not choice.model_dump(exclude_none=True):
             raise ValidationFailed("Nothing to update: send at least one agent field.")
         settings = (
-            self._settings(choice, current.settings) if choice.model_dump(exclude_none=True) else current.settings
+            self.build_settings(choice, current.settings) if choice.model_dump(exclude_none=True) else current.settings
         )
         agent = current.model_copy(
             update={

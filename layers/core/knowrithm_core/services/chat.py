@@ -18,11 +18,13 @@ from knowrithm_core.ids import is_uuid, iso, new_id
 from knowrithm_core.models.requests import ChatRequest, parse
 from knowrithm_core.models.resources import Conversation, Message
 from knowrithm_core.responder import Responder, Turn
+from knowrithm_core.services.analytics_counters import chat_turn_ops
 from knowrithm_core.services.base import load
 from knowrithm_core.services.conversations import ConversationService, conversation_item, message_item, visible_to
 from knowrithm_core.services.tasks import TaskService
 from knowrithm_core.store import keys
 from knowrithm_core.store.table import TransactionConflict
+from knowrithm_core.widget.limits import RateLimiter
 
 
 def _tokens(text: str) -> int:
@@ -30,7 +32,14 @@ def _tokens(text: str) -> int:
 
 
 class ChatService:
-    def __init__(self, conversations: ConversationService, responder: Responder, tasks: TaskService) -> None:
+    def __init__(
+        self,
+        conversations: ConversationService,
+        responder: Responder,
+        tasks: TaskService,
+        limiter: RateLimiter | None = None,
+    ) -> None:
+        self.limiter = limiter
         self.conversations = conversations
         self.agents = conversations.agents
         self.table = conversations.table
@@ -59,12 +68,23 @@ class ChatService:
         ]
         return conversation, turns
 
-    def send(self, principal: Principal, conversation_id: str, body: Any, *, as_task: bool = False) -> dict[str, Any]:
+    def send(
+        self,
+        principal: Principal,
+        conversation_id: str,
+        body: Any,
+        *,
+        as_task: bool = False,
+        client_ip: str | None = None,
+    ) -> dict[str, Any]:
         """Answer one message. With ``as_task`` the result is also stored as a completed task
-        (for clients that poll ``/tasks/{id}/status``)."""
+        (for clients that poll ``/tasks/{id}/status``). Widget visitors (lead tokens) are rate limited
+        per lead and per client IP (one extra request: both counters in one transaction)."""
         if not principal.is_lead:
             principal.require("write")
         request = parse(ChatRequest, body)
+        if principal.is_lead and self.limiter:
+            self.limiter.check("chat", {"lead": principal.subject_id, "ip": client_ip})
         conversation, history = self._conversation_and_history(principal, conversation_id)
         agent = self.agents.read(conversation.company_id, conversation.agent_id)[1]
         started = time.perf_counter()
@@ -126,6 +146,7 @@ class ChatService:
                 values={":v": conversation.version},
             ),
             self.agents.stats_op(conversation.company_id, conversation.agent_id, messages=2),
+            *chat_turn_ops(self.table, user_message, assistant_message, by_lead=principal.is_lead),
             self.conversations.event_op(
                 conversation.company_id,
                 EventType.MESSAGE_RECEIVED,

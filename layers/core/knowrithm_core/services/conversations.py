@@ -5,21 +5,24 @@ A lead (widget visitor) may only create and use its own conversations with its a
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from knowrithm_core.auth import Principal
 from knowrithm_core.errors import BadRequest, Conflict, Forbidden, NotFound
 from knowrithm_core.events import EventType
 from knowrithm_core.ids import is_uuid, iso, new_id
-from knowrithm_core.models.requests import ConversationCreate, parse
+from knowrithm_core.models.requests import ConversationCreate, ConversationUpdate, parse
 from knowrithm_core.models.resources import Conversation, Message
 from knowrithm_core.pagination import PageRequest, paginate
 from knowrithm_core.services.agents import AgentService
+from knowrithm_core.services.analytics_counters import conversation_started_ops
 from knowrithm_core.services.base import Service, load
 from knowrithm_core.store import keys
 from knowrithm_core.store.table import TransactionConflict
 
 NOT_DELETED = "attribute_not_exists(deleted_at)"
+MAX_METADATA_BYTES = 16_384
 
 
 def conversation_item(conversation: Conversation) -> dict[str, Any]:
@@ -125,6 +128,7 @@ class ConversationService(Service):
                 self.agents.stats_op(
                     conversation.company_id, conversation.agent_id, conversations=1, active_conversations=1
                 ),
+                *conversation_started_ops(self.table, conversation),
                 self.event_op(conversation.company_id, EventType.CONVERSATION_STARTED, conversation.public()),
             ]
         )
@@ -134,6 +138,41 @@ class ConversationService(Service):
             "conversation_id": conversation.id,
             "conversation": conversation.public(),
         }
+
+    def update(self, principal: Principal, conversation_id: str, body: Any) -> dict[str, Any]:
+        """``PATCH /conversation/{id}``: a new title and/or metadata merged into the stored metadata (a null
+        value removes a key). Leads may change their own conversations (the widget's ``updateMetadata``)."""
+        if not principal.is_lead:
+            principal.require("write", "PATCH")
+        request = parse(ConversationUpdate, body)
+        if request.title is None and request.metadata is None:
+            raise BadRequest("Nothing to update: send metadata and/or title.")
+        current = self.load(principal, conversation_id)
+        metadata = {**current.metadata, **(request.metadata or {})}
+        metadata = {key: value for key, value in metadata.items() if value is not None}
+        if len(json.dumps(metadata, default=str)) > MAX_METADATA_BYTES:
+            raise BadRequest(f"Conversation metadata must stay under {MAX_METADATA_BYTES} bytes of JSON.")
+        updated = current.model_copy(
+            update={
+                "metadata": metadata,
+                "title": request.title or current.title,
+                "updated_at": iso(),
+                "version": current.version + 1,
+            }
+        )
+        try:
+            self.table.transact(
+                [
+                    self.table.put_op(
+                        conversation_item(updated),
+                        condition=f"version = :v AND {NOT_DELETED}",
+                        values={":v": current.version},
+                    )
+                ]
+            )
+        except TransactionConflict as exc:
+            raise Conflict("The conversation changed meanwhile; try again.") from exc
+        return {"message": "Conversation updated.", "conversation": updated.public()}
 
     def list(self, principal: Principal, query: dict[str, str]) -> dict[str, Any]:
         self._require_access(principal)

@@ -17,10 +17,13 @@ from knowrithm_core.models.requests import LeadCreate, LeadRegister, LeadUpdate,
 from knowrithm_core.models.resources import Lead
 from knowrithm_core.pagination import PageRequest, paginate
 from knowrithm_core.services.agents import AgentService
+from knowrithm_core.services.analytics_counters import lead_change_ops, lead_created_ops
 from knowrithm_core.services.base import Service, load
 from knowrithm_core.services.companies import CompanyService
 from knowrithm_core.store import keys
 from knowrithm_core.store.table import TransactionConflict
+from knowrithm_core.widget.limits import RateLimiter
+from knowrithm_core.widget.origins import require_allowed
 
 
 def lead_item(lead: Lead) -> dict[str, Any]:
@@ -34,11 +37,14 @@ def lead_item(lead: Lead) -> dict[str, Any]:
 
 
 class LeadService(Service):
-    def __init__(self, agents: AgentService, companies: CompanyService, tokens: TokenIssuer) -> None:
+    def __init__(
+        self, agents: AgentService, companies: CompanyService, tokens: TokenIssuer, limiter: RateLimiter | None = None
+    ) -> None:
         super().__init__(agents.table, agents.settings)
         self.agents = agents
         self.companies = companies
         self.tokens = tokens
+        self.limiter = limiter
 
     def _email_key(self, company_id: str, email: str) -> tuple[str, str]:
         return keys.company_pk(company_id), f"LEADEMAIL#{email.lower()}"
@@ -50,6 +56,7 @@ class LeadService(Service):
                 self.table.put_op(lead_item(lead), condition="attribute_not_exists(PK)"),
                 self.table.put_op({"PK": pk, "SK": sk, "lead_id": lead.id}, condition="attribute_not_exists(PK)"),
                 *[self.event_op(lead.company_id, event, lead.public()) for event in events],
+                *lead_created_ops(self.table, lead, registered=EventType.LEAD_REGISTERED in events),
             ]
         )
 
@@ -68,11 +75,24 @@ class LeadService(Service):
         )
 
     # --- public registration ---------------------------------------------------------
-    def register(self, body: Any, *, ip_address: str | None, user_agent: str | None) -> dict[str, Any]:
+    def register(
+        self, body: Any, *, ip_address: str | None, user_agent: str | None, origin: str | None = None
+    ) -> dict[str, Any]:
+        """Register (or welcome back) a visitor; the lead tokens are bound to the page ``origin``.
+
+        Refused with 403 when the agent's allowed domains exclude ``origin``, 429 over the rate limits
+        (per client IP and per email), 400 without consent when the widget asks for it.
+        """
         request = parse(LeadRegister, body)
         agent = self.agents.find_public(request.agent_id)
+        widget = agent.settings.widget_config if agent.settings else {}
+        require_allowed(origin, agent.settings.allowed_domains if agent.settings else [])
         if agent.status != "active":
             raise ValidationFailed("This agent is not accepting visitors right now.")
+        if widget.get("consentCheckbox") and not request.consent_data_processing:
+            raise ValidationFailed("Please agree to the processing of your data to start the chat.")
+        if self.limiter:
+            self.limiter.check("register", {"ip": ip_address, "email": request.email})
         company = self.companies.get(agent.company_id)
         if not company.is_active:
             raise ValidationFailed("This company is not active.")
@@ -88,13 +108,31 @@ class LeadService(Service):
             try:
                 self._insert(lead, [EventType.LEAD_CREATED, EventType.LEAD_REGISTERED])
             except TransactionConflict:  # registered concurrently: use the winner
-                return self.register(body, ip_address=ip_address, user_agent=user_agent)
+                return self._welcome_back(company.id, request, agent.id, origin)
             created = True
-        pair = self.tokens.lead_pair(lead.id, company.id, agent.id)
+        pair = self.tokens.lead_pair(lead.id, company.id, agent.id, origin)
         return {
             "success": True,
             "message": "Lead registered successfully." if created else "Welcome back.",
             "created": created,
+            "lead": {**lead.public(), "company": {"id": company.id, "name": company.name}},
+            "tokens": pair.public(),
+            **pair.public(),
+        }
+
+    def _welcome_back(
+        self, company_id: str, request: LeadRegister, agent_id: str, origin: str | None
+    ) -> dict[str, Any]:
+        existing = self.table.get(*self._email_key(company_id, request.email))
+        if not existing:
+            raise Conflict("The lead changed meanwhile; try again.")
+        lead = self._reregister(company_id, str(existing["lead_id"]), request)
+        company = self.companies.get(company_id)
+        pair = self.tokens.lead_pair(lead.id, company_id, agent_id, origin)
+        return {
+            "success": True,
+            "message": "Welcome back.",
+            "created": False,
             "lead": {**lead.public(), "company": {"id": company.id, "name": company.name}},
             "tokens": pair.public(),
             **pair.public(),
@@ -120,6 +158,7 @@ class LeadService(Service):
             [
                 self.table.put_op(lead_item(lead), condition="version = :v", values={":v": current.version}),
                 self.event_op(company_id, EventType.LEAD_REGISTERED, lead.public()),
+                *lead_change_ops(self.table, current, lead),
             ]
         )
         return lead
@@ -190,6 +229,7 @@ class LeadService(Service):
         ops = [
             self.table.put_op(lead_item(lead), condition="version = :v", values={":v": current.version}),
             self.event_op(lead.company_id, EventType.LEAD_UPDATED, lead.public()),
+            *lead_change_ops(self.table, current, lead),
         ]
         if lead.email != current.email:
             old_pk, old_sk = self._email_key(lead.company_id, current.email)
@@ -218,6 +258,7 @@ class LeadService(Service):
                 [
                     self.table.put_op(lead_item(lead), condition="version = :v", values={":v": current.version}),
                     self.event_op(lead.company_id, EventType.LEAD_UPDATED, lead.public()),
+                    *lead_change_ops(self.table, current, lead),
                 ]
             )
         except TransactionConflict as exc:

@@ -11,7 +11,12 @@ Per item: PK / SK; GSI1PK (look-up by global id); GSI2PK and GSI3PK (listings, s
 - message:       COMPANY#c#CONV#v / MSG#m           GSI1 MSG#m, GSI3 COMPANY#c#DELETED_MSGS while deleted
 - lead:          COMPANY#c / LEAD#l                 GSI1 LEAD#l    (email uniqueness: LEADEMAIL#e)
 - task:          COMPANY#c / TASK#t                 GSI1 TASK#t
+- settings:      inside their agent's item (GSI2 SETTINGS#s); company-level: COMPANY#c / SETTINGS#s   GSI2 SETTINGS#s
+- rate counter:  RATE#<limit>#<key hash> / W#<window start>   (TTL)
 - outbox event:  COMPANY#c#EVENTS / EVENT#e
+- analytics:     COMPANY#c#STATS / TOTAL, DAY#d, DAY#d#LEADSRC#s, DAY#d#AGENT#a (GSI3 COMPANY#c#AGENT#a#STATS, DAY#d),
+                 DAY#d#AGENT#a#DOC#x (GSI3 … DAY#d#DOC#x): counters added in the transactions that make the
+                 changes (see knowrithm_core.services.analytics_counters)
 
 Ids are UUIDv7, so ``MSG#…`` sorts messages by time; ``~META`` sorts after every message, so
 one descending query returns a conversation and its latest messages together.
@@ -43,6 +48,18 @@ def agent_conversations(company_id: str, agent_id: str) -> str:
 
 def events_pk(company_id: str) -> str:
     return f"COMPANY#{company_id}#EVENTS"
+
+
+def stats_pk(company_id: str) -> str:
+    return f"COMPANY#{company_id}#STATS"
+
+
+def agent_stats_gsi(company_id: str, agent_id: str) -> str:
+    return f"COMPANY#{company_id}#AGENT#{agent_id}#STATS"
+
+
+def settings_gsi(settings_id: str) -> str:
+    return f"SETTINGS#{settings_id}"
 
 
 def unique_email(email: str) -> str:

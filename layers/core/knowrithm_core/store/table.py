@@ -116,8 +116,10 @@ class DynamoTable:
         index: str | None = None,
         forward: bool = True,
         limit: int | None = None,
+        sk_between: tuple[str, str] | None = None,
     ) -> list[Item]:
-        """All items of a partition (optionally an SK prefix), following pages unless ``limit``."""
+        """All items of a partition (optionally an SK prefix, or an inclusive SK range), following pages
+        unless ``limit``."""
         pk_name, sk_name = ("PK", "SK") if index is None else (f"{index}PK", f"{index}SK")
         expression = "#pk = :pk"
         names = {"#pk": pk_name}
@@ -126,6 +128,10 @@ class DynamoTable:
             expression += " AND begins_with(#sk, :prefix)"
             names["#sk"] = sk_name
             values[":prefix"] = sk_prefix
+        elif sk_between:
+            expression += " AND #sk BETWEEN :low AND :high"
+            names["#sk"] = sk_name
+            values[":low"], values[":high"] = sk_between
         kwargs: dict[str, Any] = {
             "TableName": self.table_name,
             "KeyConditionExpression": expression,

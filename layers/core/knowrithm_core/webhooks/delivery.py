@@ -31,7 +31,7 @@ from knowrithm_core.store.table import DynamoTable
 from knowrithm_core.webhooks.backoff import SQS_MAX_VISIBILITY, delay_after, parse_schedule
 from knowrithm_core.webhooks.endpoints import live_secrets
 from knowrithm_core.webhooks.http import HttpResult, Poster
-from knowrithm_core.webhooks.records import deliveries_pk, endpoint_item, load_delivery, load_endpoint
+from knowrithm_core.webhooks.records import deliveries_pk, load_delivery, load_endpoint
 from knowrithm_core.webhooks.signing import signature_headers
 from knowrithm_core.webhooks.url_safety import check_url
 
@@ -242,32 +242,33 @@ class DeliveryWorker:
         del delivery, next_at
 
     def _update_health(self, endpoint: WebhookEndpoint, succeeded: bool, gone: bool, moment: datetime) -> None:
-        """Track consecutive failures; disable on 410 or after failing for ``WEBHOOK_DISABLE_AFTER_DAYS``."""
-        fresh_raw = self.table.get(keys.company_pk(endpoint.company_id), f"WEBHOOK#{endpoint.id}")
-        if not fresh_raw:
-            return
-        fresh, secrets = load_endpoint(fresh_raw)
+        """Track consecutive failures; disable on 410 or after failing for ``WEBHOOK_DISABLE_AFTER_DAYS``.
+
+        Health fields are updated in place, without bumping the endpoint's ``version``, so a user editing
+        the endpoint right after a delivery never gets a 409 because of it.
+        """
         stamp = iso(moment)
+        pk, sk = keys.company_pk(endpoint.company_id), f"WEBHOOK#{endpoint.id}"
         if succeeded:
-            if fresh.consecutive_failures == 0 and fresh.last_success_at and fresh.last_success_at[:16] == stamp[:16]:
+            if endpoint.consecutive_failures == 0 and (endpoint.last_success_at or "")[:16] == stamp[:16]:
                 return  # nothing new to say: keep hot endpoints from rewriting their item on every success
-            changes: dict[str, Any] = {"consecutive_failures": 0, "failing_since": None, "last_success_at": stamp}
+            update = "SET consecutive_failures = :zero, last_success_at = :t REMOVE failing_since"
+            values: dict[str, Any] = {":zero": 0, ":t": stamp}
         else:
-            failing_since = fresh.failing_since or stamp
-            changes = {"consecutive_failures": fresh.consecutive_failures + 1, "failing_since": failing_since}
-            too_long = moment - datetime.fromisoformat(failing_since.replace("Z", "+00:00")) > timedelta(
-                days=self.settings.webhook_disable_after_days
+            failing_since = endpoint.failing_since or stamp
+            started = datetime.fromisoformat(failing_since.replace("Z", "+00:00"))
+            too_long = moment - started > timedelta(days=self.settings.webhook_disable_after_days)
+            update = (
+                "SET consecutive_failures = if_not_exists(consecutive_failures, :zero) + :one, "
+                "failing_since = if_not_exists(failing_since, :t)"
             )
+            values = {":zero": 0, ":one": 1, ":t": stamp}
             if gone or too_long:
                 reason = "The endpoint answered 410 Gone." if gone else "The endpoint kept failing."
-                changes |= {"enabled": False, "disabled_reason": reason, "disabled_at": stamp}
-        updated = fresh.model_copy(update={**changes, "updated_at": stamp, "version": fresh.version + 1})
-        # A concurrent attempt may have updated health first; its view is as good as ours.
-        with contextlib.suppress(Conflict):
-            put = self.table.put_op(
-                endpoint_item(updated, secrets), condition="version = :v", values={":v": fresh.version}
-            )
-            self.table.transact([put])
+                update += ", enabled = :off, disabled_reason = :why, disabled_at = :t"
+                values |= {":off": False, ":why": reason}
+        with contextlib.suppress(Conflict):  # the endpoint was deleted meanwhile: nothing to track
+            self.table.transact([self.table.update_op(pk, sk, update, values=values, condition="attribute_exists(PK)")])
 
 
 def deliver_batch(records: list[dict[str, Any]], worker: DeliveryWorker, queue: MessageQueue) -> list[str]:

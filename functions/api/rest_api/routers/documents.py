@@ -1,0 +1,112 @@
+"""Documents (the knowledge base), their chunks, and document search."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from starlette.datastructures import UploadFile
+
+from knowrithm_core.errors import ValidationFailed
+from knowrithm_core.knowledge.documents import RESERVED_FIELDS, UploadedFile, UploadRequest
+from rest_api.deps import Body, Caller, Query, ServicesDep, json_body
+
+router = APIRouter(tags=["documents"])
+FILE_FIELDS = ("files", "file", "files[]")
+
+
+async def upload_request(request: Request) -> UploadRequest:
+    """A form (``files`` / ``file`` / ``files[]``, ``agent_id``, ``url``, ``urls``, metadata fields) or JSON."""
+    content_type = request.headers.get("content-type", "").lower()
+    if not content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+        return UploadRequest.from_json(await json_body(request))
+    try:
+        form = await request.form(max_files=100, max_fields=200)
+    except Exception as exc:  # noqa: BLE001 - any multipart parse error is the client's: a 400
+        raise ValidationFailed(f"The multipart body could not be read ({type(exc).__name__}).") from exc
+    files = [
+        UploadedFile(part.filename, part.content_type, await part.read())
+        for name in FILE_FIELDS
+        for part in form.getlist(name)
+        if isinstance(part, UploadFile)
+    ]
+    texts = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+    urls = [v for k, v in texts if k in ("url", "urls", "urls[]")]
+    metadata = {k: v for k, v in texts if k not in RESERVED_FIELDS}
+    agent_id = next((v for k, v in texts if k == "agent_id"), None)
+    return UploadRequest(agent_id, files, urls, metadata)
+
+
+@router.post("/document/upload")
+def upload_documents(
+    caller: Caller, upload: Annotated[UploadRequest, Depends(upload_request)], response: Response, svc: ServicesDep
+) -> dict[str, Any]:
+    """200 when every file and URL was accepted, 207 when some were; 4xx when none was."""
+    status, body = svc.documents.upload(caller, upload)
+    response.status_code = status
+    return body
+
+
+@router.get("/document")
+def list_documents(caller: Caller, query: Query, svc: ServicesDep) -> dict[str, Any]:
+    return svc.documents.list_documents(caller, query)
+
+
+@router.get("/document/deleted")
+def list_deleted_documents(caller: Caller, svc: ServicesDep) -> dict[str, Any]:
+    return svc.documents.list_deleted(caller)
+
+
+@router.get("/document/chunk/deleted")
+def list_deleted_chunks(caller: Caller, svc: ServicesDep) -> dict[str, Any]:
+    return svc.documents.list_deleted_chunks(caller)
+
+
+@router.get("/document/agent/{agent_id}")
+def list_agent_documents(agent_id: str, caller: Caller, query: Query, svc: ServicesDep) -> dict[str, Any]:
+    return svc.documents.list_documents(caller, query, agent_id=agent_id)
+
+
+@router.delete("/document/bulk-delete")
+def bulk_delete_documents(body: Body, caller: Caller, svc: ServicesDep) -> dict[str, Any]:
+    return svc.documents.bulk_delete(caller, body)
+
+
+@router.delete("/document/chunk/{chunk_id}")
+def delete_chunk(chunk_id: str, caller: Caller, svc: ServicesDep) -> dict[str, Any]:
+    return svc.documents.delete_chunk(caller, chunk_id)
+
+
+@router.patch("/document/chunk/{chunk_id}/restore")
+def restore_chunk(chunk_id: str, caller: Caller, svc: ServicesDep) -> dict[str, Any]:
+    return svc.documents.restore_chunk(caller, chunk_id)
+
+
+@router.get("/document/{document_id}")
+def get_document(document_id: str, caller: Caller, svc: ServicesDep) -> dict[str, Any]:
+    return svc.documents.get(caller, document_id)
+
+
+@router.delete("/document/{document_id}")
+def delete_document(document_id: str, caller: Caller, svc: ServicesDep) -> dict[str, Any]:
+    return svc.documents.delete(caller, document_id)
+
+
+@router.patch("/document/{document_id}/restore")
+def restore_document(document_id: str, caller: Caller, svc: ServicesDep) -> dict[str, Any]:
+    return svc.documents.restore(caller, document_id)
+
+
+@router.delete("/document/{document_id}/chunk")
+def delete_document_chunks(document_id: str, caller: Caller, svc: ServicesDep) -> dict[str, Any]:
+    return svc.documents.delete_chunks(caller, document_id)
+
+
+@router.patch("/document/{document_id}/chunk/restore-all")
+def restore_document_chunks(document_id: str, caller: Caller, svc: ServicesDep) -> dict[str, Any]:
+    return svc.documents.restore_chunks(caller, document_id)
+
+
+@router.post("/search/document")
+def search_documents(body: Body, caller: Caller, svc: ServicesDep) -> dict[str, Any]:
+    return svc.documents.search(caller, body)

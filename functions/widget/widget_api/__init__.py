@@ -1,0 +1,1 @@
+"""WidgetFunction: serves widget.js and the widget's public endpoints (config, handshake)."""

@@ -1,0 +1,314 @@
+"""The ingest worker: one queued document -> text -> chunks -> the agent's rebuilt index -> ``document.processed``.
+
+Status goes ``pending`` -> ``processing`` -> ``completed`` or ``failed`` (with the reason). The final
+status, the task record, the ``document.processed`` outbox event and (when completed) the agent's
+new index manifest are one ``TransactWriteItems``: the event exists if and only if the status did
+change. A document that cannot be read (bad PDF, no text, a refused or failing URL) fails at once;
+an infrastructure error is raised so SQS retries it, and on the last attempt
+(``INGEST_MAX_ATTEMPTS``, the queue's ``maxReceiveCount``) the document fails with that error
+instead of waiting in the DLQ. Repeated messages are harmless: a finished document is skipped, and
+chunk ids are derived from (document, index).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from knowrithm_core.config import Settings
+from knowrithm_core.errors import Conflict
+from knowrithm_core.events import EventType, outbox_item
+from knowrithm_core.ids import iso
+from knowrithm_core.knowledge import formats
+from knowrithm_core.knowledge.chunking import ChunkDraft, chunk_pages
+from knowrithm_core.knowledge.documents import DocumentService
+from knowrithm_core.knowledge.fetch import Fetcher, FetchError
+from knowrithm_core.knowledge.index import AgentIndex, ChunkRef
+from knowrithm_core.knowledge.records import (
+    Chunk,
+    Document,
+    blob_key,
+    chunk_id,
+    chunk_item,
+    chunks_pk,
+    document_item,
+    document_sk,
+    index_key,
+    load_chunk,
+    load_document,
+    manifest_item,
+)
+from knowrithm_core.knowledge.search import KnowledgeSearch
+from knowrithm_core.store import keys
+from knowrithm_core.store.blobs import BlobStore
+from knowrithm_core.store.table import DynamoTable, TransactionConflict
+
+log = logging.getLogger(__name__)
+PERMANENT = (formats.ExtractionError, FetchError)
+
+
+class IngestWorker:
+    def __init__(
+        self,
+        table: DynamoTable,
+        settings: Settings,
+        blobs: BlobStore,
+        fetcher: Fetcher,
+        search: KnowledgeSearch,
+        documents: DocumentService,
+    ) -> None:
+        self.table = table
+        self.settings = settings
+        self.blobs = blobs
+        self.fetcher = fetcher
+        self.search = search
+        self.documents = documents
+
+    def handle(self, message: Mapping[str, Any], *, attempt: int = 1) -> str:
+        """Process one ingest message; returns ``completed``, ``failed`` or ``skipped``; raises to be retried."""
+        company_id, document_id = str(message["company_id"]), str(message["document_id"])
+        item = self.table.get(keys.company_pk(company_id), document_sk(document_id))
+        if item is None or item.get("status") in ("completed", "failed"):
+            return "skipped"
+        document = self._start(item)
+        try:
+            document, blob = self._content(document, item.get("_blob_key"))
+            extracted = formats.extract(document.document_type, self.blobs.get(blob))
+            drafts = chunk_pages(extracted.pages, self.settings.chunk_size, self.settings.chunk_overlap)
+            if not drafts:
+                raise formats.ExtractionError("the document has no text")
+            document = document.model_copy(
+                update={
+                    "page_count": extracted.page_count,
+                    "word_count": extracted.word_count,
+                    "chunk_count": len(drafts),
+                    "title": (extracted.title or "")[:500] or None,
+                }
+            )
+            self._write_chunks(document, drafts)
+            return self._finish(document, blob, error=None)
+        except PERMANENT as exc:
+            return self._finish(document, item.get("_blob_key"), error=str(exc))
+        except Exception as exc:
+            if attempt < self.settings.ingest_max_attempts:
+                raise
+            log.exception("ingest of %s failed on its last attempt", document_id)
+            reason = f"processing failed after {attempt} attempts ({type(exc).__name__})"
+            return self._finish(document, item.get("_blob_key"), error=reason)
+
+    # --- steps ------------------------------------------------------------------------
+    def _start(self, item: dict[str, Any]) -> Document:
+        document = load_document(item)
+        if document.status == "processing":  # a retry: already marked
+            return document
+        stamp = iso()
+        started = document.model_copy(
+            update={
+                "status": "processing",
+                "processing_started_at": stamp,
+                "updated_at": stamp,
+                "version": document.version + 1,
+            }
+        )
+        self.table.transact(
+            [
+                self.table.put_op(
+                    document_item(started, item.get("_blob_key")),
+                    condition="version = :v",
+                    values={":v": document.version},
+                )
+            ]
+        )
+        return started
+
+    def _content(self, document: Document, blob: str | None) -> tuple[Document, str]:
+        """The S3 key of the document's bytes; a URL document is fetched (through the SSRF guard) and stored."""
+        if blob:
+            return document, blob
+        if not document.source_url:
+            raise formats.ExtractionError("the document has neither a file nor a URL")
+        fetched = self.fetcher.fetch(
+            document.source_url,
+            max_bytes=self.settings.max_document_bytes,
+            timeout=self.settings.fetch_timeout_seconds,
+            local_mode=self.settings.local_mode,
+        )
+        kind = (
+            formats.content_type_type(fetched.content_type)
+            or formats.extension_type(urlsplit(fetched.url).path)
+            or formats.sniff(fetched.data[:1024])
+        )
+        if kind is None:
+            raise formats.ExtractionError(f"unsupported content type '{fetched.content_type or 'unknown'}'")
+        key = blob_key(document.company_id, document.id, kind)
+        self.blobs.put(key, fetched.data, formats.MIME_OF[kind])
+        updated = document.model_copy(
+            update={"document_type": kind, "file_size": len(fetched.data), "content_type": formats.MIME_OF[kind]}
+        )
+        return updated, key
+
+    def _write_chunks(self, document: Document, drafts: list[ChunkDraft]) -> None:
+        stamp = iso()
+        ops = [
+            self.table.put_op(
+                chunk_item(
+                    Chunk(
+                        id=chunk_id(document.id, draft.index),
+                        company_id=document.company_id,
+                        agent_id=document.agent_id,
+                        document_id=document.id,
+                        document_name=document.original_filename,
+                        chunk_index=draft.index,
+                        content=draft.content,
+                        word_count=draft.word_count,
+                        page=draft.page,
+                        source_url=document.source_url,
+                        created_at=stamp,
+                        updated_at=stamp,
+                    )
+                )
+            )
+            for draft in drafts
+        ]
+        for start in range(0, len(ops), 100):
+            self.table.transact(ops[start : start + 100])
+
+    def _refs(self, document: Document) -> list[ChunkRef]:
+        """Every chunk the agent's index holds: chunks of its processed documents, and of this one."""
+        documents = {
+            d.id: d
+            for d in (
+                load_document(i) for i in self.table.query(keys.company_pk(document.company_id), sk_prefix="DOC#")
+            )
+        }
+        refs: list[ChunkRef] = []
+        for item in self.table.query(chunks_pk(document.company_id, document.agent_id)):
+            chunk = load_chunk(item)
+            owner = documents.get(chunk.document_id)
+            if owner is None or (owner.status != "completed" and owner.id != document.id):
+                continue
+            if owner.id == document.id and chunk.chunk_index >= document.chunk_count:
+                continue  # left over from an earlier, longer attempt
+            refs.append(
+                ChunkRef(
+                    chunk.id,
+                    chunk.document_id,
+                    chunk.document_name,
+                    chunk.chunk_index,
+                    chunk.content,
+                    chunk.word_count,
+                    chunk.page,
+                    chunk.source_url,
+                    chunk.created_at,
+                )
+            )
+        return refs
+
+    def _finish(self, document: Document, blob: str | None, *, error: str | None) -> str:
+        """The final status, task, event and (if completed) the new index, in one transaction (3 tries)."""
+        for _ in range(3):
+            stored = self.table.get(keys.company_pk(document.company_id), document_sk(document.id))
+            if stored is None:
+                return "skipped"
+            current = load_document(stored)
+            stamp = iso()
+            carried = document.model_dump(
+                include={
+                    "document_type",
+                    "file_size",
+                    "content_type",
+                    "page_count",
+                    "word_count",
+                    "chunk_count",
+                    "title",
+                }
+            )
+            final = current.model_copy(
+                update={
+                    **carried,
+                    "status": "failed" if error else "completed",
+                    "processing_error": error[:1000] if error else None,
+                    "processed_at": stamp,
+                    "updated_at": stamp,
+                    "version": current.version + 1,
+                }
+            )
+            ops = [
+                self.table.put_op(
+                    document_item(final, blob or stored.get("_blob_key")),
+                    condition="version = :v",
+                    values={":v": current.version},
+                ),
+                self.documents.task_op(final, final.status, owner_id=_owner(final), error=error),
+                self.table.put_op(
+                    outbox_item(
+                        final.company_id,
+                        EventType.DOCUMENT_PROCESSED,
+                        final.public(),
+                        ttl_days=self.settings.event_ttl_days,
+                    )
+                ),
+            ]
+            built: tuple[int, AgentIndex] | None = None
+            if not error:
+                manifest = self.search.manifest(final.company_id, final.agent_id)
+                index = AgentIndex.build(self._refs(final))
+                version = manifest.version + 1
+                key = index_key(final.company_id, final.agent_id, version)
+                self.blobs.put(key, index.to_bytes(), "application/zip")
+                updated = manifest.model_copy(
+                    update={
+                        "version": version,
+                        "revision": manifest.revision + 1,
+                        "blob_key": key,
+                        "chunk_count": len(index.refs),
+                        "updated_at": stamp,
+                    }
+                )
+                condition, values = (
+                    ("revision = :r", {":r": manifest.revision})
+                    if manifest.revision
+                    else ("attribute_not_exists(PK)", None)
+                )
+                ops.append(self.table.put_op(manifest_item(updated), condition=condition, values=values))
+                built = (version, index)
+            try:
+                self.table.transact(ops)
+            except TransactionConflict:
+                log.info("document %s or its agent's index changed meanwhile; finishing again", document.id)
+                continue
+            if built is not None:
+                self.search.cache.put(final.company_id, final.agent_id, *built)
+            log.info("document processed", extra={"document_id": final.id, "status": final.status})
+            return final.status
+        raise Conflict("The document or its agent's index kept changing; the message will be retried.")
+
+
+def _owner(document: Document) -> str | None:
+    owner = document.user.get("id")
+    return str(owner) if owner else None
+
+
+def ingest_batch(records: Iterable[Mapping[str, Any]], worker: IngestWorker) -> list[str]:
+    """Handle an SQS batch; returns the ids of messages to retry (a malformed message is dropped, logged)."""
+    failed: list[str] = []
+    for record in records:
+        message_id = str(record.get("messageId", ""))
+        try:
+            body = json.loads(record["body"])
+            if not isinstance(body, dict) or "company_id" not in body or "document_id" not in body:
+                raise ValueError("an ingest message needs company_id and document_id")
+        except (KeyError, TypeError, ValueError):
+            log.error("dropping a malformed ingest message", extra={"message_id": message_id})
+            continue
+        attempt = int(record.get("attributes", {}).get("ApproximateReceiveCount", "1") or 1)
+        try:
+            outcome = worker.handle(body, attempt=attempt)
+            log.info("ingest message handled", extra={"message_id": message_id, "outcome": outcome})
+        except Exception:  # noqa: BLE001 - any failure: report the item, SQS redelivers it (then the DLQ)
+            log.exception("ingest failed; will be retried", extra={"message_id": message_id, "attempt": attempt})
+            failed.append(message_id)
+    return failed

@@ -1,0 +1,72 @@
+"""Search over an agent's knowledge: one consistent GetItem of the manifest, then the cached index.
+
+Used by ``POST /search/document`` and by the responders (through :class:`Retriever`). An agent with
+no manifest has no knowledge base, which the responders tell apart from "nothing matched".
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from knowrithm_core.config import Settings
+from knowrithm_core.knowledge.index import AgentIndex, IndexCache, Scored
+from knowrithm_core.knowledge.records import Manifest, load_manifest, manifest_sk
+from knowrithm_core.store import keys
+from knowrithm_core.store.blobs import BlobMissing, BlobStore
+from knowrithm_core.store.table import DynamoTable
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    """Hits of one search; ``indexed`` is false when the agent has no processed documents."""
+
+    hits: list[Scored]
+    indexed: bool
+    chunk_count: int = 0
+
+
+class Retriever(Protocol):
+    def retrieve(self, company_id: str, agent_id: str, query: str | Sequence[str], limit: int = 5) -> Retrieved:
+        """The best chunks for ``query`` (text, or tokens from :func:`knowrithm_core.knowledge.text.tokens`)."""
+        ...
+
+
+class KnowledgeSearch:
+    def __init__(self, table: DynamoTable, settings: Settings, blobs: BlobStore | None, cache: IndexCache) -> None:
+        self.table = table
+        self.settings = settings
+        self.blobs = blobs
+        self.cache = cache
+
+    def manifest(self, company_id: str, agent_id: str) -> Manifest:
+        return load_manifest(self.table.get(keys.company_pk(company_id), manifest_sk(agent_id)), company_id, agent_id)
+
+    def index_for(self, manifest: Manifest) -> AgentIndex | None:
+        """The manifest's index: from this process's cache, else loaded from S3 (then cached)."""
+        if not manifest.blob_key or self.blobs is None:
+            return None
+        cached = self.cache.get(manifest.company_id, manifest.agent_id, manifest.version)
+        if cached is not None:
+            return cached
+        try:
+            index = AgentIndex.from_bytes(self.blobs.get(manifest.blob_key))
+        except BlobMissing:
+            log.warning("index object %s is missing", manifest.blob_key)
+            return None
+        self.cache.put(manifest.company_id, manifest.agent_id, manifest.version, index)
+        return index
+
+    def retrieve(self, company_id: str, agent_id: str, query: str | Sequence[str], limit: int = 5) -> Retrieved:
+        manifest = self.manifest(company_id, agent_id)
+        index = self.index_for(manifest)
+        if index is None:
+            return Retrieved([], indexed=False)
+        hits = index.search(
+            query, limit, hidden_documents=manifest.hidden_documents, hidden_chunks=manifest.hidden_chunks
+        )
+        return Retrieved(hits, indexed=True, chunk_count=len(index.refs))

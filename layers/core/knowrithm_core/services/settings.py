@@ -1,0 +1,173 @@
+"""Settings (Knowrithm's LLM settings object, which also holds ``widget_config`` and our ``allowed_domains``).
+
+Storage: an agent's settings live inside the agent item (``Agent.settings``), so the public widget
+routes read an agent and its widget settings with one request; the agent item also carries GSI2
+``SETTINGS#<id>`` so the settings are found by their own id. Company-level settings (no agent) are
+items of their own, ``COMPANY#c / SETTINGS#<id>``. Creating settings for an agent replaces the agent's
+settings (new id); changing an agent's settings writes a new agent version plus ``agent.updated``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from knowrithm_core.auth import Principal
+from knowrithm_core.errors import BadRequest, Conflict, NotFound
+from knowrithm_core.ids import is_uuid, iso, new_id
+from knowrithm_core.models.requests import ProviderChoice, SettingsCreate, SettingsUpdate, parse
+from knowrithm_core.models.resources import Agent, AgentSettings
+from knowrithm_core.services.agents import STATS_SUFFIX, AgentService
+from knowrithm_core.services.base import Service, load
+from knowrithm_core.store import keys
+from knowrithm_core.store.table import Item, TransactionConflict
+
+SK_PREFIX = "SETTINGS#"
+
+
+def _choice(request: SettingsCreate | SettingsUpdate) -> ProviderChoice:
+    fields = request.model_dump(include=set(ProviderChoice.model_fields), exclude_none=True)
+    return ProviderChoice.model_validate(fields)
+
+
+class SettingsService(Service):
+    def __init__(self, agents: AgentService) -> None:
+        super().__init__(agents.table, agents.settings)
+        self.agents = agents
+
+    # --- shapes --------------------------------------------------------------------
+    @staticmethod
+    def _public(settings: AgentSettings, company_id: str, agent: Agent | None) -> dict[str, Any]:
+        return {
+            **settings.model_dump(mode="json"),
+            "company_id": company_id,
+            "company": {"id": company_id},
+            "agent_id": agent.id if agent else None,
+            "agent": {"id": agent.id, "name": agent.name} if agent else None,
+        }
+
+    def _company_item(self, settings: AgentSettings, company_id: str) -> Item:
+        return {
+            "PK": keys.company_pk(company_id),
+            "SK": f"{SK_PREFIX}{settings.id}",
+            "GSI2PK": keys.settings_gsi(settings.id),
+            "GSI2SK": "COMPANY",
+            **settings.model_dump(mode="json"),
+            "company_id": company_id,
+        }
+
+    # --- look-ups ----------------------------------------------------------------------
+    def _find(self, principal: Principal, settings_id: str) -> tuple[Item, Agent | None, AgentSettings]:
+        """(stored item, its agent or None for company settings, the settings); 404 across tenants."""
+        if not is_uuid(settings_id):
+            raise NotFound("Settings not found.")
+        item = self.table.get(keys.company_pk(principal.company_id), f"{SK_PREFIX}{settings_id}")
+        if item:
+            if item.get("deleted_at"):
+                raise NotFound("Settings not found.")
+            return item, None, load(AgentSettings, item)
+        found = self.table.query(keys.settings_gsi(settings_id), index=keys.GSI2, limit=1)
+        if not found or found[0].get("company_id") != principal.company_id or found[0].get("deleted_at"):
+            raise NotFound("Settings not found.")
+        previous, agent = self.agents.read(principal.company_id, str(found[0]["id"]))
+        if agent.settings is None or agent.settings.id != settings_id:  # replaced meanwhile (index lag)
+            raise NotFound("Settings not found.")
+        return previous, agent, agent.settings
+
+    def _save_agent(self, previous: Item, agent: Agent, settings: AgentSettings) -> Agent:
+        updated = Agent.model_validate(
+            {
+                **agent.model_dump(),
+                "settings": settings.model_dump(),
+                "llm_settings_id": settings.id,
+                "model_name": settings.llm_model_name,
+                "temperature": settings.llm_temperature,
+                "max_tokens": settings.llm_max_tokens,
+                "updated_at": iso(),
+                "version": agent.version + 1,
+            }
+        )
+        self.agents._save(previous, updated)
+        return updated
+
+    def _replace(self, previous: Item, item: Item) -> None:
+        """Overwrite a company-level settings item unless it changed since it was read."""
+        op = self.table.put_op(item, condition="updated_at = :seen", values={":seen": previous.get("updated_at")})
+        try:
+            self.table.transact([op])
+        except TransactionConflict as exc:
+            raise Conflict("The settings changed meanwhile; fetch them and try again.") from exc
+
+    # --- routes ------------------------------------------------------------------------
+    def create(self, principal: Principal, body: Any) -> dict[str, Any]:
+        principal.require("write")
+        request = parse(SettingsCreate, body)
+        stamp = iso()
+        fresh: dict[str, Any] = {"id": new_id(), "created_at": stamp, "updated_at": stamp}
+        if request.is_active is not None:
+            fresh["is_active"] = request.is_active
+        if request.agent_id:
+            previous, agent = self.agents.read(principal.company_id, request.agent_id)
+            settings = self.agents.build_settings(_choice(request), agent.settings).model_copy(update=fresh)
+            agent = self._save_agent(previous, agent, settings)
+            return {"message": "Settings created for the agent.", **self._public(settings, agent.company_id, agent)}
+        settings = self.agents.build_settings(_choice(request), None).model_copy(update=fresh)
+        self.table.put(self._company_item(settings, principal.company_id), condition="attribute_not_exists(PK)")
+        return {"message": "Settings created.", **self._public(settings, principal.company_id, None)}
+
+    def get(self, principal: Principal, settings_id: str) -> dict[str, Any]:
+        principal.require("read")
+        _, agent, settings = self._find(principal, settings_id)
+        return self._public(settings, principal.company_id, agent)
+
+    def for_agent(self, principal: Principal, agent_id: str) -> dict[str, Any]:
+        principal.require("read")
+        agent = self.agents.read(principal.company_id, agent_id)[1]
+        if agent.settings is None:
+            raise NotFound("This agent has no settings.")
+        return self._public(agent.settings, agent.company_id, agent)
+
+    def for_company(self, principal: Principal, company_id: str) -> dict[str, Any]:
+        principal.require("read")
+        if company_id != principal.company_id:
+            raise NotFound("Company not found.")
+        rows: list[dict[str, Any]] = []
+        for item in self.table.query(keys.company_pk(company_id), sk_prefix="AGENT#"):
+            if item["SK"].endswith(STATS_SUFFIX) or item.get("deleted_at"):
+                continue
+            agent = load(Agent, item)
+            if agent.settings:
+                rows.append(self._public(agent.settings, company_id, agent))
+        for item in self.table.query(keys.company_pk(company_id), sk_prefix=SK_PREFIX):
+            if not item.get("deleted_at"):
+                rows.append(self._public(load(AgentSettings, item), company_id, None))
+        return {"settings": rows, "total": len(rows)}
+
+    def update(self, principal: Principal, settings_id: str, body: Any) -> dict[str, Any]:
+        principal.require("write", "PUT")
+        request = parse(SettingsUpdate, body)
+        choice = _choice(request)
+        if not choice.model_dump(exclude_none=True) and request.is_active is None:
+            raise BadRequest("Nothing to update: send at least one settings field.")
+        previous, agent, current = self._find(principal, settings_id)
+        settings = self.agents.build_settings(choice, current)
+        if request.is_active is not None:
+            settings = settings.model_copy(update={"is_active": request.is_active})
+        if agent is not None:
+            agent = self._save_agent(previous, agent, settings)
+        else:
+            self._replace(previous, self._company_item(settings, principal.company_id))
+        return {"message": "Settings updated.", **self._public(settings, principal.company_id, agent)}
+
+    def delete(self, principal: Principal, settings_id: str) -> dict[str, Any]:
+        principal.require("write", "DELETE")
+        previous, agent, settings = self._find(principal, settings_id)
+        if agent is not None:
+            raise Conflict(
+                "These settings are in use by an agent; update them, or create new settings for the agent.",
+                details={"agent_id": agent.id},
+            )
+        if settings.is_default:
+            raise BadRequest("Default settings cannot be deleted.")
+        stamp = iso()
+        self._replace(previous, {**previous, "deleted_at": stamp, "is_active": False, "updated_at": stamp})
+        return {"message": "Settings deleted.", "id": settings_id, "settings_id": settings_id}
