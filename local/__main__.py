@@ -21,6 +21,7 @@ from typing import Any
 from local.demo_page import DemoServer, start_demo
 from local.environment import apply_environment, merged_environment, use_fake_aws, with_queue_urls
 from local.invoker import Invoker
+from local.moto_safety import serialize_dynamodb
 from local.pollers import PollerGroup, build_pollers
 from local.resources import create_all
 from local.seed import seed, state_dir, write_demo
@@ -107,6 +108,7 @@ def run(cleanup: ExitStack, port: int, moto_port: int, demo_port: int | None = N
     if demo_port is not None:
         _check_port("DEMO_PORT", demo_port)
     (state_dir() / "demo.json").unlink(missing_ok=True)
+    serialize_dynamodb()  # moto's DynamoDB is not thread-safe; our threads write concurrently
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
     moto.start()
     cleanup.callback(moto.stop)
@@ -179,4 +181,9 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    # Everything we started is stopped by now. A handler may still be inside a webhook POST or a botocore retry
+    # against the stopped moto server on a thread pool's worker, which Python would wait for at exit: don't.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

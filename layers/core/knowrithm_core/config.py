@@ -64,6 +64,8 @@ class Settings:
     fetch_timeout_seconds: float = 15.0
     index_cache_size: int = 32
     ingest_max_attempts: int = 3
+    escalate_after_unanswered: int = 3
+    bedrock_model_id: str | None = None
 
 
 @lru_cache(maxsize=1)
@@ -105,4 +107,6 @@ def get_settings() -> Settings:
         fetch_timeout_seconds=float(os.environ.get("FETCH_TIMEOUT_SECONDS") or 15),
         index_cache_size=_int("INDEX_CACHE_SIZE", 32),
         ingest_max_attempts=_int("INGEST_MAX_ATTEMPTS", 3),
+        escalate_after_unanswered=_int("ESCALATE_AFTER_UNANSWERED", 3),
+        bedrock_model_id=os.environ.get("BEDROCK_MODEL_ID") or None,
     )

@@ -268,3 +268,20 @@ def test_per_endpoint_rate_limit_defers_the_excess(
     ).json()["deliveries"]
     assert sorted(d["status"] for d in deliveries) == ["pending"] * (3 - sent) + ["succeeded"] * sent
     assert all(d["attempt_count"] == (1 if d["status"] == "succeeded" else 0) for d in deliveries)
+
+
+def test_a_malformed_message_is_handed_back_at_once_for_the_dlq(webhook_services: Services) -> None:
+    from knowrithm_core.webhooks.delivery import deliver_batch
+
+    assert webhook_services.delivery_queue is not None
+    sqs = boto3.client("sqs")
+    url = webhook_services.delivery_queue.queue_url
+    sqs.send_message(QueueUrl=url, MessageBody='{"probe": true}')
+    got = sqs.receive_message(QueueUrl=url, VisibilityTimeout=60)["Messages"]
+    records = [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"]} for m in got]
+    # WHEN the worker meets a message that is not a delivery
+    failed = deliver_batch(records, webhook_services.delivery_worker(), webhook_services.delivery_queue)
+    # THEN it is reported failed and visible again at once (not after the 60 s it was hidden for)
+    assert failed == [got[0]["MessageId"]]
+    again = sqs.receive_message(QueueUrl=url).get("Messages", [])
+    assert [m["MessageId"] for m in again] == [got[0]["MessageId"]]

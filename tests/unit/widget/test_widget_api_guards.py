@@ -3,6 +3,8 @@ rate limits (429 + Retry-After), consent, conversation metadata updates, CORS pr
 
 from __future__ import annotations
 
+import time
+import types
 from typing import Any
 
 import pytest
@@ -79,8 +81,19 @@ def tight_limits(monkeypatch: pytest.MonkeyPatch) -> None:
     get_services.cache_clear()
 
 
+@pytest.fixture
+def one_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rate-limit clock that stays inside one window, so a slow run never crosses a minute boundary."""
+    import knowrithm_core.store.counters as counters
+
+    frozen = time.time()
+    monkeypatch.setattr(counters, "time", types.SimpleNamespace(time=lambda: frozen))
+
+
 @pytest.mark.usefixtures("tight_limits")
-def test_registration_is_rate_limited_per_email_and_per_ip(client: TestClient, tenant: Tenant) -> None:
+def test_registration_is_rate_limited_per_email_and_per_ip(
+    client: TestClient, tenant: Tenant, one_window: None
+) -> None:
     assert [_register(client, tenant).status_code for _ in range(2)] == [201, 201]
     third = _register(client, tenant)
     # THEN the email's limit answers 429 with Retry-After
@@ -92,7 +105,7 @@ def test_registration_is_rate_limited_per_email_and_per_ip(client: TestClient, t
 
 
 @pytest.mark.usefixtures("tight_limits")
-def test_chat_is_rate_limited_per_lead_and_per_ip(client: TestClient, tenant: Tenant) -> None:
+def test_chat_is_rate_limited_per_lead_and_per_ip(client: TestClient, tenant: Tenant, one_window: None) -> None:
     def chat_as(email: str) -> list[int]:
         token = _register(client, tenant, email=email).json()["access_token"]
         lead = {"Authorization": f"Bearer {token}", "Origin": SHOP}

@@ -39,10 +39,31 @@ class Responder(Protocol):
         ...
 
 
+class PerAgentResponder:
+    """Agents whose LLM provider is ``bedrock`` are answered by Bedrock, every other one by ``default``."""
+
+    def __init__(self, default: Responder, bedrock: Responder) -> None:
+        self.default = default
+        self.bedrock = bedrock
+        self.name = default.name
+
+    def for_agent(self, agent: Agent) -> Responder:
+        return self.bedrock if agent.settings is not None and agent.settings.llm_provider == "bedrock" else self.default
+
+    def answer(self, agent: Agent, question: str, history: Sequence[Turn]) -> Answer:
+        return self.for_agent(agent).answer(agent, question, history)
+
+
 def build_responder(settings: Settings, retriever: Retriever | None = None) -> Responder:
-    """The configured responder; ``retriever`` gives it the agents' documents (see :mod:`knowrithm_core.knowledge`)."""
+    """The configured default (``RESPONDER``) with Bedrock for agents set to it; ``retriever`` gives both the
+    agents' documents (see :mod:`knowrithm_core.knowledge`)."""
+    from knowrithm_core.responder.bedrock import BedrockResponder
+
+    bedrock = BedrockResponder(retriever, model_id=settings.bedrock_model_id, min_relevance=settings.answer_min_score)
+    if settings.responder == "bedrock":
+        return bedrock
     if settings.responder == "extractive":
         from knowrithm_core.responder.extractive import ExtractiveResponder
 
-        return ExtractiveResponder(retriever, min_relevance=settings.answer_min_score)
-    raise ServiceUnavailable(f"Unknown responder '{settings.responder}'; this build supports: extractive.")
+        return PerAgentResponder(ExtractiveResponder(retriever, min_relevance=settings.answer_min_score), bedrock)
+    raise ServiceUnavailable(f"Unknown responder '{settings.responder}'; this build supports: extractive, bedrock.")

@@ -21,6 +21,7 @@ from knowrithm_core.responder import Responder, Turn
 from knowrithm_core.services.analytics_counters import chat_turn_ops
 from knowrithm_core.services.base import load
 from knowrithm_core.services.conversations import ConversationService, conversation_item, message_item, visible_to
+from knowrithm_core.services.escalation import escalation_reason, unanswered_streak
 from knowrithm_core.services.tasks import TaskService
 from knowrithm_core.store import keys
 from knowrithm_core.store.table import TransactionConflict
@@ -47,7 +48,10 @@ class ChatService:
         self.responder = responder
         self.tasks = tasks
 
-    def _conversation_and_history(self, principal: Principal, conversation_id: str) -> tuple[Conversation, list[Turn]]:
+    def _conversation_and_history(
+        self, principal: Principal, conversation_id: str
+    ) -> tuple[Conversation, list[Turn], tuple[int, bool]]:
+        """The conversation, its recent turns (oldest first) and the current unanswered streak (see escalation)."""
         if not is_uuid(conversation_id):
             raise NotFound("Conversation not found.")
         items = self.table.query(
@@ -61,12 +65,9 @@ class ChatService:
         conversation = load(Conversation, meta)
         if not visible_to(principal, conversation):
             raise NotFound("Conversation not found.")
-        turns = [
-            Turn(str(i["role"]), str(i["content"]))
-            for i in reversed(items)
-            if i["SK"].startswith("MSG#") and not i.get("deleted_at")
-        ]
-        return conversation, turns
+        messages = [i for i in items if i["SK"].startswith("MSG#") and not i.get("deleted_at")]  # newest first
+        turns = [Turn(str(i["role"]), str(i["content"])) for i in reversed(messages)]
+        return conversation, turns, unanswered_streak(messages)
 
     def send(
         self,
@@ -85,11 +86,14 @@ class ChatService:
         request = parse(ChatRequest, body)
         if principal.is_lead and self.limiter:
             self.limiter.check("chat", {"lead": principal.subject_id, "ip": client_ip})
-        conversation, history = self._conversation_and_history(principal, conversation_id)
+        conversation, history, (streak, streak_escalated) = self._conversation_and_history(principal, conversation_id)
         agent = self.agents.read(conversation.company_id, conversation.agent_id)[1]
         started = time.perf_counter()
         answer = self.responder.answer(agent, request.message, history)
         elapsed = round(time.perf_counter() - started, 4)
+        escalation = escalation_reason(
+            request.message, answer.answered, streak, streak_escalated, self.settings.escalate_after_unanswered
+        )
         stamp = iso()
         common: dict[str, Any] = {
             "created_at": stamp,
@@ -121,8 +125,9 @@ class ChatService:
                 "reply_to": user_message.id,
                 "metadata": {
                     "answered": answer.answered,
-                    "cited_sources": [s["source_number"] for s in answer.sources],
+                    "cited_sources": [s["source_number"] for s in answer.sources if s.get("cited", True)],
                     "all_sources": [s["document_name"] for s in answer.sources],
+                    **({"escalated": True, "escalation_reason": escalation} if escalation else {}),
                 },
             }
         )
@@ -153,6 +158,14 @@ class ChatService:
                 {**user_message.public(), "conversation": updated.public()},
             ),
         ]
+        if escalation:
+            ops.append(
+                self.conversations.event_op(
+                    conversation.company_id,
+                    EventType.CONVERSATION_ESCALATED,
+                    {"conversation": updated.public(), "reason": escalation, "message": user_message.public()},
+                )
+            )
         if task_id:
             ops.append(
                 self.tasks.completed_op(conversation.company_id, task_id, "chat", result, owner_id=principal.subject_id)

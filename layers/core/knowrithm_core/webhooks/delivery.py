@@ -280,7 +280,17 @@ def deliver_batch(records: list[dict[str, Any]], worker: DeliveryWorker, queue: 
 
     def one(record: dict[str, Any]) -> str | None:
         try:
-            outcome = worker.process(json.loads(record["body"]))
+            message = json.loads(record["body"])
+            if not all(isinstance(message.get(k), str) for k in ("company_id", "endpoint_id", "event_id")):
+                raise ValueError("not a delivery message")
+        except (ValueError, AttributeError, TypeError):
+            # Poison: nothing will ever make it deliverable. Hand it back at once so the redrive policy moves it
+            # to the DLQ within seconds instead of blocking for the queue's visibility timeout each time.
+            logger.error("malformed delivery message", extra={"message_id": record.get("messageId")})
+            queue.delay(str(record["receiptHandle"]), 0)
+            return str(record["messageId"])
+        try:
+            outcome = worker.process(message)
         except Exception:  # noqa: BLE001 - one bad message must not fail its neighbours; it is retried
             logger.exception("delivery failed unexpectedly", extra={"message_id": record.get("messageId")})
             return str(record["messageId"])

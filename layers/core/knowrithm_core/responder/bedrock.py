@@ -1,0 +1,151 @@
+"""Answers from an Amazon Bedrock model through the Converse API, grounded in the agent's documents.
+
+The system prompt is the agent's instructions (or description) followed by the top chunks of the
+agent's index, numbered ``[Source n]`` per document exactly like the extractive responder, and
+``sources[]`` names those documents (``cited`` tells whether the answer refers to them). The model id
+comes from the agent's settings when its LLM provider is ``bedrock``, else from ``BEDROCK_MODEL_ID``.
+Any Bedrock failure (throttling, access denied, a bad model id, no network) becomes a plain
+``answered=False`` reply and a log line, never an error for the caller.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from knowrithm_core.models.resources import Agent
+from knowrithm_core.responder import Answer, Turn
+
+if TYPE_CHECKING:
+    from knowrithm_core.knowledge.search import Retriever
+
+log = logging.getLogger(__name__)
+
+UNAVAILABLE = "I'm sorry, I can't answer right now. Please try again in a moment, or ask to talk to a person."
+NOT_CONFIGURED = "I'm sorry, this assistant is not fully configured yet (no Bedrock model id)."
+MAX_CHUNKS = 5
+CITATION = re.compile(r"\[Source (\d+)\]")
+
+
+def uses_bedrock(agent: Agent) -> bool:
+    return agent.settings is not None and agent.settings.llm_provider == "bedrock"
+
+
+class BedrockResponder:
+    name = "bedrock"
+
+    def __init__(
+        self,
+        retriever: Retriever | None = None,
+        *,
+        model_id: str | None = None,
+        min_relevance: float = 0.3,
+        client: Any = None,
+    ) -> None:
+        self.retriever = retriever
+        self.model_id = model_id
+        self.min_relevance = min_relevance
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            import boto3  # off the cold-start path of agents that never use Bedrock
+
+            self._client = boto3.client("bedrock-runtime")
+        return self._client
+
+    def model_for(self, agent: Agent) -> str | None:
+        if agent.settings is not None and uses_bedrock(agent) and agent.settings.llm_model_name:
+            return agent.settings.llm_model_name
+        return self.model_id
+
+    def answer(self, agent: Agent, question: str, history: Sequence[Turn]) -> Answer:
+        model = self.model_for(agent)
+        if not model:
+            log.error("no Bedrock model id for agent %s (set BEDROCK_MODEL_ID or the agent's settings)", agent.id)
+            return Answer(NOT_CONFIGURED, False, self.name)
+        context, sources = self._context(agent, question)
+        request = {
+            "modelId": model,
+            "system": [{"text": system_prompt(agent, context)}],
+            "messages": conversation(history, question),
+            "inferenceConfig": {"maxTokens": agent.max_tokens, "temperature": agent.temperature},
+        }
+        try:
+            response = self.client.converse(**request)
+        except Exception as exc:  # noqa: BLE001 - ClientError, throttling, network: never a 500 for the visitor
+            log.warning("Bedrock converse failed for agent %s with model %s: %s", agent.id, model, exc)
+            return Answer(UNAVAILABLE, False, model)
+        blocks = response.get("output", {}).get("message", {}).get("content", [])
+        text = "".join(str(b["text"]) for b in blocks if isinstance(b, dict) and "text" in b).strip()
+        if not text or response.get("stopReason") in {"guardrail_intervened", "content_filtered"}:
+            return Answer(UNAVAILABLE, False, model)
+        cited = {int(n) for n in CITATION.findall(text)}
+        for source in sources:
+            source["cited"] = source["source_number"] in cited
+        confidence = 0.8 if cited else 0.5
+        return Answer(text, True, model, confidence, sources)
+
+    def _context(self, agent: Agent, question: str) -> tuple[str, list[dict[str, Any]]]:
+        """The top chunks as ``[Source n]`` blocks (n per document, in rank order) and their sources."""
+        if self.retriever is None:
+            return "", []
+        try:
+            found = self.retriever.retrieve(agent.company_id, agent.id, question, limit=MAX_CHUNKS)
+        except Exception:  # noqa: BLE001 - a broken index must not break chat: answer without documents
+            log.exception("document retrieval failed for agent %s", agent.id)
+            return "", []
+        if not found.indexed:
+            return "", []
+        numbers: dict[str, int] = {}
+        sources: list[dict[str, Any]] = []
+        blocks: list[str] = []
+        for hit in found.hits:
+            if not hit.answers(self.min_relevance):
+                continue
+            ref = hit.ref
+            if ref.document_id not in numbers:
+                numbers[ref.document_id] = len(numbers) + 1
+                sources.append(
+                    {
+                        "source_number": numbers[ref.document_id],
+                        "document_id": ref.document_id,
+                        "document_name": ref.document_name,
+                        "url": ref.source_url,
+                        "cited": True,
+                    }
+                )
+            blocks.append(f"[Source {numbers[ref.document_id]}] ({ref.document_name})\n{ref.content.strip()}")
+        return "\n\n".join(blocks), sources
+
+
+def system_prompt(agent: Agent, context: str) -> str:
+    parts = [f"You are {agent.name}, a helpful assistant."]
+    if agent.instructions:
+        parts.append(agent.instructions.strip())
+    if agent.description:
+        parts.append(f"About you: {agent.description.strip()}")
+    if context:
+        parts.append(
+            "Answer from the documents below when they are relevant, and cite them with their markers, "
+            "for example [Source 1]. If they do not hold the answer, say plainly that you don't know.\n\n" + context
+        )
+    else:
+        parts.append("If you do not know the answer, say so plainly; do not make one up.")
+    return "\n\n".join(parts)
+
+
+def conversation(history: Sequence[Turn], question: str) -> list[dict[str, Any]]:
+    """Converse messages: start with the user, alternate roles (merging repeats), end with ``question``."""
+    messages: list[dict[str, Any]] = []
+    for role, text in [*((t.role, t.content) for t in history), ("user", question)]:
+        if role not in {"user", "assistant"} or not text.strip() or (not messages and role != "user"):
+            continue
+        if messages and messages[-1]["role"] == role:
+            messages[-1]["content"][0]["text"] += "\n\n" + text
+        else:
+            messages.append({"role": role, "content": [{"text": text}]})
+    return messages
