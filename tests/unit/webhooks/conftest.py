@@ -80,8 +80,16 @@ def receiver() -> Iterator[Receiver]:
 
 @pytest.fixture
 def webhook_services(services: Services, stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Services:
-    """Services in local mode (loopback receivers allowed), retrying at once, with a 1 s POST timeout."""
+    """Services in local mode (loopback receivers allowed), retrying at once, with a 1 s POST timeout.
+
+    The worker's POSTs run on threads; moto's DynamoDB is not thread-safe (a cancelled transaction restores a
+    copy of the table), so its operations are serialized like the local stack does. Real DynamoDB needs no lock.
+    """
     import boto3
+
+    from local.moto_safety import serialize_dynamodb
+
+    serialize_dynamodb()
 
     sqs = boto3.client("sqs")
     monkeypatch.setenv(
