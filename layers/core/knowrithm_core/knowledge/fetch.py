@@ -14,8 +14,9 @@ import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
+from knowrithm_core.webhooks.http import pinned_connection
 from knowrithm_core.webhooks.url_safety import SafeTarget, UnsafeUrl, check_url
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -72,16 +73,9 @@ class PinnedFetcher:
         raise FetchError(f"more than {self.max_redirects} redirects")
 
     def _get(self, target: SafeTarget, max_bytes: int, timeout: float) -> tuple[int, dict[str, str], bytes]:
-        parts = urlsplit(target.url)
-        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        default_port = 443 if target.scheme == "https" else 80
-        host_header = target.host if target.port == default_port else f"{target.host}:{target.port}"
-        connection = http.client.HTTPConnection(target.host, target.port, timeout=timeout)
+        connection: http.client.HTTPConnection | None = None
         try:
-            sock = socket.create_connection((target.addresses[0], target.port), timeout=timeout)
-            if target.scheme == "https":
-                sock = self._ssl.wrap_socket(sock, server_hostname=target.host)
-            connection.sock = sock
+            connection, path, host_header = pinned_connection(target, self._ssl, timeout)
             headers = {
                 "Host": host_header,
                 "User-Agent": USER_AGENT,
@@ -107,4 +101,5 @@ class PinnedFetcher:
             kind = "timed out" if isinstance(exc, TimeoutError | socket.timeout) else type(exc).__name__
             raise FetchError(f"the page could not be fetched ({kind}: {str(exc)[:200]})") from exc
         finally:
-            connection.close()
+            if connection is not None:
+                connection.close()

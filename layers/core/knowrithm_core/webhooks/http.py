@@ -32,6 +32,27 @@ class Poster(Protocol):
     def post(self, target: SafeTarget, headers: dict[str, str], body: bytes, timeout: float) -> HttpResult: ...
 
 
+def pinned_connection(
+    target: SafeTarget, ssl_context: ssl.SSLContext, timeout: float
+) -> tuple[http.client.HTTPConnection, str, str]:
+    """An HTTP(S) connection to the address the SSRF guard checked (TLS verified against the real host name),
+    plus the request path and the ``Host`` header to send. The caller closes the connection."""
+    parts = urlsplit(target.url)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    default_port = 443 if target.scheme == "https" else 80
+    host_header = target.host if target.port == default_port else f"{target.host}:{target.port}"
+    connection = http.client.HTTPConnection(target.host, target.port, timeout=timeout)
+    try:
+        sock = socket.create_connection((target.addresses[0], target.port), timeout=timeout)
+        if target.scheme == "https":
+            sock = ssl_context.wrap_socket(sock, server_hostname=target.host)
+    except BaseException:
+        connection.close()
+        raise
+    connection.sock = sock
+    return connection, path, host_header
+
+
 class PinnedPoster:
     """POSTs with the standard library (no redirects are ever followed by ``http.client``)."""
 
@@ -40,16 +61,9 @@ class PinnedPoster:
 
     def post(self, target: SafeTarget, headers: dict[str, str], body: bytes, timeout: float) -> HttpResult:
         started = time.perf_counter()
-        parts = urlsplit(target.url)
-        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        default_port = 443 if target.scheme == "https" else 80
-        host_header = target.host if target.port == default_port else f"{target.host}:{target.port}"
-        connection = http.client.HTTPConnection(target.host, target.port, timeout=timeout)
+        connection: http.client.HTTPConnection | None = None
         try:
-            sock = socket.create_connection((target.addresses[0], target.port), timeout=timeout)
-            if target.scheme == "https":
-                sock = self._ssl.wrap_socket(sock, server_hostname=target.host)
-            connection.sock = sock
+            connection, path, host_header = pinned_connection(target, self._ssl, timeout)
             connection.request("POST", path, body=body, headers={**headers, "Host": host_header})
             response = connection.getresponse()
             excerpt = response.read(MAX_RESPONSE_BYTES).decode("utf-8", errors="replace")
@@ -58,7 +72,8 @@ class PinnedPoster:
             kind = "timeout" if isinstance(exc, TimeoutError | socket.timeout) else type(exc).__name__
             return HttpResult(None, _ms(started), error=f"{kind}: {exc}"[:500])
         finally:
-            connection.close()
+            if connection is not None:
+                connection.close()
 
 
 def _ms(started: float) -> float:
