@@ -54,7 +54,7 @@ lint: venv
 typecheck: venv
 	$(VENV)/bin/mypy layers/core/knowrithm_core sdk/knowrithm_py
 	$(VENV)/bin/mypy functions/api/rest_api functions/event_fanout/event_fanout functions/webhook_delivery/webhook_delivery \
-		functions/widget/widget_api functions/document_ingest/document_ingest local
+		functions/widget/widget_api functions/document_ingest/document_ingest functions/chat_worker/chat_worker local
 
 template-lint: venv sam-venv
 	$(VENV)/bin/cfn-lint template.yaml

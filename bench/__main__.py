@@ -7,7 +7,7 @@ import sys
 import time
 from datetime import UTC, datetime
 
-from bench import chat, imports, knowledge, report, webhooks, widget_size
+from bench import chat, imports, knowledge, queued_chat, report, webhooks, widget_size
 from bench.common import AWS_ENV, RESULTS_PATH, load_stack
 from local.template import Stack
 
@@ -30,6 +30,14 @@ def _webhooks(stack: Stack, started: float) -> str:
     return report.webhooks_section(throughput, latency, errors)
 
 
+def _queued_chat(started: float) -> str:
+    print(f"bench: queued chat on the local stack ({time.perf_counter() - started:.0f} s so far) ...", file=sys.stderr)
+    try:
+        return queued_chat.section(queued_chat.run())
+    except Exception as exc:  # noqa: BLE001 - reported in RESULTS.md
+        return queued_chat.section(None, repr(exc))
+
+
 def main() -> int:
     started_at = datetime.now(UTC)
     started = time.perf_counter()
@@ -40,7 +48,7 @@ def main() -> int:
     elapsed = time.perf_counter() - started
     print(f"bench: chat turns in process ({elapsed:.0f} s so far) ...", file=sys.stderr, flush=True)
     turns = chat.run(stack)
-    appended = widget_size.section() + knowledge.section(stack) + _webhooks(stack, started)
+    appended = widget_size.section() + knowledge.section(stack) + _queued_chat(started) + _webhooks(stack, started)
     machine = report.Machine.current()
     text = report.render(cold, turns, machine, started_at, time.perf_counter() - started) + appended
     RESULTS_PATH.write_text(text, encoding="utf-8")

@@ -25,11 +25,13 @@ LOCAL_PARAMETERS = {"WebhookRetrySchedule": "2,5,10,30,60"}
 
 
 def local_parameters() -> dict[str, str]:
-    """Local overrides; ``WEBHOOK_RETRY_SCHEDULE`` / ``WEBHOOK_TIMEOUT_SECONDS`` in the environment win."""
+    """Local overrides; ``WEBHOOK_RETRY_SCHEDULE``, ``WEBHOOK_TIMEOUT_SECONDS`` and ``CHAT_MODE`` in the
+    environment win."""
     overrides = dict(LOCAL_PARAMETERS)
     for variable, parameter in (
         ("WEBHOOK_RETRY_SCHEDULE", "WebhookRetrySchedule"),
         ("WEBHOOK_TIMEOUT_SECONDS", "WebhookTimeoutSeconds"),
+        ("CHAT_MODE", "ChatMode"),
     ):
         if variable in os.environ:
             overrides[parameter] = os.environ[variable]

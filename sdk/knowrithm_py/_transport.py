@@ -13,6 +13,9 @@ Retry rules (``max_retries`` retries after the first attempt):
 
 The wait is ``Retry-After`` when the server sends one (seconds or an HTTP date, capped at
 ``retry_after_cap``), otherwise a random delay in ``[0, min(max_backoff, backoff * 2**n)]``.
+
+:meth:`Transport.upload_to_storage` sends a file to a pre-signed storage URL (S3) with a separate
+client that carries none of the API's headers, so credentials never go to the storage host.
 """
 
 from __future__ import annotations
@@ -62,6 +65,15 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(0.0, (moment - datetime.now(UTC)).total_seconds())
 
 
+def _xml_value(text: str, tag: str) -> str | None:
+    """The text of the first ``<tag>`` in an S3 XML error, if any."""
+    start = text.find(f"<{tag}>")
+    end = text.find(f"</{tag}>", start + 1)
+    if start < 0 or end < 0:
+        return None
+    return text[start + len(tag) + 2 : end].strip() or None
+
+
 def _decode(response: httpx.Response) -> Any:
     if not response.content:
         return {"success": True}
@@ -94,9 +106,65 @@ class Transport:
         self.retry_after_cap = retry_after_cap
         self.sleep = sleep
         self.http = httpx.Client(headers=dict(headers), timeout=httpx.Timeout(timeout), transport=transport)
+        self._timeout = timeout
+        self._network = transport
+        self._storage: httpx.Client | None = None
 
     def close(self) -> None:
         self.http.close()
+        if self._storage is not None:
+            self._storage.close()
+
+    def upload_to_storage(
+        self,
+        method: str,
+        url: str,
+        *,
+        data: bytes,
+        filename: str,
+        content_type: str,
+        fields: Mapping[str, str] | None = None,
+        file_field: str = "file",
+        headers: Mapping[str, str] | None = None,
+    ) -> int:
+        """Send a file to a pre-signed URL: a multipart POST of ``fields`` then the file (an S3 POST policy), or
+        a PUT of the raw bytes. No API credentials are sent. Connection failures and 5xx are retried (the
+        upload is idempotent: the same key is written again); the status code is returned."""
+        if self._storage is None:
+            self._storage = httpx.Client(timeout=httpx.Timeout(max(self._timeout, 120.0)), transport=self._network)
+        method = method.upper()
+        retry = 0
+        while True:
+            try:
+                if method == "POST":
+                    response = self._storage.post(
+                        url,
+                        data=dict(fields or {}),
+                        files={file_field: (filename, data, content_type)},
+                        headers=headers,
+                    )
+                else:
+                    sent = {"Content-Type": content_type, **(headers or {})}
+                    response = self._storage.request(method, url, content=data, headers=sent)
+            except httpx.TransportError as exc:
+                if retry < self.max_retries:
+                    self.sleep(self.backoff_delay(retry))
+                    retry += 1
+                    continue
+                raise KnowrithmAPIError(
+                    f"Upload to storage failed: {type(exc).__name__}: {exc}", None, "network_error"
+                ) from exc
+            if 200 <= response.status_code < 300:
+                return response.status_code
+            if (response.status_code >= 500 or response.status_code == 429) and retry < self.max_retries:
+                self.sleep(self.backoff_delay(retry))
+                retry += 1
+                continue
+            code = _xml_value(response.text, "Code") or "storage_error"
+            message = _xml_value(response.text, "Message") or f"HTTP {response.status_code}"
+            raise KnowrithmAPIError(
+                f"The storage refused the upload ({code}): {message}", response.status_code, code, response.text
+            )
 
     def backoff_delay(self, retry_number: int) -> float:
         """Full jitter: uniform in ``[0, min(max_backoff, backoff * 2**retry_number)]``."""

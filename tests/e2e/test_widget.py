@@ -266,6 +266,32 @@ def test_an_expired_or_bad_token_re_registers_silently(page: Any, widget_stack: 
     assert stored["accessToken"] != "bad.token.value"
 
 
+def test_a_queued_answer_reaches_the_visitor_through_its_task(
+    page: Any, widget_stack: WidgetStack, pages: PageServer
+) -> None:
+    # GIVEN a widget whose chat requests ask the server to answer asynchronously (as a slow model would)
+    agent = widget_stack.create_agent("Queue helper", "Shipping takes 3 to 5 business days.")
+    chats: list[int] = []
+    polled: list[str] = []
+
+    def prefer_async(route: Any) -> None:
+        route.continue_(headers={**route.request.headers, "prefer": "respond-async"})
+
+    page.route("**/conversation/*/chat", prefer_async)
+    page.on("response", lambda r: chats.append(r.status) if r.url.endswith("/chat") else None)
+    page.on("response", lambda r: polled.append(r.url) if "/tasks/" in r.url else None)
+    page.goto(pages.add("/queued", agent))
+    page.locator(".launcher").click()
+    fill_lead_form(page, email="queued@example.com")
+    # WHEN the visitor asks and the server answers 202 with a task (ChatWorkerFunction answers from the queue)
+    answer = ask(page, "How long does shipping take?")
+    # THEN the widget polled the task and shows the answer, with no errors
+    assert chats == [202]
+    assert polled and all(url.endswith("/status") for url in polled)
+    assert "3 to 5 business days" in answer
+    assert page.evaluate("window.__errors") == [] and page.evaluate("window.__csp") == []
+
+
 def test_widget_js_is_small_cached_and_gzipped(widget_stack: WidgetStack) -> None:
     response = httpx.get(f"{widget_stack.origin}/widget.js", headers={"Accept-Encoding": "gzip"})
     assert response.status_code == 200 and response.headers["content-encoding"] == "gzip"

@@ -69,7 +69,13 @@ def _wait_until_ready(process: subprocess.Popen[bytes], demo: Path, origin: str,
 
 @pytest.fixture(scope="session")
 def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    state = tmp_path_factory.mktemp("local-stack")
+    yield from run_local_stack(tmp_path_factory.mktemp("local-stack"))
+
+
+def run_local_stack(state: Path) -> Iterator[LocalStack]:
+    """Start ``python -m local`` with its state in ``state``, yield it when ready, stop it (Ctrl-C) and check that
+    it exited cleanly. The session's ``local_stack`` uses it; a test that would weigh down the shared stack (moto
+    slows down as its table grows) can start one of its own."""
     log_path = state / "local.log"
     port, moto_port = free_port(), free_port()
     env = {**os.environ, "PORT": str(port), "MOTO_PORT": str(moto_port), "LOCAL_STATE_DIR": str(state)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -107,3 +108,19 @@ def tenant(client: TestClient) -> Tenant:
 @pytest.fixture
 def other_tenant(client: TestClient) -> Tenant:
     return make_tenant(client, "globex")
+
+
+@contextmanager
+def dynamodb_calls(services: Services) -> Iterator[list[str]]:
+    """The names of the DynamoDB API calls the table's client makes inside the block, in order."""
+    calls: list[str] = []
+
+    def record(model: Any, **_: Any) -> None:
+        calls.append(model.name)
+
+    events = services.table.client.meta.events
+    events.register("before-call.dynamodb", record)
+    try:
+        yield calls
+    finally:
+        events.unregister("before-call.dynamodb", record)

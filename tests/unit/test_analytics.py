@@ -15,7 +15,7 @@ from knowrithm_core.ids import new_id
 from knowrithm_core.models.resources import Message
 from knowrithm_core.services.analytics import DateRange, response_times
 from knowrithm_core.services.analytics_counters import bucket_attribute, bucket_of, chat_turn_ops
-from tests.unit.conftest import Tenant
+from tests.unit.conftest import Tenant, dynamodb_calls
 
 ANSWERABLE = "How long does shipping take?"
 UNANSWERABLE = "What is the capital of Mongolia?"
@@ -440,20 +440,11 @@ def test_unknown_ids_are_404(client: TestClient, tenant: Tenant, bad_id: str) ->
 def test_chat_turn_stays_within_four_dynamodb_requests(client: TestClient, services: Services, tenant: Tenant) -> None:
     # GIVEN a conversation, and a caller whose credentials need no look-up (a user's JWT)
     conversation = _conversation(client, tenant)
-    calls: list[str] = []
-
-    def record(model: Any, **_: Any) -> None:
-        calls.append(model.name)
-
-    events = services.table.client.meta.events
-    events.register("before-call.dynamodb", record)
-    try:
+    with dynamodb_calls(services) as calls:
         # WHEN one chat turn is answered
         response = client.post(
             f"/api/v1/conversation/{conversation}/chat", json={"message": ANSWERABLE}, headers=tenant.admin_headers
         )
-    finally:
-        events.unregister("before-call.dynamodb", record)
     # THEN the counters rode in the turn's one transaction: at most 4 requests in all
     assert response.status_code == 200
     assert calls.count("TransactWriteItems") == 1 and len(calls) <= 4, calls

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fastapi.testclient import TestClient
 
+from knowrithm_core.container import Services
 from tests.unit.conftest import Tenant
 
 
@@ -106,7 +109,11 @@ def test_message_delete_restore_and_bulk(client: TestClient, tenant: Tenant) -> 
     assert back.json()["restored_messages_count"] == 2
 
 
-def test_prefer_respond_async_returns_a_task_that_polls_to_the_result(client: TestClient, tenant: Tenant) -> None:
+def test_prefer_respond_async_inline_returns_a_finished_task_that_polls_to_the_result(
+    client: TestClient, services: Services, tenant: Tenant
+) -> None:
+    # GIVEN CHAT_MODE=inline (the queued path is in test_chat_async.py)
+    services.chat.settings = replace(services.chat.settings, chat_mode="inline")
     conversation_id = _conversation(client, tenant)
     ack = client.post(
         f"/api/v1/conversation/{conversation_id}/chat",

@@ -66,6 +66,10 @@ class Settings:
     ingest_max_attempts: int = 3
     escalate_after_unanswered: int = 3
     bedrock_model_id: str | None = None
+    chat_mode: str = "auto"
+    chat_queue_url: str | None = None
+    chat_max_attempts: int = 3
+    rate_limit_upload: str = "20/60"
 
 
 @lru_cache(maxsize=1)
@@ -109,4 +113,8 @@ def get_settings() -> Settings:
         ingest_max_attempts=_int("INGEST_MAX_ATTEMPTS", 3),
         escalate_after_unanswered=_int("ESCALATE_AFTER_UNANSWERED", 3),
         bedrock_model_id=os.environ.get("BEDROCK_MODEL_ID") or None,
+        chat_mode=os.environ.get("CHAT_MODE", "auto").strip().lower() or "auto",
+        chat_queue_url=os.environ.get("CHAT_QUEUE_URL") or None,
+        chat_max_attempts=_int("CHAT_MAX_ATTEMPTS", 3),
+        rate_limit_upload=os.environ.get("RATE_LIMIT_UPLOAD", "20/60"),
     )

@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # imported on first use, off the cold-start path (the API nev
     from knowrithm_core.knowledge.ingest import IngestWorker
     from knowrithm_core.services.agent_tools import AgentToolsService
     from knowrithm_core.services.analytics import AnalyticsService
+    from knowrithm_core.services.chat_worker import ChatWorker
     from knowrithm_core.webhooks.delivery import DeliveryWorker
     from knowrithm_core.webhooks.fanout import FanOut
 
@@ -77,7 +78,13 @@ class Services:
             providers=providers,
             agents=agents,
             conversations=conversations,
-            chat=ChatService(conversations, build_responder(settings, knowledge), tasks, limiter),
+            chat=ChatService(
+                conversations,
+                build_responder(settings, knowledge),
+                tasks,
+                limiter,
+                SqsQueue(settings.chat_queue_url) if settings.chat_queue_url else None,
+            ),
             leads=LeadService(agents, companies, auth.tokens, limiter),
             llm_settings=SettingsService(agents),
             tasks=tasks,
@@ -91,7 +98,10 @@ class Services:
         from knowrithm_core.knowledge.documents import DocumentService
 
         ingest_queue = SqsQueue(self.settings.ingest_queue_url) if self.settings.ingest_queue_url else None
-        return DocumentService(self.agents, self.settings, self.knowledge, self.knowledge.blobs, ingest_queue)
+        limiter = RateLimiter(DynamoCounters(self.table), self.settings)  # uploads: RATE_LIMIT_UPLOAD per company
+        return DocumentService(
+            self.agents, self.settings, self.knowledge, self.knowledge.blobs, ingest_queue, limiter=limiter
+        )
 
     def ingest_worker(self) -> IngestWorker:
         from knowrithm_core.knowledge.fetch import PinnedFetcher
@@ -113,6 +123,11 @@ class Services:
         from knowrithm_core.services.agent_tools import AgentToolsService
 
         return AgentToolsService(self.agents, self.chat.responder)
+
+    def chat_worker(self) -> ChatWorker:
+        from knowrithm_core.services.chat_worker import ChatWorker
+
+        return ChatWorker(self.chat)
 
     def fan_out(self) -> FanOut:
         from knowrithm_core.webhooks.fanout import FanOut

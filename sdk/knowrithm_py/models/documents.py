@@ -26,7 +26,8 @@ class Chunk(TypedDict, total=False):
 
 
 class Document(TypedDict, total=False):
-    """``status``: pending | processing | completed | failed (``processing_status`` says ``processed``)."""
+    """``status``: pending | processing | completed | failed (``processing_status`` says ``processed``);
+    a pre-signed upload is ``awaiting_upload`` until it is completed."""
 
     id: str
     company_id: str
@@ -69,6 +70,36 @@ class UploadResult(TypedDict, total=False):
     errors: list[str]
     errors_count: int
     task_ids: list[str]
+
+
+class UploadTarget(TypedDict, total=False):
+    """Where the client sends the file itself: ``method`` POST (multipart: ``fields``, then the file as
+    ``file_field``) to ``url``; no API credentials. Valid for ``expires_in`` seconds."""
+
+    url: str
+    method: str
+    fields: dict[str, str]
+    file_field: str
+    headers: dict[str, str]
+    content_type: str
+    max_bytes: int
+    expires_in: int
+    expires_at: str
+
+
+class UploadTicket(TypedDict, total=False):
+    """``POST /document/upload-url``: the document (``awaiting_upload``) and where to upload its file."""
+
+    message: str
+    document: Document
+    upload: UploadTarget
+    complete_url: str
+
+
+class UploadCompleted(UploadResult, total=False):
+    """``POST /document/{id}/complete``: the upload summary for the one document, plus ``document``."""
+
+    document: Document
 
 
 class DocumentList(TypedDict, total=False):

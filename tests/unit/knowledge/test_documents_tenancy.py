@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from knowrithm_core.container import Services
+from knowrithm_core.container import Services, get_services
 from tests.unit.conftest import Tenant
 from tests.unit.knowledge.conftest import Pump, upload
 
@@ -22,14 +22,19 @@ ROUTES = [
     ("PATCH", "/api/v1/document/{document}/chunk/restore-all", None),
     ("POST", "/api/v1/search/document", {"query": "kiln", "agent_id": "{agent}"}),
     ("POST", "/api/v1/document/upload", {"agent_id": "{agent}", "url": "https://example.com/page"}),
+    ("POST", "/api/v1/document/upload-url", {"agent_id": "{agent}", "filename": "big.md", "size": 7_000_000}),
+    ("POST", "/api/v1/document/{document}/complete", None),
+    ("POST", "/api/v1/document/{awaiting}/complete", None),
 ]
 
 
 def _snapshot(services: Services) -> list[dict[str, Any]]:
-    """Every item except API keys (whose usage counters move on each authenticated call)."""
+    """Every item except API keys (whose usage counters move on each authenticated call) and the caller's own
+    rate-limit windows (an upload request counts against the caller's company even when it is refused)."""
     raw = services.table.client.scan(TableName=services.table.table_name)["Items"]
     return sorted(
-        (i for i in raw if not i["SK"]["S"].startswith("APIKEY#")), key=lambda i: (i["PK"]["S"], i["SK"]["S"])
+        (i for i in raw if not i["SK"]["S"].startswith("APIKEY#") and not i["PK"]["S"].startswith("RATE#")),
+        key=lambda i: (i["PK"]["S"], i["SK"]["S"]),
     )
 
 
@@ -39,7 +44,8 @@ def _objects(services: Services) -> list[str]:
 
 
 def _victim(client: TestClient, tenant: Tenant, pump: Pump) -> dict[str, str]:
-    """Tenant A's ids: the agent, a live document and chunk, a deleted document, a deleted chunk."""
+    """Tenant A's ids: the agent, a live document and chunk, a deleted document, a deleted chunk, and a
+    pre-signed upload whose file is in the bucket but which A has not completed yet."""
     h = tenant.key_headers
     text = b"The kiln fires on Thursday.\n\nGlazes are lead-free."
     live, gone = upload(
@@ -54,7 +60,14 @@ def _victim(client: TestClient, tenant: Tenant, pump: Pump) -> dict[str, str]:
     deleted_chunk = client.get(f"/api/v1/document/{other['id']}", headers=h).json()["document"]["chunks"][0]["id"]
     assert client.delete(f"/api/v1/document/chunk/{deleted_chunk}", headers=h).status_code == 200
     assert client.delete(f"/api/v1/document/{gone['id']}", headers=h).status_code == 200
+    ticket = client.post(
+        "/api/v1/document/upload-url", headers=h, json={"agent_id": tenant.agent_id, "filename": "a.md", "size": 9}
+    ).json()
+    services = get_services()
+    s3 = services.knowledge.blobs.client  # type: ignore[union-attr]
+    s3.put_object(Bucket=services.settings.document_bucket, Key=ticket["upload"]["fields"]["key"], Body=b"# A notes")
     return {
+        "awaiting": ticket["document"]["id"],
         "agent": tenant.agent_id,
         "document": live["id"],
         "chunk": chunks[0]["id"],
@@ -72,7 +85,13 @@ def test_foreign_document_ids_are_404_and_change_nothing(
     for method, path, body in ROUTES:
         payload = (
             {
-                k: ([x.format(**victim) for x in v] if isinstance(v, list) else v.format(**victim))
+                k: (
+                    [x.format(**victim) for x in v]
+                    if isinstance(v, list)
+                    else v.format(**victim)
+                    if isinstance(v, str)
+                    else v
+                )
                 for k, v in body.items()
             }
             if body

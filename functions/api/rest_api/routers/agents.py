@@ -7,8 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from rest_api.deps import Body, Caller, MaybeCaller, Query, ServicesDep, origin_of
+from rest_api.routing import DeferredAPIRoute
 
-router = APIRouter(tags=["agents"])
+router = APIRouter(tags=["agents"], route_class=DeferredAPIRoute)
 
 
 @router.post("/agent", status_code=201)

@@ -7,8 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from rest_api.deps import Body, Caller, Query, ServicesDep
+from rest_api.routing import DeferredAPIRoute
 
-router = APIRouter(tags=["analytics"])
+router = APIRouter(tags=["analytics"], route_class=DeferredAPIRoute)
 
 
 @router.get("/analytic/dashboard")

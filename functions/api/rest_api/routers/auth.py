@@ -7,8 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from rest_api.deps import Body, Caller, MaybeCaller, ServicesDep
+from rest_api.routing import DeferredAPIRoute
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+router = APIRouter(prefix="/auth", tags=["auth"], route_class=DeferredAPIRoute)
 
 
 @router.post("/register", status_code=201)

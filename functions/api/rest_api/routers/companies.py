@@ -7,8 +7,9 @@ from typing import Any
 from fastapi import APIRouter
 
 from rest_api.deps import Body, Caller, ServicesDep
+from rest_api.routing import DeferredAPIRoute
 
-router = APIRouter(tags=["companies"])
+router = APIRouter(tags=["companies"], route_class=DeferredAPIRoute)
 
 
 @router.post("/company", status_code=201)

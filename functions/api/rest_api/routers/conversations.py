@@ -7,8 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from rest_api.deps import Body, Caller, Query, ServicesDep, client_ip, origin_of
+from rest_api.routing import DeferredAPIRoute
 
-router = APIRouter(tags=["conversations"])
+router = APIRouter(tags=["conversations"], route_class=DeferredAPIRoute)
 
 
 @router.post("/conversation", status_code=201)
@@ -50,10 +51,11 @@ def list_messages(conversation_id: str, caller: Caller, query: Query, svc: Servi
 def chat(
     conversation_id: str, body: Body, request: Request, response: Response, caller: Caller, svc: ServicesDep
 ) -> dict[str, Any]:
-    """Answers inline (200). With ``Prefer: respond-async`` it answers 202 with a task to poll."""
+    """Answers inline (200), or 202 with a task to poll: with ``Prefer: respond-async``, or when the turn is
+    queued for ChatWorkerFunction (a slow responder, ``CHAT_MODE=async``)."""
     as_task = "respond-async" in request.headers.get("prefer", "").lower()
     result = svc.chat.send(caller, conversation_id, body, as_task=as_task, client_ip=client_ip(request))
-    if as_task:
+    if "task_id" in result:
         response.status_code = 202
         status_url = f"{origin_of(request)}/api/v1/tasks/{result['task_id']}/status"
         result |= {"status_url": status_url, "poll_url": f"/v1/conversation/{conversation_id}/messages"}

@@ -10,8 +10,9 @@ from starlette.datastructures import UploadFile
 from knowrithm_core.errors import ValidationFailed
 from knowrithm_core.knowledge.documents import RESERVED_FIELDS, UploadedFile, UploadRequest
 from rest_api.deps import Body, Caller, Query, ServicesDep, json_body
+from rest_api.routing import DeferredAPIRoute
 
-router = APIRouter(tags=["documents"])
+router = APIRouter(tags=["documents"], route_class=DeferredAPIRoute)
 FILE_FIELDS = ("files", "file", "files[]")
 
 
@@ -45,6 +46,18 @@ def upload_documents(
     status, body = svc.documents.upload(caller, upload)
     response.status_code = status
     return body
+
+
+@router.post("/document/upload-url", status_code=201)
+def create_upload_url(body: Body, caller: Caller, svc: ServicesDep) -> dict[str, Any]:
+    """A pre-signed S3 upload for one file (any size up to MAX_DOCUMENT_BYTES); then POST .../complete."""
+    return svc.documents.create_upload_url(caller, body)
+
+
+@router.post("/document/{document_id}/complete")
+def complete_upload(document_id: str, caller: Caller, svc: ServicesDep) -> dict[str, Any]:
+    """The pre-signed upload arrived: check it and queue the document for processing (idempotent)."""
+    return svc.documents.complete_upload(caller, document_id)
 
 
 @router.get("/document")
@@ -83,8 +96,9 @@ def restore_chunk(chunk_id: str, caller: Caller, svc: ServicesDep) -> dict[str, 
 
 
 @router.get("/document/{document_id}")
-def get_document(document_id: str, caller: Caller, svc: ServicesDep) -> dict[str, Any]:
-    return svc.documents.get(caller, document_id)
+def get_document(document_id: str, caller: Caller, query: Query, svc: ServicesDep) -> dict[str, Any]:
+    chunks = (query.get("include_chunks") or "true").strip().lower() not in {"false", "0", "no", "off"}
+    return svc.documents.get(caller, document_id, include_chunks=chunks)
 
 
 @router.delete("/document/{document_id}")

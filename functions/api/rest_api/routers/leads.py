@@ -7,8 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from rest_api.deps import Body, Caller, Query, ServicesDep, client_ip, page_origin
+from rest_api.routing import DeferredAPIRoute
 
-router = APIRouter(tags=["leads"])
+router = APIRouter(tags=["leads"], route_class=DeferredAPIRoute)
 
 
 @router.post("/lead/register", status_code=201)

@@ -7,8 +7,9 @@ from typing import Any
 from fastapi import APIRouter
 
 from rest_api.deps import Caller, ServicesDep
+from rest_api.routing import DeferredAPIRoute
 
-router = APIRouter(tags=["providers"])
+router = APIRouter(tags=["providers"], route_class=DeferredAPIRoute)
 
 
 @router.get("/providers")

@@ -7,8 +7,9 @@ from typing import Any
 from fastapi import APIRouter
 
 from rest_api.deps import Body, Caller, ServicesDep
+from rest_api.routing import DeferredAPIRoute
 
-router = APIRouter(tags=["settings"])
+router = APIRouter(tags=["settings"], route_class=DeferredAPIRoute)
 
 
 @router.post("/settings", status_code=201)

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from rest_api.deps import Caller, ServicesDep, origin_of
+from rest_api.routing import DeferredAPIRoute
 
-router = APIRouter(tags=["system"])
+router = APIRouter(tags=["system"], route_class=DeferredAPIRoute)
 
 
 @router.get("/tasks/{task_id}/status")

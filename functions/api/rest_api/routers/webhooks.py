@@ -7,8 +7,9 @@ from typing import Any
 from fastapi import APIRouter
 
 from rest_api.deps import Body, Caller, Query, ServicesDep
+from rest_api.routing import DeferredAPIRoute
 
-router = APIRouter(prefix="/webhook", tags=["webhooks"])
+router = APIRouter(prefix="/webhook", tags=["webhooks"], route_class=DeferredAPIRoute)
 
 
 @router.get("/event-types")

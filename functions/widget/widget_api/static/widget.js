@@ -193,12 +193,20 @@
     const page = await authed('GET', '/conversation/' + enc(session.conversationId) + '/messages?page=1&per_page=100');
     return page.messages || [];
   }
-  // Chat answers inline; a server that answers 202 (queued) is polled until the reply appears.
+  // Chat answers inline; a queued answer (202 + task) is polled through its task until it is done or failed
+  // (a server without task ids is polled through the messages until the reply appears).
   async function ask(text) {
     const result = await authed('POST', '/conversation/' + enc(session.conversationId) + '/chat', { message: text });
     if (result.assistant_message) return result.assistant_message;
     for (let waited = 0; waited < 90000; waited += 1000) {
       await sleep(1000);
+      if (result.task_id) {
+        const task = await authed('GET', '/tasks/' + enc(result.task_id) + '/status');
+        const done = task.result && task.result.assistant_message;
+        if (done) return done;
+        if (task.status === 'failed') throw failure(502, (task.error && task.error.message) || 'No answer this time; please try again.');
+        continue;
+      }
       const list = await messages();
       const at = list.findIndex((m) => m.id === result.message_id);
       const reply = list.find((m, i) => m.role === 'assistant' && (m.reply_to === result.message_id || (at >= 0 && i > at)));

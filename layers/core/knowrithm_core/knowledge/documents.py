@@ -15,13 +15,22 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import Field
 
 from knowrithm_core.auth import Principal
 from knowrithm_core.config import Settings
-from knowrithm_core.errors import BadRequest, Conflict, KnowrithmError, NotFound, ServiceUnavailable, ValidationFailed
+from knowrithm_core.errors import (
+    BadRequest,
+    Conflict,
+    KnowrithmError,
+    NotFound,
+    PayloadTooLarge,
+    ServiceUnavailable,
+    ValidationFailed,
+)
 from knowrithm_core.ids import is_uuid, iso, new_id, now
 from knowrithm_core.knowledge import formats
 from knowrithm_core.knowledge.index import Scored
@@ -46,19 +55,25 @@ from knowrithm_core.models.requests import Request, parse
 from knowrithm_core.models.resources import Task
 from knowrithm_core.pagination import PageRequest, paginate
 from knowrithm_core.services.agents import AgentService
+from knowrithm_core.services.analytics_counters import total_op
 from knowrithm_core.services.base import Service
 from knowrithm_core.store import keys
 from knowrithm_core.store.blobs import BlobStore
 from knowrithm_core.store.queue import MessageQueue
 from knowrithm_core.store.table import TransactionConflict
 from knowrithm_core.webhooks.url_safety import UnsafeUrl, check_url
+from knowrithm_core.widget.limits import RateLimiter
 
 MAX_ITEMS_PER_UPLOAD = 20
 MAX_METADATA_KEYS = 20
 MAX_HIDDEN_CHUNKS = 8000
 MAX_BULK_IDS = 100
 RESERVED_FIELDS = frozenset({"agent_id", "url", "urls", "urls[]", "file", "files", "files[]", "metadata"})
-STATUSES = ("pending", "processing", "completed", "failed")
+STATUSES = ("awaiting_upload", "pending", "processing", "completed", "failed")
+UPLOAD_URL_TTL_SECONDS = 900  # how long a pre-signed upload (POST policy) stays valid
+# A pre-signed upload never completed is forgotten (the record's TTL) a day after its URL expired.
+AWAITING_UPLOAD_TTL_SECONDS = UPLOAD_URL_TTL_SECONDS + 24 * 3600
+CONTENT_CHECK_BYTES = 8192  # what ``complete`` reads of an uploaded file for the cheap content checks
 
 
 @dataclass(frozen=True)
@@ -108,6 +123,22 @@ class UploadRejected(KnowrithmError):
         super().__init__(
             summary, details={"errors": lines, "errors_count": len(lines), "documents_processed": 0, "documents": []}
         )
+
+
+class UploadMissing(Conflict):
+    """``complete`` before the file is in the bucket."""
+
+    error_code = "upload_missing"
+
+
+class UploadUrlRequest(Request):
+    """``POST /document/upload-url``: the file a client is about to upload itself (pre-signed, straight to S3)."""
+
+    agent_id: str = Field(min_length=1, max_length=100)
+    filename: str = Field(min_length=1, max_length=1000)
+    content_type: str | None = Field(default=None, max_length=200)
+    size: int = Field(ge=0, description="bytes; 1..MAX_DOCUMENT_BYTES")
+    metadata: dict[str, Any] = Field(default_factory=dict)
 
 
 class SearchRequest(Request):
@@ -238,17 +269,26 @@ class DocumentService(Service):
         search: KnowledgeSearch,
         blobs: BlobStore | None,
         queue: MessageQueue | None,
+        *,
+        limiter: RateLimiter | None = None,
     ) -> None:
         super().__init__(agents.table, settings)
         self.agents = agents
         self.search_index = search
         self.blobs = blobs
         self.queue = queue
+        self.limiter = limiter
+
+    def _count_upload(self, principal: Principal) -> None:
+        """One upload request of the caller's company (``RATE_LIMIT_UPLOAD``); 429 over the limit, before any change."""
+        if self.limiter:
+            self.limiter.check("upload", {"company": principal.company_id})
 
     # --- upload ---------------------------------------------------------------------
     def upload(self, principal: Principal, request: UploadRequest) -> tuple[int, dict[str, Any]]:
         """(200 | 207, the Knowrithm upload summary); raises :class:`UploadRejected` if nothing was accepted."""
         principal.require("write")
+        self._count_upload(principal)
         agent_id = (request.agent_id or "").strip()
         if not agent_id:
             raise ValidationFailed("agent_id is required.", details={"errors": {"agent_id": ["Field required"]}})
@@ -326,6 +366,114 @@ class DocumentService(Service):
             raise _Refused("the file has no text", 400)
         return kind
 
+    # --- pre-signed uploads (files larger than a Lambda request can carry) -------------------
+    def create_upload_url(self, principal: Principal, body: Any) -> dict[str, Any]:
+        """``POST /document/upload-url``: the document (``awaiting_upload``) and an S3 POST policy for its file.
+
+        Counts as one upload request (``RATE_LIMIT_UPLOAD``). The policy signs the exact key, the content
+        type and ``content-length-range`` 1..``MAX_DOCUMENT_BYTES``, so S3 refuses anything else.
+        """
+        principal.require("write")
+        self._count_upload(principal)
+        request = parse(UploadUrlRequest, body)
+        agent = self.agents.read(principal.company_id, request.agent_id)[1]
+        if self.blobs is None or self.queue is None:
+            raise ServiceUnavailable("Document storage is not configured (DOCUMENT_BUCKET and INGEST_QUEUE_URL).")
+        name = formats.safe_filename(request.filename)
+        limit = self.settings.max_document_bytes
+        try:
+            kind = formats.detect_type(name, request.content_type, b"")
+        except formats.UnsupportedType as exc:
+            raise UploadRejected([(f"{name}: {exc}", 415)]) from exc
+        if request.size < 1:
+            raise UploadRejected([(f"{name}: the file is empty", 400)])
+        if request.size > limit:
+            raise UploadRejected([(f"{name}: the file is larger than the {limit / (1024 * 1024):g} MB limit", 413)])
+        mime = formats.MIME_OF[kind]
+        document = self._new_document(
+            principal, agent.id, name, kind, clean_metadata(request.metadata), size=request.size
+        ).model_copy(update={"status": "awaiting_upload", "content_type": mime})
+        key = blob_key(principal.company_id, document.id, kind)
+        post = self.blobs.presign_post(key, mime, limit, UPLOAD_URL_TTL_SECONDS)
+        issued = now()
+        item = document_item(document, key) | {
+            "expires_at_epoch": int(issued.timestamp()) + AWAITING_UPLOAD_TTL_SECONDS
+        }
+        self.table.transact(
+            [
+                self.table.put_op(item, condition="attribute_not_exists(PK)"),
+                self.task_op(document, "pending", owner_id=principal.subject_id),
+            ]
+        )
+        return {
+            "message": "Upload the file to upload.url, then call complete_url.",
+            "document": document.public(),
+            "upload": {
+                "url": post.url,
+                "method": "POST",
+                "fields": post.fields,
+                "file_field": "file",
+                "headers": {},
+                "content_type": mime,
+                "max_bytes": limit,
+                "expires_in": UPLOAD_URL_TTL_SECONDS,
+                "expires_at": iso(datetime.fromtimestamp(issued.timestamp() + UPLOAD_URL_TTL_SECONDS, UTC)),
+            },
+            "complete_url": f"/api/v1/document/{document.id}/complete",
+        }
+
+    def complete_upload(self, principal: Principal, document_id: str) -> dict[str, Any]:
+        """``POST /document/{id}/complete``: the uploaded file is checked (size, cheap content checks), the
+        document becomes ``pending`` and is queued for ingest like a direct upload. Idempotent: a document
+        that is already past ``awaiting_upload`` is answered as it is, and queued only once."""
+        principal.require("write")
+        item = self._document_item(principal.company_id, document_id)
+        document = load_document(item)
+        if document.status != "awaiting_upload":
+            return self._completed(document)
+        self.agents.read(principal.company_id, document.agent_id)
+        if self.blobs is None or self.queue is None:
+            raise ServiceUnavailable("Document storage is not configured (DOCUMENT_BUCKET and INGEST_QUEUE_URL).")
+        key = str(item.get("_blob_key") or blob_key(document.company_id, document.id, document.document_type))
+        size = self.blobs.head(key)
+        name = document.original_filename
+        if size is None:
+            raise UploadMissing(
+                f"{name}: the file has not been uploaded yet; POST it to the pre-signed URL, then complete again.",
+                details={"document_id": document.id},
+            )
+        limit = self.settings.max_document_bytes
+        if size > limit:
+            raise PayloadTooLarge(f"{name}: the file is larger than the {limit / (1024 * 1024):g} MB limit")
+        try:
+            formats.check_content(document.document_type, self.blobs.get_prefix(key, CONTENT_CHECK_BYTES))
+        except formats.ExtractionError as exc:
+            raise UploadRejected([(f"{name}: {exc}", 400)]) from exc
+        stamp = iso()
+        pending = document.model_copy(
+            update={"status": "pending", "file_size": size, "updated_at": stamp, "version": document.version + 1}
+        )
+        ops = [
+            self.table.put_op(document_item(pending, key), condition="version = :v", values={":v": document.version}),
+            self.task_op(pending, "pending", owner_id=principal.subject_id),
+            *self._count_ops(document.company_id, document.agent_id, 1),
+        ]
+        try:
+            self.table.transact(ops)
+        except TransactionConflict:
+            # A concurrent complete (or delete) won: answer with what it left; only the winner queues.
+            return self._completed(load_document(self._document_item(principal.company_id, document_id)))
+        unqueued = self._enqueue(principal, [pending])
+        if unqueued:
+            raise UploadRejected([(f"{name}: {unqueued[0].processing_error}", 503)])
+        return self._completed(pending)
+
+    def _completed(self, document: Document) -> dict[str, Any]:
+        if document.status == "awaiting_upload":
+            raise Conflict("The document changed meanwhile; complete it again.")
+        body = self._summary([document.public()], [])
+        return {**body, "message": "The document was accepted for processing.", "document": document.public()}
+
     @staticmethod
     def _new_document(
         principal: Principal,
@@ -384,12 +532,28 @@ class DocumentService(Service):
         )
 
     def _commit(self, principal: Principal, accepted: list[tuple[Document, str | None]]) -> None:
+        """The documents, their tasks and the document counters: one transaction (≤ 20 documents, 42 items)."""
         ops: list[dict[str, Any]] = []
         for document, key in accepted:
             ops.append(self.table.put_op(document_item(document, key), condition="attribute_not_exists(PK)"))
             ops.append(self.task_op(document, "pending", owner_id=principal.subject_id))
-        for start in range(0, len(ops), 100):
-            self.table.transact(ops[start : start + 100])
+        ops += self._count_ops(principal.company_id, accepted[0][0].agent_id, len(accepted))
+        self.table.transact(ops)
+
+    # --- the documents counters ---------------------------------------------------------
+    @staticmethod
+    def counted(document: Document) -> bool:
+        """Whether ``documents_count`` includes the document: every live one whose file arrived."""
+        return not document.deleted_at and document.status != "awaiting_upload"
+
+    def _count_ops(self, company_id: str, agent_id: str, delta: int) -> list[dict[str, Any]]:
+        """Add ``delta`` to the agent's ``documents`` counter (``GET /agent/{id}/stats``) and the company's
+        (``GET /analytic/dashboard``). Always in the transaction of the change itself, whose condition
+        (the document's version) makes a repeated or racing delete or restore count nothing twice."""
+        if not delta:
+            return []
+        totals = total_op(self.table, company_id, {"documents": delta})
+        return [self.agents.stats_op(company_id, agent_id, documents=delta), *([totals] if totals else [])]
 
     def _enqueue(self, principal: Principal, documents: list[Document]) -> list[Document]:
         """Queue one ingest message per document; if SQS refuses, those documents fail at once (returned)."""
@@ -404,13 +568,20 @@ class DocumentService(Service):
 
     def _fail_unqueued(self, principal: Principal, document: Document, reason: str) -> Document:
         failed = document.model_copy(
-            update={"status": "failed", "processing_error": reason, "updated_at": iso(), "version": 2}
+            update={
+                "status": "failed",
+                "processing_error": reason,
+                "updated_at": iso(),
+                "version": document.version + 1,
+            }
         )
         stored = self.table.get(keys.company_pk(document.company_id), document_sk(document.id)) or {}
         self.table.transact(
             [
                 self.table.put_op(
-                    document_item(failed, stored.get("_blob_key")), condition="version = :v", values={":v": 1}
+                    document_item(failed, stored.get("_blob_key")),
+                    condition="version = :v",
+                    values={":v": document.version},
                 ),
                 self.task_op(failed, "failed", owner_id=principal.subject_id, error=reason),
             ]
@@ -473,9 +644,13 @@ class DocumentService(Service):
             "pagination": pagination,
         }
 
-    def get(self, principal: Principal, document_id: str) -> dict[str, Any]:
+    def get(self, principal: Principal, document_id: str, *, include_chunks: bool = True) -> dict[str, Any]:
+        """The document with its live chunks; ``include_chunks=False`` (``?include_chunks=false``) leaves them
+        out, for status polls of large documents (thousands of chunks)."""
         principal.require("read")
         document = load_document(self._document_item(principal.company_id, document_id))
+        if not include_chunks:
+            return {"document": document.public()}
         chunks = [load_chunk(i).public() for i in self._chunk_items(document) if not i.get("deleted_at")]
         return {"document": {**document.public(), "chunks": chunks}}
 
@@ -563,7 +738,8 @@ class DocumentService(Service):
         item = self._document_item(principal.company_id, document_id)
         document = load_document(item)
         deleted, op = self._document_op(item, deleted=True)
-        self._with_manifest(document.company_id, document.agent_id, hiding(documents={document.id}), [op])
+        ops = [op, *self._count_ops(document.company_id, document.agent_id, -int(self.counted(document)))]
+        self._with_manifest(document.company_id, document.agent_id, hiding(documents={document.id}), ops)
         count = self._cascade(deleted, deleted_at=deleted.deleted_at)
         return {"message": "Document deleted successfully.", "document_id": document.id, "deleted_chunks_count": count}
 
@@ -572,7 +748,8 @@ class DocumentService(Service):
         item = self._document_item(principal.company_id, document_id, deleted=True)
         document = load_document(item)
         restored, op = self._document_op(item, deleted=False)
-        self._with_manifest(document.company_id, document.agent_id, showing(documents={document.id}), [op])
+        ops = [op, *self._count_ops(document.company_id, document.agent_id, int(self.counted(restored)))]
+        self._with_manifest(document.company_id, document.agent_id, showing(documents={document.id}), ops)
         count = self._cascade(restored, deleted_at=None)
         return {
             "message": "Document restored successfully.",
@@ -607,7 +784,9 @@ class DocumentService(Service):
                 group = items[start : start + 90]
                 pairs = [self._document_op(i, deleted=True) for i in group]
                 hidden = {str(i["id"]) for i in group}
-                self._with_manifest(principal.company_id, agent_id, hiding(documents=hidden), [op for _, op in pairs])
+                gone = sum(self.counted(load_document(i)) for i in group)
+                ops = [op for _, op in pairs] + self._count_ops(principal.company_id, agent_id, -gone)
+                self._with_manifest(principal.company_id, agent_id, hiding(documents=hidden), ops)
                 deleted_docs += [d for d, _ in pairs]
         chunks = sum(self._cascade(d, deleted_at=d.deleted_at) for d in deleted_docs)
         return {

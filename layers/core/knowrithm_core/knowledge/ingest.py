@@ -71,8 +71,8 @@ class IngestWorker:
         """Process one ingest message; returns ``completed``, ``failed`` or ``skipped``; raises to be retried."""
         company_id, document_id = str(message["company_id"]), str(message["document_id"])
         item = self.table.get(keys.company_pk(company_id), document_sk(document_id))
-        if item is None or item.get("status") in ("completed", "failed"):
-            return "skipped"
+        if item is None or item.get("status") in ("completed", "failed", "awaiting_upload"):
+            return "skipped"  # finished already, or a pre-signed upload that was never completed
         document = self._start(item)
         try:
             document, blob = self._content(document, item.get("_blob_key"))
@@ -88,8 +88,8 @@ class IngestWorker:
                     "title": (extracted.title or "")[:500] or None,
                 }
             )
-            self._write_chunks(document, drafts)
-            return self._finish(document, blob, error=None)
+            own = self._write_chunks(document, drafts)
+            return self._finish(document, blob, error=None, own=own)
         except PERMANENT as exc:
             return self._finish(document, item.get("_blob_key"), error=str(exc))
         except Exception as exc:
@@ -150,64 +150,58 @@ class IngestWorker:
         )
         return updated, key
 
-    def _write_chunks(self, document: Document, drafts: list[ChunkDraft]) -> None:
+    def _write_chunks(self, document: Document, drafts: list[ChunkDraft]) -> list[ChunkRef]:
+        """Batch puts, not transactions (the writes were never one transaction anyway): chunk ids are stable, so a
+        retry rewrites the same items, and search sees the chunks only once the final transaction points the
+        agent's index at them. Returns them as index entries (the index build need not read them back)."""
         stamp = iso()
-        ops = [
-            self.table.put_op(
-                chunk_item(
-                    Chunk(
-                        id=chunk_id(document.id, draft.index),
-                        company_id=document.company_id,
-                        agent_id=document.agent_id,
-                        document_id=document.id,
-                        document_name=document.original_filename,
-                        chunk_index=draft.index,
-                        content=draft.content,
-                        word_count=draft.word_count,
-                        page=draft.page,
-                        source_url=document.source_url,
-                        created_at=stamp,
-                        updated_at=stamp,
-                    )
-                )
+        chunks = [
+            Chunk(
+                id=chunk_id(document.id, draft.index),
+                company_id=document.company_id,
+                agent_id=document.agent_id,
+                document_id=document.id,
+                document_name=document.original_filename,
+                chunk_index=draft.index,
+                content=draft.content,
+                word_count=draft.word_count,
+                page=draft.page,
+                source_url=document.source_url,
+                created_at=stamp,
+                updated_at=stamp,
             )
             for draft in drafts
         ]
-        for start in range(0, len(ops), 100):
-            self.table.transact(ops[start : start + 100])
+        self.table.batch_put([chunk_item(chunk) for chunk in chunks])
+        return [_ref(chunk) for chunk in chunks]
 
-    def _refs(self, document: Document) -> list[ChunkRef]:
-        """Every chunk the agent's index holds: chunks of its processed documents, and of this one."""
+    def _refs(self, document: Document, own: list[ChunkRef]) -> list[ChunkRef]:
+        """Every chunk the agent's index holds: chunks of its processed documents (read from the table, in key
+        order, skipping this document's range) with this document's ``own`` chunks in their place."""
         documents = {
             d.id: d
             for d in (
                 load_document(i) for i in self.table.query(keys.company_pk(document.company_id), sk_prefix="DOC#")
             )
         }
-        refs: list[ChunkRef] = []
-        for item in self.table.query(chunks_pk(document.company_id, document.agent_id)):
-            chunk = load_chunk(item)
-            owner = documents.get(chunk.document_id)
-            if owner is None or (owner.status != "completed" and owner.id != document.id):
-                continue
-            if owner.id == document.id and chunk.chunk_index >= document.chunk_count:
-                continue  # left over from an earlier, longer attempt
-            refs.append(
-                ChunkRef(
-                    chunk.id,
-                    chunk.document_id,
-                    chunk.document_name,
-                    chunk.chunk_index,
-                    chunk.content,
-                    chunk.word_count,
-                    chunk.page,
-                    chunk.source_url,
-                    chunk.created_at,
-                )
-            )
-        return refs
+        pk = chunks_pk(document.company_id, document.agent_id)
+        before = self.table.query(pk, sk_between=("DOC#", f"DOC#{document.id}#"))
+        after = self.table.query(pk, sk_between=(f"DOC#{document.id}#~", "DOC#~"))
 
-    def _finish(self, document: Document, blob: str | None, *, error: str | None) -> str:
+        def processed(items: list[dict[str, Any]]) -> list[ChunkRef]:
+            refs = []
+            for item in items:
+                chunk = load_chunk(item)
+                owner = documents.get(chunk.document_id)
+                if owner is not None and owner.status == "completed" and owner.id != document.id:
+                    refs.append(_ref(chunk))
+            return refs
+
+        return [*processed(before), *own, *processed(after)]
+
+    def _finish(
+        self, document: Document, blob: str | None, *, error: str | None, own: list[ChunkRef] | None = None
+    ) -> str:
         """The final status, task, event and (if completed) the new index, in one transaction (3 tries)."""
         for _ in range(3):
             stored = self.table.get(keys.company_pk(document.company_id), document_sk(document.id))
@@ -255,7 +249,7 @@ class IngestWorker:
             built: tuple[int, AgentIndex] | None = None
             if not error:
                 manifest = self.search.manifest(final.company_id, final.agent_id)
-                index = AgentIndex.build(self._refs(final))
+                index = AgentIndex.build(self._refs(final, own or []))
                 version = manifest.version + 1
                 key = index_key(final.company_id, final.agent_id, version)
                 self.blobs.put(key, index.to_bytes(), "application/zip")
@@ -285,6 +279,20 @@ class IngestWorker:
             log.info("document processed", extra={"document_id": final.id, "status": final.status})
             return final.status
         raise Conflict("The document or its agent's index kept changing; the message will be retried.")
+
+
+def _ref(chunk: Chunk) -> ChunkRef:
+    return ChunkRef(
+        chunk.id,
+        chunk.document_id,
+        chunk.document_name,
+        chunk.chunk_index,
+        chunk.content,
+        chunk.word_count,
+        chunk.page,
+        chunk.source_url,
+        chunk.created_at,
+    )
 
 
 def _owner(document: Document) -> str | None:

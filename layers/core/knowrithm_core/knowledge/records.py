@@ -8,7 +8,9 @@ One query returns every chunk of an agent (what an index rebuild reads) or, with
 prefix, one document's chunks in order. Chunk ids are UUIDv5 of (document, index), so a retried
 ingest rewrites the same items.
 
-Status: ``pending`` -> ``processing`` -> ``completed`` | ``failed``. Knowrithm's schema calls a finished
+Status: ``pending`` -> ``processing`` -> ``completed`` | ``failed``; a pre-signed upload starts as
+``awaiting_upload`` (the record exists, the file is not in S3 yet) until ``POST /document/{id}/complete``
+makes it ``pending``. Knowrithm's schema calls a finished
 document ``processed``; every document also carries ``processing_status`` in that vocabulary, and
 list filters accept either word.
 """
@@ -23,8 +25,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from knowrithm_core.store import keys
 from knowrithm_core.store.keys import strip_keys
 
-DocumentStatus = Literal["pending", "processing", "completed", "failed"]
-KNOWRITHM_STATUS = {"pending": "pending", "processing": "processing", "completed": "processed", "failed": "failed"}
+DocumentStatus = Literal["awaiting_upload", "pending", "processing", "completed", "failed"]
+KNOWRITHM_STATUS = {
+    "awaiting_upload": "pending",
+    "pending": "pending",
+    "processing": "processing",
+    "completed": "processed",
+    "failed": "failed",
+}
 STATUS_ALIASES = {"processed": "completed", "queued": "pending", "done": "completed", "success": "completed"}
 EMBEDDING_MODEL = "bm25"
 _CHUNK_NAMESPACE = uuid.UUID("6f1f8a52-3d0b-4c61-9a59-0d7e3b2c4a10")

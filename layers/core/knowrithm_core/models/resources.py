@@ -133,6 +133,8 @@ class Conversation(Resource):
 
 
 class MessageSource(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     source_number: int
     document_name: str
     document_id: str | None = None

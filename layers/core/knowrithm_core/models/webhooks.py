@@ -13,6 +13,8 @@ DeliveryStatus = Literal["pending", "succeeded", "failed", "skipped"]
 
 
 class EndpointSecret(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     secret: str
     created_at: str
     expires_at: str | None = None  # set on the old secret when rotated: it keeps signing until then
@@ -38,6 +40,8 @@ class WebhookEndpoint(Resource):
 
 
 class Attempt(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     attempt: int
     at: str
     outcome: Literal["succeeded", "failed", "refused"]
@@ -69,6 +73,8 @@ class Delivery(BaseModel):
 
 class Envelope(BaseModel):
     """The JSON body of every delivery: ``{id, event, timestamp, data, attempt}``."""
+
+    model_config = ConfigDict(defer_build=True)
 
     id: str
     event: str

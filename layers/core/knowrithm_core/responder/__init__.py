@@ -29,10 +29,14 @@ class Answer:
     model: str
     confidence: float = 0.0
     sources: list[dict[str, Any]] = field(default_factory=list)
+    transient: bool = False
+    """The text is a fallback for a failure that may pass (throttling, network): a queued turn retries it."""
 
 
 class Responder(Protocol):
     name: str
+    slow: bool
+    """Whether answers take seconds (a model call): such agents' chats go through the chat queue."""
 
     def answer(self, agent: Agent, question: str, history: Sequence[Turn]) -> Answer:
         """Answer ``question`` for ``agent`` given the recent ``history``; never raises for content."""
@@ -46,12 +50,19 @@ class PerAgentResponder:
         self.default = default
         self.bedrock = bedrock
         self.name = default.name
+        self.slow = default.slow
 
     def for_agent(self, agent: Agent) -> Responder:
         return self.bedrock if agent.settings is not None and agent.settings.llm_provider == "bedrock" else self.default
 
     def answer(self, agent: Agent, question: str, history: Sequence[Turn]) -> Answer:
         return self.for_agent(agent).answer(agent, question, history)
+
+
+def answers_slowly(responder: Responder, agent: Agent) -> bool:
+    """Whether ``agent``'s answers come from a slow responder (the one that would answer it, per agent)."""
+    chosen = responder.for_agent(agent) if isinstance(responder, PerAgentResponder) else responder
+    return bool(getattr(chosen, "slow", False))
 
 
 def build_responder(settings: Settings, retriever: Retriever | None = None) -> Responder:

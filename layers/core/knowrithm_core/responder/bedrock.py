@@ -35,6 +35,7 @@ def uses_bedrock(agent: Agent) -> bool:
 
 class BedrockResponder:
     name = "bedrock"
+    slow = True
 
     def __init__(
         self,
@@ -78,7 +79,7 @@ class BedrockResponder:
             response = self.client.converse(**request)
         except Exception as exc:  # noqa: BLE001 - ClientError, throttling, network: never a 500 for the visitor
             log.warning("Bedrock converse failed for agent %s with model %s: %s", agent.id, model, exc)
-            return Answer(UNAVAILABLE, False, model)
+            return Answer(UNAVAILABLE, False, model, transient=True)
         blocks = response.get("output", {}).get("message", {}).get("content", [])
         text = "".join(str(b["text"]) for b in blocks if isinstance(b, dict) and "text" in b).strip()
         if not text or response.get("stopReason") in {"guardrail_intervened", "content_filtered"}:

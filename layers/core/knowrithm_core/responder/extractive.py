@@ -39,6 +39,7 @@ MAX_SENTENCES = 3
 
 class ExtractiveResponder:
     name = "extractive"
+    slow = False
 
     def __init__(self, retriever: Retriever | None = None, *, min_relevance: float = 0.3) -> None:
         self.retriever = retriever

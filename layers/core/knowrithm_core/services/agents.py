@@ -297,14 +297,15 @@ class AgentService(Service):
 
     def stats(self, principal: Principal, agent_id: str) -> dict[str, Any]:
         principal.require("read")
-        agent = self.read(principal.company_id, agent_id)[1]
+        item, counters = self.read_items(principal.company_id, agent_id)
+        agent = _with_stats(item, counters)
         return {
             "agent_id": agent.id,
             "agent_name": agent.name,
             "status": agent.status,
             "total_conversations": agent.total_conversations,
             "total_messages": agent.total_messages,
-            "documents_count": 0,
+            "documents_count": max(0, int(counters.get("documents", 0))),  # live documents, kept on write
             "databases_count": 0,
             "average_rating": agent.average_rating,
             "llm_provider": agent.settings.llm_provider if agent.settings else None,

@@ -1,35 +1,171 @@
 """One chat turn: store the user's message, answer it, store the answer, report ``message.received``.
 
-Costs three DynamoDB requests when the caller's credentials are cached: one query for
-the conversation and its latest messages, one for the agent and its counters, and one
-transaction that writes both messages, the counters, the outbox event (and, when the
-client asked for an asynchronous answer, the completed task record).
+Inline (the default for the extractive responder) a turn costs four DynamoDB requests when the caller's
+credentials are cached: one query for the conversation and its latest messages, one for the agent and its
+counters, the knowledge manifest read by retrieval, and one transaction that writes both messages, the
+counters, the outbox events (and, with ``Prefer: respond-async``, a completed task record).
+
+Queued (a slow responder such as Bedrock, ``CHAT_MODE=async``, or ``Prefer: respond-async`` when the chat
+queue exists) the request stores the user's message with a *pending* task in one transaction, sends one
+message to the chat queue and answers 202; :mod:`knowrithm_core.services.chat_worker` answers later.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from knowrithm_core.auth import Principal
-from knowrithm_core.errors import Conflict, NotFound
+from knowrithm_core.errors import Conflict, NotFound, ServiceUnavailable
 from knowrithm_core.events import EventType
 from knowrithm_core.ids import is_uuid, iso, new_id
 from knowrithm_core.models.requests import ChatRequest, parse
-from knowrithm_core.models.resources import Conversation, Message
-from knowrithm_core.responder import Responder, Turn
+from knowrithm_core.models.resources import Agent, Conversation, Message
+from knowrithm_core.observability import logger as log
+from knowrithm_core.responder import Answer, Responder, Turn, answers_slowly
 from knowrithm_core.services.analytics_counters import chat_turn_ops
 from knowrithm_core.services.base import load
 from knowrithm_core.services.conversations import ConversationService, conversation_item, message_item, visible_to
-from knowrithm_core.services.escalation import escalation_reason, unanswered_streak
+from knowrithm_core.services.escalation import (
+    VISITOR_REQUESTED_HUMAN,
+    asks_for_human,
+    escalation_reason,
+    unanswered_streak,
+)
 from knowrithm_core.services.tasks import TaskService
 from knowrithm_core.store import keys
-from knowrithm_core.store.table import TransactionConflict
+from knowrithm_core.store.queue import MessageQueue
+from knowrithm_core.store.table import DynamoTable, TransactionConflict
 from knowrithm_core.widget.limits import RateLimiter
+
+CHAT_TASK = "chat"
 
 
 def _tokens(text: str) -> int:
     return max(1, len(text.split()))
+
+
+@dataclass(frozen=True)
+class TurnContext:
+    """What answering needs: the conversation, the turns before the question (oldest first), the
+    unanswered streak before it (see escalation) and the raw message items, newest first."""
+
+    conversation: Conversation
+    history: list[Turn]
+    streak: tuple[int, bool]
+    items: list[dict[str, Any]]
+
+
+def load_turn_context(
+    table: DynamoTable, company_id: str, conversation_id: str, window: int, *, before: str | None = None
+) -> TurnContext | None:
+    """One query: the conversation and its ``window`` latest messages (those older than message ``before``
+    when given). None when the conversation does not exist or is deleted."""
+    extra = 10 if before else 0  # room for messages sent after ``before`` while it waited in the queue
+    items = table.query(keys.conversation_pk(company_id, conversation_id), forward=False, limit=window + 1 + extra)
+    meta = next((i for i in items if i["SK"] == keys.CONVERSATION_META), None)
+    if meta is None or meta.get("deleted_at"):
+        return None
+    messages = [
+        i
+        for i in items
+        if i["SK"].startswith("MSG#") and not i.get("deleted_at") and (before is None or i["SK"] < f"MSG#{before}")
+    ][:window]  # newest first
+    turns = [Turn(str(i["role"]), str(i["content"])) for i in reversed(messages)]
+    return TurnContext(load(Conversation, meta), turns, unanswered_streak(messages), items)
+
+
+def user_message_for(conversation: Conversation, text: str, stamp: str) -> Message:
+    return Message.model_validate(
+        {
+            **_common(conversation, stamp),
+            "id": new_id(),
+            "role": "user",
+            "content": text,
+            "tokens_used": _tokens(text),
+        }
+    )
+
+
+def assistant_message_for(
+    conversation: Conversation, user: Message, answer: Answer, elapsed: float, escalation: str | None, stamp: str
+) -> Message:
+    return Message.model_validate(
+        {
+            **_common(conversation, stamp),
+            "id": new_id(),
+            "role": "assistant",
+            "content": answer.text,
+            "tokens_used": _tokens(answer.text),
+            "processing_time": elapsed,
+            "model_used": answer.model,
+            "confidence_score": answer.confidence,
+            "sources": answer.sources,
+            "reply_to": user.id,
+            "metadata": {
+                "answered": answer.answered,
+                "cited_sources": [s["source_number"] for s in answer.sources if s.get("cited", True)],
+                "all_sources": [s["document_name"] for s in answer.sources],
+                **({"escalated": True, "escalation_reason": escalation} if escalation else {}),
+            },
+        }
+    )
+
+
+def _common(conversation: Conversation, stamp: str) -> dict[str, Any]:
+    return {
+        "created_at": stamp,
+        "updated_at": stamp,
+        "company_id": conversation.company_id,
+        "conversation_id": conversation.id,
+        "agent_id": conversation.agent_id,
+    }
+
+
+def advanced(conversation: Conversation, stamp: str, *messages: Message) -> Conversation:
+    """``conversation`` after ``messages`` were added (counters, activity, next version)."""
+    return conversation.model_copy(
+        update={
+            "message_count": conversation.message_count + len(messages),
+            "last_activity": stamp,
+            "updated_at": stamp,
+            "total_tokens": conversation.total_tokens + sum(m.tokens_used for m in messages),
+            "version": conversation.version + 1,
+        }
+    )
+
+
+def conversation_write_op(table: DynamoTable, updated: Conversation, read_version: int) -> dict[str, Any]:
+    """The conversation's new state, only if nobody changed (or deleted) it since ``read_version``."""
+    return table.put_op(
+        conversation_item(updated),
+        condition="version = :v AND attribute_not_exists(deleted_at)",
+        values={":v": read_version},
+    )
+
+
+def turn_result(conversation: Conversation, user: Message, assistant: Message) -> dict[str, Any]:
+    """The superset every client reads (legacy ``history``, CLI ``response``/``content``, widget ids)."""
+    return {
+        "conversation_id": conversation.id,
+        "message_id": user.id,
+        "status": "completed",
+        "user_message": user.public(),
+        "assistant_message": assistant.public(),
+        "response": assistant.content,
+        "content": assistant.content,
+        "sources": assistant.public()["sources"],
+        "history": [
+            {
+                "user_message": user.content,
+                "assistant_response": assistant.content,
+                "message_id": user.id,
+                "assistant_message_id": assistant.id,
+                "created_at": user.created_at,
+            }
+        ],
+    }
 
 
 class ChatService:
@@ -39,6 +175,7 @@ class ChatService:
         responder: Responder,
         tasks: TaskService,
         limiter: RateLimiter | None = None,
+        queue: MessageQueue | None = None,
     ) -> None:
         self.limiter = limiter
         self.conversations = conversations
@@ -47,27 +184,7 @@ class ChatService:
         self.settings = conversations.settings
         self.responder = responder
         self.tasks = tasks
-
-    def _conversation_and_history(
-        self, principal: Principal, conversation_id: str
-    ) -> tuple[Conversation, list[Turn], tuple[int, bool]]:
-        """The conversation, its recent turns (oldest first) and the current unanswered streak (see escalation)."""
-        if not is_uuid(conversation_id):
-            raise NotFound("Conversation not found.")
-        items = self.table.query(
-            keys.conversation_pk(principal.company_id, conversation_id),
-            forward=False,
-            limit=self.settings.context_messages + 1,
-        )
-        meta = next((i for i in items if i["SK"] == keys.CONVERSATION_META), None)
-        if meta is None or meta.get("deleted_at"):
-            raise NotFound("Conversation not found.")
-        conversation = load(Conversation, meta)
-        if not visible_to(principal, conversation):
-            raise NotFound("Conversation not found.")
-        messages = [i for i in items if i["SK"].startswith("MSG#") and not i.get("deleted_at")]  # newest first
-        turns = [Turn(str(i["role"]), str(i["content"])) for i in reversed(messages)]
-        return conversation, turns, unanswered_streak(messages)
+        self.queue = queue
 
     def send(
         self,
@@ -78,130 +195,140 @@ class ChatService:
         as_task: bool = False,
         client_ip: str | None = None,
     ) -> dict[str, Any]:
-        """Answer one message. With ``as_task`` the result is also stored as a completed task
-        (for clients that poll ``/tasks/{id}/status``). Widget visitors (lead tokens) are rate limited
-        per lead and per client IP (one extra request: both counters in one transaction)."""
+        """Answer one message, inline or through the chat queue (see :meth:`queues`).
+
+        Inline with ``as_task`` the result is also stored as a completed task (for clients that poll
+        ``/tasks/{id}/status``). Queued, the body is the 202 acknowledgement ``{status: "queued", task_id,
+        message_id, conversation_id}``. Widget visitors (lead tokens) are rate limited per lead and per client
+        IP (one extra request: both counters in one transaction)."""
         if not principal.is_lead:
             principal.require("write")
         request = parse(ChatRequest, body)
         if principal.is_lead and self.limiter:
             self.limiter.check("chat", {"lead": principal.subject_id, "ip": client_ip})
-        conversation, history, (streak, streak_escalated) = self._conversation_and_history(principal, conversation_id)
+        context = self._context(principal, conversation_id)
+        conversation = context.conversation
         agent = self.agents.read(conversation.company_id, conversation.agent_id)[1]
+        if self.queues(agent, as_task=as_task):
+            return self._enqueue(principal, conversation, request.message)
         started = time.perf_counter()
-        answer = self.responder.answer(agent, request.message, history)
+        answer = self.responder.answer(agent, request.message, context.history)
         elapsed = round(time.perf_counter() - started, 4)
+        streak, streak_escalated = context.streak
         escalation = escalation_reason(
             request.message, answer.answered, streak, streak_escalated, self.settings.escalate_after_unanswered
         )
         stamp = iso()
-        common: dict[str, Any] = {
-            "created_at": stamp,
-            "updated_at": stamp,
-            "company_id": conversation.company_id,
-            "conversation_id": conversation.id,
-            "agent_id": conversation.agent_id,
-        }
-        user_message = Message.model_validate(
-            {
-                **common,
-                "id": new_id(),
-                "role": "user",
-                "content": request.message,
-                "tokens_used": _tokens(request.message),
-            }
-        )
-        assistant_message = Message.model_validate(
-            {
-                **common,
-                "id": new_id(),
-                "role": "assistant",
-                "content": answer.text,
-                "tokens_used": _tokens(answer.text),
-                "processing_time": elapsed,
-                "model_used": answer.model,
-                "confidence_score": answer.confidence,
-                "sources": answer.sources,
-                "reply_to": user_message.id,
-                "metadata": {
-                    "answered": answer.answered,
-                    "cited_sources": [s["source_number"] for s in answer.sources if s.get("cited", True)],
-                    "all_sources": [s["document_name"] for s in answer.sources],
-                    **({"escalated": True, "escalation_reason": escalation} if escalation else {}),
-                },
-            }
-        )
-        updated = conversation.model_copy(
-            update={
-                "message_count": conversation.message_count + 2,
-                "last_activity": stamp,
-                "updated_at": stamp,
-                "total_tokens": conversation.total_tokens + user_message.tokens_used + assistant_message.tokens_used,
-                "version": conversation.version + 1,
-            }
-        )
-        result = self._result(updated, user_message, assistant_message)
+        user_message = user_message_for(conversation, request.message, stamp)
+        assistant_message = assistant_message_for(conversation, user_message, answer, elapsed, escalation, stamp)
+        updated = advanced(conversation, stamp, user_message, assistant_message)
+        result = turn_result(updated, user_message, assistant_message)
         task_id = new_id() if as_task else None
         ops = [
             self.table.put_op(message_item(user_message)),
             self.table.put_op(message_item(assistant_message)),
-            self.table.put_op(
-                conversation_item(updated),
-                condition="version = :v AND attribute_not_exists(deleted_at)",
-                values={":v": conversation.version},
-            ),
+            conversation_write_op(self.table, updated, conversation.version),
             self.agents.stats_op(conversation.company_id, conversation.agent_id, messages=2),
             *chat_turn_ops(self.table, user_message, assistant_message, by_lead=principal.is_lead),
-            self.conversations.event_op(
-                conversation.company_id,
-                EventType.MESSAGE_RECEIVED,
-                {**user_message.public(), "conversation": updated.public()},
-            ),
+            self._event_op(EventType.MESSAGE_RECEIVED, updated, user_message),
         ]
         if escalation:
-            ops.append(
-                self.conversations.event_op(
-                    conversation.company_id,
-                    EventType.CONVERSATION_ESCALATED,
-                    {"conversation": updated.public(), "reason": escalation, "message": user_message.public()},
-                )
-            )
+            ops.append(self._event_op(EventType.CONVERSATION_ESCALATED, updated, user_message, reason=escalation))
         if task_id:
-            ops.append(
-                self.tasks.completed_op(conversation.company_id, task_id, "chat", result, owner_id=principal.subject_id)
-            )
+            owner = principal.subject_id
+            ops.append(self.tasks.completed_op(conversation.company_id, task_id, CHAT_TASK, result, owner_id=owner))
+        self._commit(ops)
+        if task_id:
+            return self._acknowledgement(task_id, user_message)
+        return result
+
+    def queues(self, agent: Agent, *, as_task: bool) -> bool:
+        """Whether this turn goes through the chat queue: never without one or with ``CHAT_MODE=inline``;
+        always with ``CHAT_MODE=async``; otherwise (``auto``) when the client asked for a task or the agent's
+        responder is slow (Bedrock), so a model call never holds an API request open."""
+        mode = self.settings.chat_mode
+        if self.queue is None or mode == "inline":
+            return False
+        return mode == "async" or as_task or answers_slowly(self.responder, agent)
+
+    def _enqueue(self, principal: Principal, conversation: Conversation, text: str) -> dict[str, Any]:
+        """Store the question with a pending task (one transaction), then queue it (at least once: the
+        worker skips tasks already finished). If the queue refuses, the task is failed and the caller gets 503;
+        the stored question stays (nothing said is lost)."""
+        stamp = iso()
+        user_message = user_message_for(conversation, text, stamp)
+        updated = advanced(conversation, stamp, user_message)
+        task_id = new_id()
+        company_id = conversation.company_id
+        ops = [
+            self.table.put_op(message_item(user_message)),
+            conversation_write_op(self.table, updated, conversation.version),
+            self.agents.stats_op(company_id, conversation.agent_id, messages=1),
+            self._event_op(EventType.MESSAGE_RECEIVED, updated, user_message),
+            self.tasks.pending_op(company_id, task_id, CHAT_TASK, owner_id=principal.subject_id),
+        ]
+        if asks_for_human(text):  # needs no answer: hand over now, even if the model is down
+            reason = VISITOR_REQUESTED_HUMAN
+            ops.append(self._event_op(EventType.CONVERSATION_ESCALATED, updated, user_message, reason=reason))
+        self._commit(ops)
+        job = {
+            "company_id": company_id,
+            "conversation_id": conversation.id,
+            "message_id": user_message.id,
+            "task_id": task_id,
+            "by_lead": principal.is_lead,
+        }
+        try:
+            assert self.queue is not None
+            self.queue.send([job])
+        except Exception as exc:
+            log.exception("the chat queue refused a turn", extra={"task_id": task_id})
+            task = self.tasks.get(company_id, task_id)
+            if task is not None:
+                self.tasks.finish(task, error={"message": "The answer could not be queued.", "code": "queue_error"})
+            raise ServiceUnavailable("The answer could not be queued; please send the message again.") from exc
+        return self._acknowledgement(task_id, user_message)
+
+    def _context(self, principal: Principal, conversation_id: str) -> TurnContext:
+        if not is_uuid(conversation_id):
+            raise NotFound("Conversation not found.")
+        context = load_turn_context(self.table, principal.company_id, conversation_id, self.settings.context_messages)
+        if context is None or not visible_to(principal, context.conversation):
+            raise NotFound("Conversation not found.")
+        return context
+
+    def _event_op(
+        self, event: EventType, conversation: Conversation, message: Message, *, reason: str | None = None
+    ) -> dict[str, Any]:
+        return event_op_for(self.conversations, event, conversation, message, reason=reason)
+
+    def _commit(self, ops: list[dict[str, Any]]) -> None:
         try:
             self.table.transact(ops)
         except TransactionConflict as exc:
             raise Conflict("The conversation changed meanwhile (another message or a delete); send again.") from exc
-        if task_id:
-            return {
-                "status": "queued",
-                "task_id": task_id,
-                "message_id": user_message.id,
-                "conversation_id": conversation.id,
-            }
-        return result
 
     @staticmethod
-    def _result(conversation: Conversation, user: Message, assistant: Message) -> dict[str, Any]:
-        """The superset every client reads (legacy ``history``, CLI ``response``/``content``, widget ids)."""
+    def _acknowledgement(task_id: str, user_message: Message) -> dict[str, Any]:
         return {
-            "conversation_id": conversation.id,
-            "message_id": user.id,
-            "status": "completed",
-            "user_message": user.public(),
-            "assistant_message": assistant.public(),
-            "response": assistant.content,
-            "content": assistant.content,
-            "sources": assistant.public()["sources"],
-            "history": [
-                {
-                    "user_message": user.content,
-                    "assistant_response": assistant.content,
-                    "message_id": user.id,
-                    "assistant_message_id": assistant.id,
-                    "created_at": user.created_at,
-                }
-            ],
+            "status": "queued",
+            "task_id": task_id,
+            "message_id": user_message.id,
+            "conversation_id": user_message.conversation_id,
         }
+
+
+def event_op_for(
+    conversations: ConversationService,
+    event: EventType,
+    conversation: Conversation,
+    message: Message,
+    *,
+    reason: str | None = None,
+) -> dict[str, Any]:
+    """``message.received`` (the user's message) or ``conversation.escalated`` (with its ``reason``)."""
+    if event is EventType.CONVERSATION_ESCALATED:
+        data = {"conversation": conversation.public(), "reason": reason, "message": message.public()}
+    else:
+        data = {**message.public(), "conversation": conversation.public()}
+    return conversations.event_op(conversation.company_id, event, data)

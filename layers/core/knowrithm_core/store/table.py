@@ -108,6 +108,39 @@ class DynamoTable:
         except self.client.exceptions.ConditionalCheckFailedException as exc:
             raise Conflict("The item already exists or changed meanwhile.") from exc
 
+    def update(
+        self,
+        pk: str,
+        sk: str,
+        update: str,
+        *,
+        values: Mapping[str, Any] | None = None,
+        names: Mapping[str, str] | None = None,
+        condition: str | None = None,
+    ) -> Item:
+        """UpdateItem of just the attributes ``update`` names; returns the whole item as written (ALL_NEW).
+
+        Attributes it does not name keep whatever they hold at write time, so concurrent writers of other
+        attributes of the same item never lose their writes.
+        """
+        kwargs: dict[str, Any] = {
+            "TableName": self.table_name,
+            "Key": self._ser({"PK": pk, "SK": sk}),
+            "UpdateExpression": update,
+            "ReturnValues": "ALL_NEW",
+        }
+        if values:
+            kwargs["ExpressionAttributeValues"] = self._ser(values, keep_none=True)
+        if names:
+            kwargs["ExpressionAttributeNames"] = dict(names)
+        if condition:
+            kwargs["ConditionExpression"] = condition
+        try:
+            response = self.client.update_item(**kwargs)
+        except self.client.exceptions.ConditionalCheckFailedException as exc:
+            raise Conflict("The item changed meanwhile.") from exc
+        return self._de(response.get("Attributes", {}))
+
     def query(
         self,
         pk: str,
@@ -161,13 +194,20 @@ class DynamoTable:
 
     # --- transactions -----------------------------------------------------------
     def put_op(
-        self, item: Mapping[str, Any], *, condition: str | None = None, values: Mapping[str, Any] | None = None
+        self,
+        item: Mapping[str, Any],
+        *,
+        condition: str | None = None,
+        values: Mapping[str, Any] | None = None,
+        names: Mapping[str, str] | None = None,
     ) -> dict[str, Any]:
         op: dict[str, Any] = {"TableName": self.table_name, "Item": self._ser(item)}
         if condition:
             op["ConditionExpression"] = condition
         if values:
             op["ExpressionAttributeValues"] = self._ser(values, keep_none=True)
+        if names:
+            op["ExpressionAttributeNames"] = dict(names)
         return {"Put": op}
 
     def update_op(
@@ -218,3 +258,20 @@ class DynamoTable:
             raise TransactionConflict(
                 "The change conflicted with the current state; nothing was written.", reasons
             ) from exc
+
+    def batch_put(self, items: Sequence[Mapping[str, Any]], *, attempts: int = 8) -> None:
+        """Put many items without a transaction (BatchWriteItem, 25 per request; unprocessed items are sent
+        again with backoff). Half the write cost of a transaction, for items no reader sees until a later
+        transaction points at them (a document's chunks); not atomic, so only for idempotent writes."""
+        import time
+
+        for start in range(0, len(items), 25):
+            pending = [{"PutRequest": {"Item": self._ser(item)}} for item in items[start : start + 25]]
+            for attempt in range(attempts):
+                response = self.client.batch_write_item(RequestItems={self.table_name: pending})
+                pending = response.get("UnprocessedItems", {}).get(self.table_name, [])
+                if not pending:
+                    break
+                time.sleep(min(2.0, 0.05 * 2**attempt))
+            if pending:
+                raise RuntimeError(f"DynamoDB left {len(pending)} item(s) unprocessed after {attempts} attempts")

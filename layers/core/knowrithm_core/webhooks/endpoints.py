@@ -11,7 +11,7 @@ from typing import Any
 
 from knowrithm_core.auth import Principal
 from knowrithm_core.config import Settings
-from knowrithm_core.errors import BadRequest, NotFound, ServiceUnavailable, ValidationFailed
+from knowrithm_core.errors import BadRequest, Conflict, NotFound, ServiceUnavailable, ValidationFailed
 from knowrithm_core.events import EventType, outbox_item
 from knowrithm_core.ids import is_uuid, iso, new_id, now
 from knowrithm_core.models.events import event_types
@@ -76,17 +76,42 @@ class WebhookService(Service):
             raise NotFound("Webhook endpoint not found.")
         return load_endpoint(item)
 
-    def _save(self, endpoint: WebhookEndpoint, secrets: list[dict[str, Any]], previous_version: int | None) -> None:
-        if previous_version is None:
-            self.table.put(endpoint_item(endpoint, secrets), condition="attribute_not_exists(PK)")
-        else:
-            self.table.transact(
-                [
-                    self.table.put_op(
-                        endpoint_item(endpoint, secrets), condition="version = :v", values={":v": previous_version}
-                    )
-                ]
+    def _create(self, endpoint: WebhookEndpoint, secrets: list[dict[str, Any]]) -> None:
+        self.table.put(endpoint_item(endpoint, secrets), condition="attribute_not_exists(PK)")
+
+    def _change(self, current: WebhookEndpoint, changes: dict[str, Any], stamp: str | None = None) -> WebhookEndpoint:
+        """Write only ``changes`` (``None`` removes the attribute), plus ``updated_at`` and the next ``version``.
+
+        An UpdateItem, not a Put of the whole item: the delivery worker updates the health fields
+        (``consecutive_failures``, ``failing_since``, ``last_success_at``, ``enabled`` on 410...) in place
+        without bumping ``version``, so a health update made between our read and this write passes the
+        version check and survives. Returns the endpoint as stored after the write.
+        """
+        fields = {**changes, "updated_at": stamp or iso(), "version": current.version + 1}
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {":expected": current.version}
+        sets: list[str] = []
+        removes: list[str] = []
+        for n, (field, value) in enumerate(fields.items()):
+            names[f"#f{n}"] = field
+            if value is None:
+                removes.append(f"#f{n}")
+            else:
+                sets.append(f"#f{n} = :f{n}")
+                values[f":f{n}"] = value
+        update = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        try:
+            item = self.table.update(
+                keys.company_pk(current.company_id),
+                f"WEBHOOK#{current.id}",
+                update,
+                names=names,
+                values=values,
+                condition="version = :expected",
             )
+        except Conflict as exc:
+            raise Conflict("The webhook endpoint changed meanwhile; fetch it and try again.") from exc
+        return load_endpoint(item)[0]
 
     def create(self, principal: Principal, body: Any) -> dict[str, Any]:
         principal.require("write")
@@ -106,7 +131,7 @@ class WebhookService(Service):
             rate_limit_per_second=request.rate_limit_per_second,
         )
         secret = new_secret()
-        self._save(endpoint, [{"secret": secret, "created_at": stamp}], None)
+        self._create(endpoint, [{"secret": secret, "created_at": stamp}])
         return {
             "message": "Webhook endpoint created. Store the secret now: it is shown only once.",
             "webhook": endpoint.public(),
@@ -127,7 +152,7 @@ class WebhookService(Service):
     def update(self, principal: Principal, endpoint_id: str, body: Any) -> dict[str, Any]:
         principal.require("write", "PUT")
         request = parse(EndpointUpdate, body)
-        current, secrets = self._load(principal, endpoint_id)
+        current, _ = self._load(principal, endpoint_id)
         changes = request.model_dump(exclude_none=True)
         if not changes:
             raise ValidationFailed("Nothing to update.")
@@ -137,19 +162,14 @@ class WebhookService(Service):
             changes["events"] = _check_events(request.events)
         if changes.get("enabled") is True:
             changes |= {"disabled_reason": None, "disabled_at": None, "consecutive_failures": 0, "failing_since": None}
-        endpoint = WebhookEndpoint.model_validate(
-            {**current.public(), **changes, "updated_at": iso(), "version": current.version + 1}
-        )
-        self._save(endpoint, secrets, current.version)
+        endpoint = self._change(current, changes)
         return {"message": "Webhook endpoint updated.", "webhook": endpoint.public()}
 
     def delete(self, principal: Principal, endpoint_id: str) -> dict[str, Any]:
         principal.require("write", "DELETE")
-        current, secrets = self._load(principal, endpoint_id)
-        endpoint = current.model_copy(
-            update={"deleted_at": iso(), "enabled": False, "updated_at": iso(), "version": current.version + 1}
-        )
-        self._save(endpoint, secrets, current.version)
+        current, _ = self._load(principal, endpoint_id)
+        stamp = iso()
+        endpoint = self._change(current, {"deleted_at": stamp, "enabled": False}, stamp)
         return {"message": "Webhook endpoint deleted.", "webhook_id": endpoint.id}
 
     def enable(self, principal: Principal, endpoint_id: str) -> dict[str, Any]:
@@ -167,8 +187,9 @@ class WebhookService(Service):
             if s["secret"] in live_secrets(secrets, moment)
         ]
         secret = new_secret()
-        endpoint = current.model_copy(update={"updated_at": iso(moment), "version": current.version + 1})
-        self._save(endpoint, [{"secret": secret, "created_at": iso(moment)}, *kept], current.version)
+        endpoint = self._change(
+            current, {"_secrets": [{"secret": secret, "created_at": iso(moment)}, *kept]}, iso(moment)
+        )
         return {
             "message": "Secret rotated. The previous secret keeps signing until the grace period ends.",
             "secret": secret,

@@ -1,4 +1,5 @@
-"""Rate limits of the widget's public and lead-token calls: lead registration and chat, per lead and per IP.
+"""Rate limits: the widget's public and lead-token calls (lead registration and chat, per lead and per IP)
+and document uploads (per company, ``POST /document/upload`` and ``/document/upload-url``).
 
 Limits are ``count/seconds`` strings from the environment (``RATE_LIMIT_REGISTER_IP`` and friends, see
 :mod:`knowrithm_core.config`); ``0`` or ``off`` disables one. Over a limit: 429 with ``Retry-After``.
@@ -27,6 +28,9 @@ def parse_limit(text: str) -> tuple[int, int] | None:
     return int(count), int(seconds)
 
 
+NOUNS = {"register": "registrations", "chat": "messages", "upload": "document uploads"}
+
+
 class RateLimiter:
     def __init__(self, store: CounterStore, settings: Settings) -> None:
         self.store = store
@@ -35,6 +39,7 @@ class RateLimiter:
             ("register", "email"): parse_limit(settings.rate_limit_register_email),
             ("chat", "lead"): parse_limit(settings.rate_limit_chat_lead),
             ("chat", "ip"): parse_limit(settings.rate_limit_chat_ip),
+            ("upload", "company"): parse_limit(settings.rate_limit_upload),
         }
 
     def check(self, action: str, subjects: Mapping[str, str | None], now: float | None = None) -> None:
@@ -51,7 +56,6 @@ class RateLimiter:
             retry_after = max(1, math.ceil(full.window_start(moment) + full.window_seconds - moment))
             kind = full.key.split(":")[1]
             raise RateLimited(
-                f"Too many {'registrations' if action == 'register' else 'messages'} from this {kind}; "
-                f"try again in {retry_after} s.",
+                f"Too many {NOUNS.get(action, 'requests')} from this {kind}; try again in {retry_after} s.",
                 retry_after=retry_after,
             )

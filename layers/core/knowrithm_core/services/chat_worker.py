@@ -1,0 +1,137 @@
+"""ChatWorkerFunction's work: answer a queued chat turn and finish its task.
+
+Delivery is at least once. Each queue message names one pending task; the worker answers the user's
+message and writes, in one transaction, the assistant's message, the conversation's counters, the turn's
+analytics counters, ``conversation.escalated`` when the answer makes the unanswered streak long enough,
+and the completed task (conditional on the task still being unfinished, so a redelivered message or a
+second worker cannot answer twice). A model failure that may pass (throttling, network) is retried by
+SQS; on the last attempt its apology answer is stored as the answer. Anything else that fails on every
+attempt fails the task with a reason (``GET /tasks/{id}/status`` shows it) before the message reaches the DLQ.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from knowrithm_core.errors import NotFound
+from knowrithm_core.events import EventType
+from knowrithm_core.ids import iso
+from knowrithm_core.models.resources import Conversation, Message, Task
+from knowrithm_core.services.analytics_counters import chat_turn_ops
+from knowrithm_core.services.base import load
+from knowrithm_core.services.chat import (
+    ChatService,
+    advanced,
+    assistant_message_for,
+    conversation_write_op,
+    event_op_for,
+    load_turn_context,
+    turn_result,
+)
+from knowrithm_core.services.conversations import message_item
+from knowrithm_core.services.escalation import VISITOR_REQUESTED_HUMAN, escalation_reason
+from knowrithm_core.store import keys
+from knowrithm_core.store.sqs_batch import handle_batch
+from knowrithm_core.store.table import TransactionConflict
+
+JOB_FIELDS = ("company_id", "conversation_id", "message_id", "task_id")
+WRITE_ATTEMPTS = 3  # re-reads of the conversation when another message changed it meanwhile
+GAVE_UP = "The answer could not be produced; please send the message again."
+
+
+class RetryLater(Exception):
+    """The turn should be tried again by SQS (a transient model failure, or a busy conversation)."""
+
+
+class ChatWorker:
+    """The second half of a queued turn; shares the chat service's responder, settings and stores."""
+
+    def __init__(self, chat: ChatService) -> None:
+        self.conversations = chat.conversations
+        self.agents = chat.agents
+        self.table = chat.table
+        self.responder = chat.responder
+        self.tasks = chat.tasks
+        self.settings = chat.settings
+
+    def handle(self, job: Mapping[str, Any], attempt: int = 1) -> str:
+        """Answer one queued turn; returns ``completed``, ``failed`` or ``skipped``; raises to be retried."""
+        company_id, task_id = str(job["company_id"]), str(job["task_id"])
+        task = self.tasks.get(company_id, task_id)
+        if task is None or task.status in ("completed", "failed"):
+            return "skipped"
+        last_attempt = attempt >= self.settings.chat_max_attempts
+        try:
+            return self._answer(task, job, last_attempt=last_attempt)
+        except NotFound as exc:
+            self.tasks.finish(task, error={"message": exc.message, "code": "not_found"})
+            return "failed"
+        except Exception:
+            if last_attempt:
+                self.tasks.finish(task, error={"message": GAVE_UP, "code": "chat_failed"})
+            raise
+
+    def _answer(self, task: Task, job: Mapping[str, Any], *, last_attempt: bool) -> str:
+        company_id, conversation_id, message_id = task.company_id, str(job["conversation_id"]), str(job["message_id"])
+        window = self.settings.context_messages
+        context = load_turn_context(self.table, company_id, conversation_id, window, before=message_id)
+        if context is None:
+            raise NotFound("The conversation was deleted before it could be answered.")
+        user = self._user_message(context.items, company_id, conversation_id, message_id)
+        self.tasks.mark_processing(task)
+        agent = self.agents.read(company_id, context.conversation.agent_id)[1]
+        started = time.perf_counter()
+        answer = self.responder.answer(agent, user.content, context.history)
+        elapsed = round(time.perf_counter() - started, 4)
+        if answer.transient and not last_attempt:
+            raise RetryLater(f"the responder failed transiently ({answer.model})")
+        streak, streak_escalated = context.streak
+        limit = self.settings.escalate_after_unanswered
+        escalation = escalation_reason(user.content, answer.answered, streak, streak_escalated, limit)
+        conversation = context.conversation
+        for _ in range(WRITE_ATTEMPTS):
+            stamp = iso()
+            assistant = assistant_message_for(conversation, user, answer, elapsed, escalation, stamp)
+            updated = advanced(conversation, stamp, assistant)
+            ops = [
+                self.table.put_op(message_item(assistant)),
+                conversation_write_op(self.table, updated, conversation.version),
+                self.agents.stats_op(company_id, conversation.agent_id, messages=1),
+                *chat_turn_ops(self.table, user, assistant, by_lead=bool(job.get("by_lead"))),
+                self.tasks.finished_op(task, result=turn_result(updated, user, assistant)),
+            ]
+            if escalation and escalation != VISITOR_REQUESTED_HUMAN:  # that one was reported when it was asked
+                ops.append(
+                    event_op_for(self.conversations, EventType.CONVERSATION_ESCALATED, updated, user, reason=escalation)
+                )
+            try:
+                self.table.transact(ops)
+                return "completed"
+            except TransactionConflict:
+                current = self.tasks.get(company_id, task.task_id)
+                if current is None or current.status in ("completed", "failed"):
+                    return "skipped"  # another delivery of this message finished it
+                reread = self.table.get(keys.conversation_pk(company_id, conversation_id), keys.CONVERSATION_META)
+                if reread is None or reread.get("deleted_at"):
+                    raise NotFound("The conversation was deleted before it could be answered.") from None
+                conversation = load(Conversation, reread)
+        raise RetryLater("the conversation kept changing while the answer was written")
+
+    def _user_message(
+        self, items: list[dict[str, Any]], company_id: str, conversation_id: str, message_id: str
+    ) -> Message:
+        sk = f"MSG#{message_id}"
+        item = next((i for i in items if i["SK"] == sk), None)
+        item = item or self.table.get(keys.conversation_pk(company_id, conversation_id), sk)
+        if item is None or item.get("deleted_at"):
+            raise NotFound("The message was deleted before it could be answered.")
+        return load(Message, item)
+
+
+def chat_batch(records: Iterable[Mapping[str, Any]], worker: ChatWorker) -> list[str]:
+    """Handle an SQS batch of queued turns; returns the ids of messages to retry."""
+    return handle_batch(
+        records, lambda job, attempt: worker.handle(job, attempt=attempt), required=JOB_FIELDS, kind="chat"
+    )
