@@ -75,7 +75,10 @@ def agent_id(client: KnowrithmClient) -> str:
 
 
 def test_readme_snippet_runs_verbatim(local_stack: LocalStack, tmp_path: Path) -> None:
-    # GIVEN the README snippet with real credentials and agent id, and KNOWRITHM_BASE_URL set
+    # GIVEN the README's snippet (exactly as printed there) with real credentials and agent id,
+    # and KNOWRITHM_BASE_URL set
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert README_SNIPPET in readme
     script = (
         README_SNIPPET.replace("your-api-key", local_stack.api_key)
         .replace("your-api-secret", local_stack.api_secret)

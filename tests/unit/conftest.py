@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+import types
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -124,3 +126,27 @@ def dynamodb_calls(services: Services) -> Iterator[list[str]]:
         yield calls
     finally:
         events.unregister("before-call.dynamodb", record)
+
+
+@dataclass
+class RateClock:
+    """The clock of the rate limiters (fixed windows), under the test's control."""
+
+    now: float
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def rate_clock(monkeypatch: pytest.MonkeyPatch) -> RateClock:
+    """A rate-limit clock one second into a window that only moves when told, so a slow run never crosses a
+    window boundary (a limited request's ``Retry-After`` is then 59 s for a 60 s window)."""
+    import knowrithm_core.store.counters as counters
+    import knowrithm_core.widget.limits as limits
+
+    clock = RateClock(float(int(time.time()) // 60 * 60 + 1))
+    fake = types.SimpleNamespace(time=lambda: clock.now)
+    monkeypatch.setattr(counters, "time", fake)
+    monkeypatch.setattr(limits, "time", fake)
+    return clock

@@ -139,3 +139,21 @@ def test_bad_chat_input_is_rejected_without_writing(client: TestClient, tenant: 
     messages = client.get(f"/api/v1/conversation/{conversation_id}/messages", headers=tenant.key_headers).json()
     assert messages["messages"] == []
     assert client.post("/api/v1/conversation", json={"agent_id": "nope"}, headers=tenant.key_headers).status_code == 404
+
+
+def test_the_message_stream_answers_the_documented_not_configured_503(
+    client: TestClient, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    # GIVEN a conversation
+    conversation_id = _conversation(client, tenant)
+    path = f"/api/v1/conversation/{conversation_id}/messages/stream"
+    # WHEN a client asks for its server-sent events
+    response = client.get(path, headers={**tenant.key_headers, "Accept": "text/event-stream"})
+    # THEN it is told plainly that streaming is not configured here (clients then poll), as JSON
+    assert response.status_code == 503
+    body = response.json()
+    assert body["error_code"] == "streaming_not_configured" and "poll" in body["message"]
+    assert set(body) >= {"detail", "error", "message", "error_code"}
+    # AND the usual checks come first: no credentials 401, another tenant's conversation 404
+    assert client.get(path).status_code == 401
+    assert client.get(path, headers=other_tenant.key_headers).status_code == 404

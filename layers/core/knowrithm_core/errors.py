@@ -73,6 +73,12 @@ class ServiceUnavailable(KnowrithmError):
     error_code = "service_unavailable"
 
 
+class StreamingNotConfigured(ServiceUnavailable):
+    """Knowrithm's documented answer of a deployment without a streaming backend (clients then poll)."""
+
+    error_code = "streaming_not_configured"
+
+
 def error_body(status: int, code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
     """The error shape every client reads (PY: detail, CLI: error, widget: error/message)."""
     return {

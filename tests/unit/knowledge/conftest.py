@@ -16,15 +16,9 @@ from fastapi.testclient import TestClient
 from knowrithm_core.config import get_settings
 from knowrithm_core.container import Services, get_services
 from local.template import Stack
+from tests.sqs_pump import pump
 
 Pump = Callable[..., dict[str, Any]]
-
-
-class _Context:
-    function_name = "DocumentIngestFunction"
-    memory_limit_in_mb = 1024
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:knowrithm-local-DocumentIngestFunction"
-    aws_request_id = "test-request"
 
 
 @pytest.fixture
@@ -50,39 +44,15 @@ def kb_client(kb_services: Services) -> TestClient:
 @pytest.fixture
 def pump_ingest(kb_services: Services) -> Pump:
     """Run DocumentIngestFunction over every queued ingest message (``rounds`` receives at most)."""
-    import boto3
     from document_ingest.handler import lambda_handler
 
-    sqs = boto3.client("sqs")
     url = kb_services.settings.ingest_queue_url
+    assert url
 
-    def pump(rounds: int = 3) -> dict[str, Any]:
-        handled, failures = 0, 0
-        for _ in range(rounds):
-            received = sqs.receive_message(
-                QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"], VisibilityTimeout=0
-            ).get("Messages", [])
-            if not received:
-                break
-            records = [
-                {
-                    "messageId": m["MessageId"],
-                    "receiptHandle": m["ReceiptHandle"],
-                    "body": m["Body"],
-                    "attributes": m["Attributes"],
-                }
-                for m in received
-            ]
-            result = lambda_handler({"Records": records}, _Context())
-            failed = {f["itemIdentifier"] for f in result["batchItemFailures"]}
-            for m in received:
-                if m["MessageId"] not in failed:
-                    sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
-            handled += len(received) - len(failed)
-            failures += len(failed)
-        return {"handled": handled, "failed": failures}
+    def run(rounds: int = 3) -> dict[str, Any]:
+        return dict(pump(url, lambda_handler, "DocumentIngestFunction", rounds=rounds))
 
-    return pump
+    return run
 
 
 def events_of(services: Services, company_id: str, event: str) -> list[dict[str, Any]]:

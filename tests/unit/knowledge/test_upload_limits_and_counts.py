@@ -3,8 +3,6 @@ document counters kept on write (agent stats, dashboard) through upload, delete,
 
 from __future__ import annotations
 
-import time
-import types
 from typing import Any
 
 import boto3
@@ -14,23 +12,10 @@ from fastapi.testclient import TestClient
 from knowrithm_core.auth import Principal
 from knowrithm_core.container import Services
 from knowrithm_core.errors import Conflict
-from tests.unit.conftest import Tenant
+from tests.unit.conftest import RateClock, Tenant
 from tests.unit.knowledge.conftest import upload
 
 NOTE = ("note.txt", b"The kiln fires every Thursday night.", "text/plain")
-
-
-@pytest.fixture
-def one_window(monkeypatch: pytest.MonkeyPatch) -> float:
-    """A rate-limit clock that stays inside one window, so a slow run never crosses a minute boundary."""
-    import knowrithm_core.store.counters as counters
-    import knowrithm_core.widget.limits as limits
-
-    frozen = float(int(time.time()) // 60 * 60 + 1)  # one second into a window: Retry-After is 59 s
-    clock = types.SimpleNamespace(time=lambda: frozen)
-    monkeypatch.setattr(counters, "time", clock)
-    monkeypatch.setattr(limits, "time", clock)
-    return frozen
 
 
 def _documents(services: Services, company_id: str) -> list[dict[str, Any]]:
@@ -53,7 +38,7 @@ def _queued(services: Services) -> int:
 
 # --- the upload rate limit ----------------------------------------------------------------------------------
 def test_the_21st_upload_in_a_minute_is_429_and_stores_nothing(
-    kb_client: TestClient, kb_services: Services, tenant: Tenant, other_tenant: Tenant, one_window: float
+    kb_client: TestClient, kb_services: Services, tenant: Tenant, other_tenant: Tenant, rate_clock: RateClock
 ) -> None:
     # GIVEN a company that uploads 20 times within one minute (one request each, two files in the first)
     first = upload(kb_client, tenant.key_headers, tenant.agent_id, NOTE, ("faq.md", b"# FAQ\n\nYes.", "text/markdown"))
@@ -88,7 +73,7 @@ def test_the_21st_upload_in_a_minute_is_429_and_stores_nothing(
 
 
 def test_the_upload_limit_window_resets_and_can_be_configured(
-    kb_client: TestClient, tenant: Tenant, one_window: float, monkeypatch: pytest.MonkeyPatch
+    kb_client: TestClient, tenant: Tenant, rate_clock: RateClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # GIVEN RATE_LIMIT_UPLOAD=2/60
     from knowrithm_core.config import get_settings
@@ -102,12 +87,7 @@ def test_the_upload_limit_window_resets_and_can_be_configured(
     # THEN the third is refused
     assert codes == [200, 200, 429]
     # AND in the next window it may upload again
-    import knowrithm_core.store.counters as counters
-    import knowrithm_core.widget.limits as limits
-
-    later = types.SimpleNamespace(time=lambda: one_window + 60)
-    monkeypatch.setattr(counters, "time", later)
-    monkeypatch.setattr(limits, "time", later)
+    rate_clock.advance(60)
     assert upload(kb_client, tenant.key_headers, tenant.agent_id, NOTE).status_code == 200
     # AND RATE_LIMIT_UPLOAD=off disables the limit
     monkeypatch.setenv("RATE_LIMIT_UPLOAD", "off")

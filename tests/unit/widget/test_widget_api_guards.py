@@ -3,8 +3,6 @@ rate limits (429 + Retry-After), consent, conversation metadata updates, CORS pr
 
 from __future__ import annotations
 
-import time
-import types
 from typing import Any
 
 import pytest
@@ -12,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from knowrithm_core.config import get_settings
 from knowrithm_core.container import get_services
-from tests.unit.conftest import Tenant
+from tests.unit.conftest import RateClock, Tenant
 
 SHOP = "https://shop.example.com"
 VISITOR = {"first_name": "Vera", "last_name": "Visitor", "email": "vera@example.com"}
@@ -81,18 +79,9 @@ def tight_limits(monkeypatch: pytest.MonkeyPatch) -> None:
     get_services.cache_clear()
 
 
-@pytest.fixture
-def one_window(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A rate-limit clock that stays inside one window, so a slow run never crosses a minute boundary."""
-    import knowrithm_core.store.counters as counters
-
-    frozen = time.time()
-    monkeypatch.setattr(counters, "time", types.SimpleNamespace(time=lambda: frozen))
-
-
 @pytest.mark.usefixtures("tight_limits")
 def test_registration_is_rate_limited_per_email_and_per_ip(
-    client: TestClient, tenant: Tenant, one_window: None
+    client: TestClient, tenant: Tenant, rate_clock: RateClock
 ) -> None:
     assert [_register(client, tenant).status_code for _ in range(2)] == [201, 201]
     third = _register(client, tenant)
@@ -105,7 +94,7 @@ def test_registration_is_rate_limited_per_email_and_per_ip(
 
 
 @pytest.mark.usefixtures("tight_limits")
-def test_chat_is_rate_limited_per_lead_and_per_ip(client: TestClient, tenant: Tenant, one_window: None) -> None:
+def test_chat_is_rate_limited_per_lead_and_per_ip(client: TestClient, tenant: Tenant, rate_clock: RateClock) -> None:
     def chat_as(email: str) -> list[int]:
         token = _register(client, tenant, email=email).json()["access_token"]
         lead = {"Authorization": f"Bearer {token}", "Origin": SHOP}

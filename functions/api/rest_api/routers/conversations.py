@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
+from knowrithm_core.errors import StreamingNotConfigured
 from rest_api.deps import Body, Caller, Query, ServicesDep, client_ip, origin_of
 from rest_api.routing import DeferredAPIRoute
 
@@ -45,6 +46,18 @@ def update_conversation(conversation_id: str, body: Body, caller: Caller, svc: S
 @router.get("/conversation/{conversation_id}/messages")
 def list_messages(conversation_id: str, caller: Caller, query: Query, svc: ServicesDep) -> dict[str, Any]:
     return svc.conversations.messages(caller, conversation_id, query)
+
+
+@router.get("/conversation/{conversation_id}/messages/stream")
+def stream_messages(conversation_id: str, caller: Caller, svc: ServicesDep) -> dict[str, Any]:
+    """Server-sent events need a streaming backend, which an HTTP API in front of Lambda is not (it buffers
+    whole responses): 503 ``streaming_not_configured``, Knowrithm's documented "not configured" answer, after
+    the usual auth and 404 checks. Clients fall back to polling."""
+    svc.conversations.load(caller, conversation_id)
+    raise StreamingNotConfigured(
+        "Streaming is not configured on this deployment; poll the task's status_url or "
+        f"GET /api/v1/conversation/{conversation_id}/messages instead."
+    )
 
 
 @router.post("/conversation/{conversation_id}/chat")

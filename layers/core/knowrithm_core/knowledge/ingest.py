@@ -12,7 +12,6 @@ chunk ids are derived from (document, index).
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -44,6 +43,7 @@ from knowrithm_core.knowledge.records import (
 from knowrithm_core.knowledge.search import KnowledgeSearch
 from knowrithm_core.store import keys
 from knowrithm_core.store.blobs import BlobStore
+from knowrithm_core.store.sqs_batch import handle_batch
 from knowrithm_core.store.table import DynamoTable, TransactionConflict
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ class IngestWorker:
         self.search = search
         self.documents = documents
 
-    def handle(self, message: Mapping[str, Any], *, attempt: int = 1) -> str:
+    def handle(self, message: Mapping[str, Any], attempt: int = 1) -> str:
         """Process one ingest message; returns ``completed``, ``failed`` or ``skipped``; raises to be retried."""
         company_id, document_id = str(message["company_id"]), str(message["document_id"])
         item = self.table.get(keys.company_pk(company_id), document_sk(document_id))
@@ -301,22 +301,5 @@ def _owner(document: Document) -> str | None:
 
 
 def ingest_batch(records: Iterable[Mapping[str, Any]], worker: IngestWorker) -> list[str]:
-    """Handle an SQS batch; returns the ids of messages to retry (a malformed message is dropped, logged)."""
-    failed: list[str] = []
-    for record in records:
-        message_id = str(record.get("messageId", ""))
-        try:
-            body = json.loads(record["body"])
-            if not isinstance(body, dict) or "company_id" not in body or "document_id" not in body:
-                raise ValueError("an ingest message needs company_id and document_id")
-        except (KeyError, TypeError, ValueError):
-            log.error("dropping a malformed ingest message", extra={"message_id": message_id})
-            continue
-        attempt = int(record.get("attributes", {}).get("ApproximateReceiveCount", "1") or 1)
-        try:
-            outcome = worker.handle(body, attempt=attempt)
-            log.info("ingest message handled", extra={"message_id": message_id, "outcome": outcome})
-        except Exception:  # noqa: BLE001 - any failure: report the item, SQS redelivers it (then the DLQ)
-            log.exception("ingest failed; will be retried", extra={"message_id": message_id, "attempt": attempt})
-            failed.append(message_id)
-    return failed
+    """Handle an SQS batch of ingest messages; returns the ids of messages to retry."""
+    return handle_batch(records, worker.handle, required=("company_id", "document_id"), kind="ingest")
