@@ -57,8 +57,61 @@ def create_queue(stack: Stack, logical_id: str, props: dict[str, Any], endpoint_
     _client("sqs", endpoint_url, stack.region).create_queue(QueueName=name, Attributes=attributes)
 
 
-def create_bucket(stack: Stack, logical_id: str, _: dict[str, Any], endpoint_url: str | None) -> None:
-    _client("s3", endpoint_url, stack.region).create_bucket(Bucket=stack.ref(logical_id))
+# CloudFormation's names for a CORS rule's properties -> the S3 API's (PutBucketCors).
+_CORS_KEYS = {
+    "Id": "ID",
+    "AllowedMethods": "AllowedMethods",
+    "AllowedOrigins": "AllowedOrigins",
+    "AllowedHeaders": "AllowedHeaders",
+    "ExposedHeaders": "ExposeHeaders",
+    "MaxAge": "MaxAgeSeconds",
+}
+
+
+def cors_rules(config: dict[str, Any]) -> list[dict[str, Any]]:
+    """A bucket's ``CorsConfiguration`` (CloudFormation) as PutBucketCors' ``CORSRules``."""
+    return [
+        {_CORS_KEYS[key]: value for key, value in rule.items() if key in _CORS_KEYS}
+        for rule in config.get("CorsRules", [])
+    ]
+
+
+def lifecycle_rules(config: dict[str, Any]) -> list[dict[str, Any]]:
+    """A bucket's ``LifecycleConfiguration`` (CloudFormation) as PutBucketLifecycleConfiguration's ``Rules``:
+    the id, status, prefix, expiration and multipart-abort parts (moto stores them; it never expires objects)."""
+    rules: list[dict[str, Any]] = []
+    for rule in config.get("Rules", []):
+        translated: dict[str, Any] = {
+            "Status": rule.get("Status", "Enabled"),
+            "Filter": {"Prefix": rule.get("Prefix", "")},
+        }
+        if "Id" in rule:
+            translated["ID"] = rule["Id"]
+        if "ExpirationInDays" in rule:
+            translated["Expiration"] = {"Days": int(rule["ExpirationInDays"])}
+        if "AbortIncompleteMultipartUpload" in rule:
+            days = int(rule["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"])
+            translated["AbortIncompleteMultipartUpload"] = {"DaysAfterInitiation": days}
+        if "NoncurrentVersionExpirationInDays" in rule:
+            translated["NoncurrentVersionExpiration"] = {
+                "NoncurrentDays": int(rule["NoncurrentVersionExpirationInDays"])
+            }
+        rules.append(translated)
+    return rules
+
+
+def create_bucket(stack: Stack, logical_id: str, props: dict[str, Any], endpoint_url: str | None) -> None:
+    """The bucket, with the template's CORS rules (browsers POST pre-signed uploads to it) and lifecycle rules."""
+    props = stack.resolve(props)
+    client = _client("s3", endpoint_url, stack.region)
+    bucket = stack.ref(logical_id)
+    client.create_bucket(Bucket=bucket)
+    cors = cors_rules(props.get("CorsConfiguration") or {})
+    if cors:
+        client.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": cors})
+    lifecycle = lifecycle_rules(props.get("LifecycleConfiguration") or {})
+    if lifecycle:
+        client.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": lifecycle})
 
 
 def create_secret(stack: Stack, logical_id: str, props: dict[str, Any], endpoint_url: str | None) -> None:

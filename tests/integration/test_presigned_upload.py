@@ -1,6 +1,7 @@
 """A file larger than a Lambda request can carry, on the real local stack: the SDK asks for an upload URL,
-POSTs the file straight to the stack's S3 (the moto server) with the signed policy, completes it, and the
-ingest function (driven by the stack's SQS poller) processes it to ``completed``."""
+POSTs the file straight to the stack's S3 (the moto server) with the signed policy (a staging key under
+``uploads/``), completes it (the file moves to ``documents/``), and the ingest function (driven by the stack's
+SQS poller) processes it to ``completed``."""
 
 from __future__ import annotations
 
@@ -82,8 +83,16 @@ def test_the_upload_url_points_at_the_stacks_s3_and_completing_early_is_a_409(
         client.agents.delete_agent(agent)
 
 
+def _keys(stack: LocalStack, prefix: str) -> dict[str, int]:
+    import boto3
+
+    s3 = boto3.client("s3", endpoint_url=stack.aws_endpoint_url, region_name="us-east-1")
+    bucket = next(b["Name"] for b in s3.list_buckets()["Buckets"] if "documentbucket" in b["Name"].lower())
+    return {o["Key"]: o["Size"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])}
+
+
 def test_a_file_above_six_megabytes_goes_through_the_presigned_flow_and_is_processed(
-    client: KnowrithmClient, tmp_path: Path
+    client: KnowrithmClient, big_stack: LocalStack, tmp_path: Path
 ) -> None:
     # GIVEN a 6.5 MB Markdown file and a fresh agent of its own (its index stays out of the other tests' way)
     path = tmp_path / "studio-archive.md"
@@ -98,6 +107,10 @@ def test_a_file_above_six_megabytes_goes_through_the_presigned_flow_and_is_proce
         [document] = uploaded["documents"]
         assert uploaded["documents_processed"] == 1 and uploaded["errors"] == []
         assert document["status"] == "pending" and document["file_size"] == size
+        # AND the file moved from its staging key to where the ingest worker reads it
+        assert [k for k in _keys(big_stack, "uploads/") if document["id"] in k] == []
+        final = f"documents/{big_stack.company_id}/{document['id']}/original.md"
+        assert _keys(big_stack, f"documents/{big_stack.company_id}/{document['id']}/") == {final: size}
         # AND the ingest function completes it
         [done] = client.documents.wait_until_processed([document["id"]], timeout=60, interval=0.5)
         assert done["status"] == "completed", done.get("processing_error")

@@ -159,17 +159,30 @@ def test_without_documents_the_env_model_answers_from_the_instructions() -> None
     assert answer.answered and answer.text == "Hello!" and answer.sources == []
 
 
-@pytest.mark.parametrize("code", ["ThrottlingException", "AccessDeniedException", "ValidationException"])
-def test_bedrock_errors_become_a_plain_unanswered_reply(code: str, caplog: pytest.LogCaptureFixture) -> None:
+@pytest.mark.parametrize(
+    ("code", "status", "transient"),
+    [
+        ("ThrottlingException", 429, True),
+        ("ModelNotReadyException", 429, True),
+        ("InternalServerException", 500, True),
+        ("AccessDeniedException", 403, False),
+        ("ValidationException", 400, False),
+    ],
+)
+def test_bedrock_errors_become_a_plain_unanswered_reply(
+    code: str, status: int, transient: bool, caplog: pytest.LogCaptureFixture
+) -> None:
     # GIVEN Bedrock failing
     client = _client()
     with Stubber(client) as stub:
-        stub.add_client_error("converse", service_error_code=code, service_message="nope", http_status_code=400)
+        stub.add_client_error("converse", service_error_code=code, service_message="nope", http_status_code=status)
         # WHEN the responder is asked
         answer = BedrockResponder(None, client=client).answer(_agent(), "Can I return a mug?", [])
     # THEN the visitor gets a clear fallback, marked unanswered, and the failure is logged
     assert not answer.answered and answer.text == UNAVAILABLE
     assert code in caplog.text
+    # AND only a failure that may pass by itself is marked for a retry (a queued turn retries it)
+    assert answer.transient is transient
 
 
 def test_a_filtered_or_empty_reply_is_unanswered() -> None:

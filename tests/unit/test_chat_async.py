@@ -16,6 +16,7 @@ from knowrithm_core.container import Services
 from knowrithm_core.models.resources import Agent
 from knowrithm_core.responder import Answer, Turn
 from knowrithm_core.responder.bedrock import UNAVAILABLE, BedrockResponder
+from knowrithm_core.services.chat_worker import RetryLater, retry_delay
 from local.template import Stack
 from tests.sqs_pump import pump
 from tests.unit.conftest import Tenant, dynamodb_calls
@@ -51,6 +52,22 @@ def slow(services: Services) -> Iterator[SlowResponder]:
     services.chat.responder = SlowResponder()
     yield services.chat.responder  # type: ignore[misc]
     services.chat.responder = original
+
+
+@pytest.fixture
+def retry_delays(services: Services, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The delays the worker asks SQS for; the retry is then made visible at once (time passes instantly)."""
+    queue = services.chat.queue
+    assert queue is not None
+    asked: list[int] = []
+    hide = queue.delay
+
+    def delay(receipt_handle: str, seconds: int) -> None:
+        asked.append(seconds)
+        hide(receipt_handle, 0)
+
+    monkeypatch.setattr(queue, "delay", delay)
+    return asked
 
 
 def _conversation(client: TestClient, tenant: Tenant) -> str:
@@ -239,7 +256,7 @@ def test_a_message_arriving_while_the_model_thinks_does_not_lose_the_answer(
 
 
 def test_a_transient_bedrock_failure_is_retried_then_answered(
-    client: TestClient, services: Services, tenant: Tenant
+    client: TestClient, services: Services, tenant: Tenant, retry_delays: list[int]
 ) -> None:
     # GIVEN the Bedrock responder, throttled once and then answering
     bedrock_client = boto3.client("bedrock-runtime", region_name="us-east-1")
@@ -267,6 +284,7 @@ def test_a_transient_bedrock_failure_is_retried_then_answered(
         services.chat.responder = original
     # THEN the first attempt asked SQS to retry (task processing) and the second stored the real answer
     assert first == {"handled": 0, "failed": 1} and processing["status"] == "processing"
+    assert retry_delays == [5]  # back in seconds, not after the queue's visibility timeout
     assert processing["state"] == "STARTED"
     assert second == {"handled": 1, "failed": 0}
     done = _status(client, tenant, ack.json()["task_id"])
@@ -274,7 +292,7 @@ def test_a_transient_bedrock_failure_is_retried_then_answered(
 
 
 def test_on_the_last_attempt_the_model_failure_is_the_answer(
-    client: TestClient, services: Services, tenant: Tenant, slow: SlowResponder
+    client: TestClient, services: Services, tenant: Tenant, slow: SlowResponder, retry_delays: list[int]
 ) -> None:
     # GIVEN a model that fails transiently on every attempt
     transient = Answer(UNAVAILABLE, False, MODEL, transient=True)
@@ -285,6 +303,7 @@ def test_on_the_last_attempt_the_model_failure_is_the_answer(
     outcome = _work(services, rounds=services.settings.chat_max_attempts)
     # THEN only the last attempt is handled, storing the apology as an unanswered reply
     assert outcome == {"handled": 1, "failed": services.settings.chat_max_attempts - 1}
+    assert retry_delays == [5, 10]  # backing off between attempts
     done = _status(client, tenant, ack["task_id"])
     assert done["status"] == "completed" and done["result"]["response"] == UNAVAILABLE
     assert done["result"]["assistant_message"]["metadata"]["answered"] is False
@@ -435,3 +454,22 @@ def test_a_queued_turn_costs_three_requests_in_the_api_and_six_in_the_worker(
     assert in_api == ["Query", "Query", "TransactWriteItems"], in_api
     assert calls.count("TransactWriteItems") == 2 and len(calls) <= 6, calls
     assert _status(client, tenant, ack.json()["task_id"])["status"] == "completed"
+
+
+def test_a_turn_to_retry_is_hidden_for_its_backoff_only(
+    client: TestClient, services: Services, tenant: Tenant, slow: SlowResponder
+) -> None:
+    # GIVEN a model that is throttled
+    slow.script = [Answer(UNAVAILABLE, False, MODEL, transient=True)]
+    conversation_id = _conversation(client, tenant)
+    _chat(client, tenant, conversation_id, "Do you ship to Norway?")
+    # WHEN the first attempt fails
+    assert _work(services) == {"handled": 0, "failed": 1}
+    # THEN the message is hidden (for 5 s, far less than the queue's 360 s visibility timeout)
+    url = services.settings.chat_queue_url
+    assert url
+    attributes = boto3.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert attributes["ApproximateNumberOfMessagesNotVisible"] == "1"
+    assert _work(services) == {"handled": 0, "failed": 0}
+    assert retry_delay(RetryLater("throttled"), 1) == 5 and retry_delay(RetryLater("throttled"), 9) == 60
+    assert retry_delay(RuntimeError("bug"), 1) is None  # unexpected failures wait the visibility timeout

@@ -1,6 +1,7 @@
 """Pre-signed uploads for files larger than a Lambda request can carry: ``POST /document/upload-url`` (an S3
-POST policy and a document ``awaiting_upload``), the client's own POST to S3 (here: boto3 puts the object),
-then ``POST /document/{id}/complete`` (checked, ``pending``, queued: the same ingest as a direct upload)."""
+POST policy for a staging key under ``uploads/`` and a document ``awaiting_upload``), the client's own POST to
+S3 (here: boto3 puts the object), then ``POST /document/{id}/complete`` (checked, copied to ``documents/``
+where the ingest worker reads it, ``pending``, queued: the same ingest as a direct upload)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,18 @@ def _ticket(client: TestClient, tenant: Tenant, **body: Any) -> Any:
 def _put(services: Services, key: str, data: bytes) -> None:
     """What the client's POST to the pre-signed URL leaves in the bucket."""
     boto3.client("s3").put_object(Bucket=services.settings.document_bucket, Key=key, Body=data)
+
+
+def _objects(services: Services, prefix: str) -> dict[str, bytes]:
+    s3 = boto3.client("s3")
+    bucket = services.settings.document_bucket
+    listed = s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])
+    return {o["Key"]: s3.get_object(Bucket=bucket, Key=o["Key"])["Body"].read() for o in listed}
+
+
+def _final_key(tenant: Tenant, document_id: str, kind: str = "md") -> str:
+    """Where the ingest worker reads a document's file (``complete`` copies the staging object there)."""
+    return f"documents/{tenant.company_id}/{document_id}/original.{kind}"
 
 
 def _complete(client: TestClient, tenant: Tenant, document_id: str) -> Any:
@@ -58,7 +71,7 @@ def test_upload_url_returns_an_s3_post_policy_and_a_document_awaiting_upload(
     assert document["status"] == "awaiting_upload" and document["processing_status"] == "pending"
     assert document["original_filename"] == "handbook.md" and document["document_type"] == "md"
     assert document["file_size"] == 7_000_000 and document["metadata"] == {"team": "studio"}
-    key = f"documents/{tenant.company_id}/{document['id']}/original.md"  # where the ingest worker reads it
+    key = f"uploads/{tenant.company_id}/{document['id']}/original.md"  # a staging key (expired by lifecycle)
     assert upload["method"] == "POST" and upload["file_field"] == "file" and upload["headers"] == {}
     assert upload["url"].rstrip("/").endswith(f"/{kb_services.settings.document_bucket}")
     assert upload["fields"]["key"] == key and upload["fields"]["Content-Type"] == "text/markdown"
@@ -75,9 +88,10 @@ def test_upload_url_returns_an_s3_post_policy_and_a_document_awaiting_upload(
     assert [d["id"] for d in listed["documents"]] == [document["id"]]
     assert _count(kb_client, tenant) == 0
     assert pump_ingest() == {"handled": 0, "failed": 0}
-    # AND the record forgets itself (TTL) if it is never completed
+    # AND the record forgets itself (TTL) if it is never completed, and still names the final key for ingest
     item = kb_services.table.get(f"COMPANY#{tenant.company_id}", f"DOC#{document['id']}")
     assert item is not None and int(item["expires_at_epoch"]) > 0
+    assert item["_blob_key"] == _final_key(tenant, document["id"])
 
 
 def test_complete_checks_the_file_queues_ingest_once_and_is_idempotent(
@@ -96,6 +110,9 @@ def test_complete_checks_the_file_queues_ingest_once_and_is_idempotent(
     done = _complete(kb_client, tenant, document_id)
     # THEN the document is pending with the real size, counted, and its task pending
     assert done.status_code == 200, done.text
+    # AND the file moved from the staging key to where the ingest worker reads it
+    assert _objects(kb_services, "uploads/") == {}
+    assert _objects(kb_services, "documents/") == {_final_key(tenant, document_id): GUIDE}
     body = done.json()
     assert body["document"]["status"] == "pending" and body["document"]["file_size"] == len(GUIDE)
     assert (
@@ -104,11 +121,15 @@ def test_complete_checks_the_file_queues_ingest_once_and_is_idempotent(
         and body["task_ids"] == [body["document"]["task_id"]]
     )
     assert _count(kb_client, tenant) == 1
-    # WHEN it is completed again (a retried request)
+    # WHEN the still valid policy is used again (another file) and the document is completed again
+    _put(kb_services, key, b"# Replaced\n\nNot the guide.\n")
     again = _complete(kb_client, tenant, document_id)
-    # THEN the answer is the same document, nothing is queued or counted twice
+    # THEN the answer is the same document, nothing is queued or counted twice, and the file it was
+    # completed with stays (the late upload waits in uploads/ for the lifecycle rule)
     assert again.status_code == 200 and again.json()["document"]["id"] == document_id
     assert _count(kb_client, tenant) == 1
+    assert _objects(kb_services, "documents/") == {_final_key(tenant, document_id): GUIDE}
+    assert list(_objects(kb_services, "uploads/")) == [key]
     assert pump_ingest() == {"handled": 1, "failed": 0}
     # AND the ingest worker processes it like a direct upload: completed, searchable, document.processed
     document = _document(kb_client, tenant, document_id)
@@ -166,6 +187,78 @@ def test_complete_refuses_a_file_that_is_not_what_it_claims(
     assert "not a PDF" in refused.json()["detail"]
     assert _document(kb_client, tenant, ticket["document"]["id"])["status"] == "awaiting_upload"
     assert pump_ingest() == {"handled": 0, "failed": 0} and _count(kb_client, tenant) == 0
+    # AND nothing reached documents/: the refused file stays in uploads/ (the lifecycle rule expires it)
+    assert _objects(kb_services, "documents/") == {}
+    assert list(_objects(kb_services, "uploads/")) == [ticket["upload"]["fields"]["key"]]
+
+
+def test_a_complete_retried_after_the_copy_finds_the_file_at_its_final_key(
+    kb_client: TestClient, kb_services: Services, tenant: Tenant, pump_ingest: Pump
+) -> None:
+    # GIVEN an uploaded file that an earlier complete copied to documents/ and removed from uploads/,
+    # then stopped before writing the document (a timeout, a crash)
+    ticket = _ticket(kb_client, tenant).json()
+    document_id = ticket["document"]["id"]
+    _put(kb_services, _final_key(tenant, document_id), GUIDE)
+    assert _objects(kb_services, "uploads/") == {}
+    # WHEN the client retries complete
+    done = _complete(kb_client, tenant, document_id)
+    # THEN it succeeds with the file's real size, queued and counted once
+    assert done.status_code == 200, done.text
+    assert done.json()["document"]["status"] == "pending" and done.json()["document"]["file_size"] == len(GUIDE)
+    assert _count(kb_client, tenant) == 1
+    assert pump_ingest() == {"handled": 1, "failed": 0}
+    assert _document(kb_client, tenant, document_id)["status"] == "completed"
+
+
+def test_a_complete_retried_after_the_copy_but_before_the_cleanup_moves_the_file_again(
+    kb_client: TestClient, kb_services: Services, tenant: Tenant, pump_ingest: Pump
+) -> None:
+    # GIVEN a file in uploads/ that an earlier complete already copied to documents/ (and stopped)
+    ticket = _ticket(kb_client, tenant).json()
+    document_id = ticket["document"]["id"]
+    _put(kb_services, ticket["upload"]["fields"]["key"], GUIDE)
+    _put(kb_services, _final_key(tenant, document_id), GUIDE)
+    # WHEN it is completed
+    assert _complete(kb_client, tenant, document_id).status_code == 200
+    # THEN the staging object is gone and the document is queued once
+    assert _objects(kb_services, "uploads/") == {}
+    assert _objects(kb_services, "documents/") == {_final_key(tenant, document_id): GUIDE}
+    assert pump_ingest() == {"handled": 1, "failed": 0}
+
+
+def test_a_staging_object_that_cannot_be_removed_does_not_fail_complete(
+    kb_client: TestClient, kb_services: Services, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN an uploaded file and a bucket that refuses the removal of the staging object
+    ticket = _ticket(kb_client, tenant).json()
+    _put(kb_services, ticket["upload"]["fields"]["key"], GUIDE)
+
+    def refuse(key: str) -> None:
+        raise RuntimeError(f"AccessDenied on {key}")
+
+    assert kb_services.documents.blobs is not None
+    monkeypatch.setattr(kb_services.documents.blobs, "delete", refuse)
+    # WHEN it is completed
+    done = _complete(kb_client, tenant, ticket["document"]["id"])
+    # THEN it succeeds (the lifecycle rule removes what is left in uploads/)
+    assert done.status_code == 200 and done.json()["document"]["status"] == "pending", done.text
+    assert _final_key(tenant, ticket["document"]["id"]) in _objects(kb_services, "documents/")
+
+
+def test_the_bucket_expires_uploads_and_lets_browsers_post(kb_services: Services) -> None:
+    """The template's rules, as created on moto: uploads/ expires (never-completed files), POST from anywhere."""
+    s3 = boto3.client("s3")
+    bucket = kb_services.settings.document_bucket
+    rules = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    expiring = [r for r in rules if r.get("Expiration")]
+    assert [(r["Filter"]["Prefix"], r["Expiration"]["Days"], r["Status"]) for r in expiring] == [
+        ("uploads/", 2, "Enabled")
+    ]
+    assert any(r.get("AbortIncompleteMultipartUpload") for r in rules)
+    [cors] = s3.get_bucket_cors(Bucket=bucket)["CORSRules"]
+    assert cors["AllowedMethods"] == ["POST"] and cors["AllowedOrigins"] == ["*"]
+    assert cors["AllowedHeaders"] == ["*"] and cors["MaxAgeSeconds"] == 3000 and not cors.get("ExposeHeaders")
 
 
 def test_deleting_and_restoring_a_document_awaiting_upload_counts_nothing(

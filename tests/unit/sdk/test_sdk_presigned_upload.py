@@ -14,7 +14,7 @@ from knowrithm_py.errors import KnowrithmAPIError
 from tests.unit.sdk.scripted_server import MakeClient, Reply, ScriptedServer, error_body
 
 FIELDS = {
-    "key": "documents/c1/d1/original.md",
+    "key": "uploads/c1/d1/original.md",
     "Content-Type": "text/markdown",
     "policy": "cG9saWN5",
     "x-amz-signature": "sig",

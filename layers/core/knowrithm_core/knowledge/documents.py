@@ -11,6 +11,7 @@ exactly the chunks its deletion took).
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -58,11 +59,13 @@ from knowrithm_core.services.agents import AgentService
 from knowrithm_core.services.analytics_counters import total_op
 from knowrithm_core.services.base import Service
 from knowrithm_core.store import keys
-from knowrithm_core.store.blobs import BlobStore
+from knowrithm_core.store.blobs import BlobMissing, BlobStore
 from knowrithm_core.store.queue import MessageQueue
 from knowrithm_core.store.table import TransactionConflict
 from knowrithm_core.webhooks.url_safety import UnsafeUrl, check_url
 from knowrithm_core.widget.limits import RateLimiter
+
+log = logging.getLogger(__name__)
 
 MAX_ITEMS_PER_UPLOAD = 20
 MAX_METADATA_KEYS = 20
@@ -74,6 +77,13 @@ UPLOAD_URL_TTL_SECONDS = 900  # how long a pre-signed upload (POST policy) stays
 # A pre-signed upload never completed is forgotten (the record's TTL) a day after its URL expired.
 AWAITING_UPLOAD_TTL_SECONDS = UPLOAD_URL_TTL_SECONDS + 24 * 3600
 CONTENT_CHECK_BYTES = 8192  # what ``complete`` reads of an uploaded file for the cheap content checks
+UPLOADS_PREFIX = "uploads/"  # the bucket's lifecycle rule (template.yaml) expires what is left here
+
+
+def staging_key(company_id: str, document_id: str, document_type: str) -> str:
+    """Where a pre-signed upload lands: ``complete`` copies it to :func:`blob_key` (read by the ingest worker);
+    a file never completed is expired by the bucket's lifecycle rule on ``uploads/``."""
+    return f"{UPLOADS_PREFIX}{company_id}/{document_id}/original.{document_type}"
 
 
 @dataclass(frozen=True)
@@ -370,8 +380,9 @@ class DocumentService(Service):
     def create_upload_url(self, principal: Principal, body: Any) -> dict[str, Any]:
         """``POST /document/upload-url``: the document (``awaiting_upload``) and an S3 POST policy for its file.
 
-        Counts as one upload request (``RATE_LIMIT_UPLOAD``). The policy signs the exact key, the content
-        type and ``content-length-range`` 1..``MAX_DOCUMENT_BYTES``, so S3 refuses anything else.
+        Counts as one upload request (``RATE_LIMIT_UPLOAD``). The policy signs the exact key (a staging key
+        under ``uploads/``), the content type and ``content-length-range`` 1..``MAX_DOCUMENT_BYTES``, so S3
+        refuses anything else.
         """
         principal.require("write")
         self._count_upload(principal)
@@ -394,7 +405,8 @@ class DocumentService(Service):
             principal, agent.id, name, kind, clean_metadata(request.metadata), size=request.size
         ).model_copy(update={"status": "awaiting_upload", "content_type": mime})
         key = blob_key(principal.company_id, document.id, kind)
-        post = self.blobs.presign_post(key, mime, limit, UPLOAD_URL_TTL_SECONDS)
+        staging = staging_key(principal.company_id, document.id, kind)
+        post = self.blobs.presign_post(staging, mime, limit, UPLOAD_URL_TTL_SECONDS)
         issued = now()
         item = document_item(document, key) | {
             "expires_at_epoch": int(issued.timestamp()) + AWAITING_UPLOAD_TTL_SECONDS
@@ -423,9 +435,11 @@ class DocumentService(Service):
         }
 
     def complete_upload(self, principal: Principal, document_id: str) -> dict[str, Any]:
-        """``POST /document/{id}/complete``: the uploaded file is checked (size, cheap content checks), the
-        document becomes ``pending`` and is queued for ingest like a direct upload. Idempotent: a document
-        that is already past ``awaiting_upload`` is answered as it is, and queued only once."""
+        """``POST /document/{id}/complete``: the uploaded file is checked (size, cheap content checks) and
+        copied server-side from its staging key to where the ingest worker reads it (the staging object is
+        then removed), the document becomes ``pending`` and is queued for ingest like a direct upload.
+        Idempotent: a document that is already past ``awaiting_upload`` is answered as it is, and queued only
+        once; a complete that stopped after the copy finds the file at its final key when retried."""
         principal.require("write")
         item = self._document_item(principal.company_id, document_id)
         document = load_document(item)
@@ -435,20 +449,7 @@ class DocumentService(Service):
         if self.blobs is None or self.queue is None:
             raise ServiceUnavailable("Document storage is not configured (DOCUMENT_BUCKET and INGEST_QUEUE_URL).")
         key = str(item.get("_blob_key") or blob_key(document.company_id, document.id, document.document_type))
-        size = self.blobs.head(key)
-        name = document.original_filename
-        if size is None:
-            raise UploadMissing(
-                f"{name}: the file has not been uploaded yet; POST it to the pre-signed URL, then complete again.",
-                details={"document_id": document.id},
-            )
-        limit = self.settings.max_document_bytes
-        if size > limit:
-            raise PayloadTooLarge(f"{name}: the file is larger than the {limit / (1024 * 1024):g} MB limit")
-        try:
-            formats.check_content(document.document_type, self.blobs.get_prefix(key, CONTENT_CHECK_BYTES))
-        except formats.ExtractionError as exc:
-            raise UploadRejected([(f"{name}: {exc}", 400)]) from exc
+        size = self._move_upload(document, key)
         stamp = iso()
         pending = document.model_copy(
             update={"status": "pending", "file_size": size, "updated_at": stamp, "version": document.version + 1}
@@ -465,8 +466,55 @@ class DocumentService(Service):
             return self._completed(load_document(self._document_item(principal.company_id, document_id)))
         unqueued = self._enqueue(principal, [pending])
         if unqueued:
-            raise UploadRejected([(f"{name}: {unqueued[0].processing_error}", 503)])
+            raise UploadRejected([(f"{document.original_filename}: {unqueued[0].processing_error}", 503)])
         return self._completed(pending)
+
+    def _move_upload(self, document: Document, key: str) -> int:
+        """Check the uploaded file and move it from its staging key to ``key``; its size in bytes.
+
+        The staging object is checked (size, the cheap content checks on its first bytes), copied to ``key``
+        and then removed (best effort: the bucket's lifecycle rule expires ``uploads/`` anyway). If it is gone
+        but ``key`` exists, an earlier complete stopped after the copy: the file at ``key`` is checked instead.
+        """
+        assert self.blobs is not None
+        name = document.original_filename
+        staging = staging_key(document.company_id, document.id, document.document_type)
+        limit = self.settings.max_document_bytes
+        for source in (staging, key):
+            size = self.blobs.head(source)
+            if size is None:
+                continue
+            if size > limit:
+                raise PayloadTooLarge(f"{name}: the file is larger than the {limit / (1024 * 1024):g} MB limit")
+            try:
+                head = self.blobs.get_prefix(source, CONTENT_CHECK_BYTES)
+            except BlobMissing:
+                continue  # a concurrent complete moved it meanwhile: look at the final key
+            try:
+                formats.check_content(document.document_type, head)
+            except formats.ExtractionError as exc:
+                raise UploadRejected([(f"{name}: {exc}", 400)]) from exc
+            break
+        else:
+            raise UploadMissing(
+                f"{name}: the file has not been uploaded yet; POST it to the pre-signed URL, then complete again.",
+                details={"document_id": document.id},
+            )
+        if source == staging:
+            try:
+                self.blobs.copy(staging, key)
+            except BlobMissing:  # a concurrent complete moved it (fine), or it expired since the checks
+                if self.blobs.head(key) is None:
+                    raise UploadMissing(
+                        f"{name}: the uploaded file is gone; POST it to the pre-signed URL again, then complete.",
+                        details={"document_id": document.id},
+                    ) from None
+            try:
+                self.blobs.delete(staging)
+            except Exception:  # noqa: BLE001 - best effort: the lifecycle rule removes what is left in uploads/
+                log.warning("could not remove the staging object of document %s", document.id, exc_info=True)
+        assert size is not None
+        return size
 
     def _completed(self, document: Document) -> dict[str, Any]:
         if document.status == "awaiting_upload":

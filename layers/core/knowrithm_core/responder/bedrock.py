@@ -5,7 +5,9 @@ agent's index, numbered ``[Source n]`` per document exactly like the extractive 
 ``sources[]`` names those documents (``cited`` tells whether the answer refers to them). The model id
 comes from the agent's settings when its LLM provider is ``bedrock``, else from ``BEDROCK_MODEL_ID``.
 Any Bedrock failure (throttling, access denied, a bad model id, no network) becomes a plain
-``answered=False`` reply and a log line, never an error for the caller.
+``answered=False`` reply and a log line, never an error for the caller; the ones that may pass by
+themselves (throttling, a busy or warming model, a 5xx, no network) are marked ``transient`` so a queued
+turn retries them.
 """
 
 from __future__ import annotations
@@ -26,7 +28,29 @@ log = logging.getLogger(__name__)
 UNAVAILABLE = "I'm sorry, I can't answer right now. Please try again in a moment, or ask to talk to a person."
 NOT_CONFIGURED = "I'm sorry, this assistant is not fully configured yet (no Bedrock model id)."
 MAX_CHUNKS = 5
+# error codes worth another try shortly; anything else (access denied, a bad model id or request) is final
+TRANSIENT_CODES = frozenset(
+    {
+        "ThrottlingException",
+        "ServiceUnavailableException",
+        "InternalServerException",
+        "ModelNotReadyException",
+        "ModelTimeoutException",
+        "ServiceQuotaExceededException",
+    }
+)
 CITATION = re.compile(r"\[Source (\d+)\]")
+
+
+def is_transient(error: Exception) -> bool:
+    """Whether a failed call may succeed if tried again soon: a listed error code, any 5xx, or no response
+    at all (a network failure); a 4xx such as AccessDenied or ValidationException will not."""
+    response = getattr(error, "response", None)
+    if not isinstance(response, dict):
+        return True
+    code = str(response.get("Error", {}).get("Code", ""))
+    status = int(response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+    return code in TRANSIENT_CODES or status >= 500
 
 
 def uses_bedrock(agent: Agent) -> bool:
@@ -79,7 +103,7 @@ class BedrockResponder:
             response = self.client.converse(**request)
         except Exception as exc:  # noqa: BLE001 - ClientError, throttling, network: never a 500 for the visitor
             log.warning("Bedrock converse failed for agent %s with model %s: %s", agent.id, model, exc)
-            return Answer(UNAVAILABLE, False, model, transient=True)
+            return Answer(UNAVAILABLE, False, model, transient=is_transient(exc))
         blocks = response.get("output", {}).get("message", {}).get("content", [])
         text = "".join(str(b["text"]) for b in blocks if isinstance(b, dict) and "text" in b).strip()
         if not text or response.get("stopReason") in {"guardrail_intervened", "content_filtered"}:

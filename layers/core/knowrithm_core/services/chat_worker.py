@@ -55,6 +55,7 @@ class ChatWorker:
         self.responder = chat.responder
         self.tasks = chat.tasks
         self.settings = chat.settings
+        self.queue = chat.queue
 
     def handle(self, job: Mapping[str, Any], attempt: int = 1) -> str:
         """Answer one queued turn; returns ``completed``, ``failed`` or ``skipped``; raises to be retried."""
@@ -131,7 +132,13 @@ class ChatWorker:
 
 
 def chat_batch(records: Iterable[Mapping[str, Any]], worker: ChatWorker) -> list[str]:
-    """Handle an SQS batch of queued turns; returns the ids of messages to retry."""
-    return handle_batch(
-        records, lambda job, attempt: worker.handle(job, attempt=attempt), required=JOB_FIELDS, kind="chat"
-    )
+    """Handle an SQS batch of queued turns; returns the ids of messages to retry. A turn to retry later
+    (throttled model, busy conversation) comes back after :func:`retry_delay`, not the visibility timeout."""
+    queue = worker.queue
+    return handle_batch(records, worker.handle, required=JOB_FIELDS, kind="chat", queue=queue, retry_delay=retry_delay)
+
+
+def retry_delay(error: Exception, attempt: int) -> int | None:
+    """Seconds before a turn that asked to be retried comes back: 5, 10, 20 … (at most 60); None (the
+    queue's visibility timeout) for unexpected failures, which are unlikely to pass that quickly."""
+    return min(60, 5 * 2 ** max(0, attempt - 1)) if isinstance(error, RetryLater) else None

@@ -6,7 +6,9 @@ never name another tenant's object. Path-style addressing works with moto on 127
 Pre-signed uploads (:meth:`S3Blobs.presign_post`) are S3 POST policies: the key, the content type and
 a ``content-length-range`` are signed, so S3 itself refuses another key or a larger file. They are signed
 with the function's own credentials (its role must be allowed ``s3:PutObject`` on the key) and point
-at ``AWS_ENDPOINT_URL_S3`` / ``AWS_ENDPOINT_URL`` when set (the local stack's moto server).
+at ``AWS_ENDPOINT_URL_S3`` / ``AWS_ENDPOINT_URL`` when set (the local stack's moto server). A document's
+policy names a staging key (``uploads/...``) that :meth:`S3Blobs.copy` later moves, server-side, to where the
+ingest worker reads it; :meth:`S3Blobs.delete` then removes the staging object.
 """
 
 from __future__ import annotations
@@ -45,6 +47,15 @@ class BlobStore(Protocol):
 
     def presign_post(self, key: str, content_type: str, max_bytes: int, expires_in: int) -> PresignedPost:
         """A POST policy for exactly ``key``, ``content_type`` and 1..``max_bytes`` bytes, valid ``expires_in`` s."""
+        ...
+
+    def copy(self, source: str, target: str) -> None:
+        """Copy ``source`` to ``target`` inside the bucket (server-side, content type kept); raises
+        :class:`BlobMissing` if there is no ``source``."""
+        ...
+
+    def delete(self, key: str) -> None:
+        """Remove the object; no error if there is none."""
         ...
 
 
@@ -112,6 +123,24 @@ class S3Blobs:
         )
         return PresignedPost(str(signed["url"]), {str(k): str(v) for k, v in signed["fields"].items()})
 
+    def copy(self, source: str, target: str) -> None:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.copy_object(
+                Bucket=self.bucket,
+                Key=target,
+                CopySource={"Bucket": self.bucket, "Key": source},
+                ServerSideEncryption="AES256",
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+                raise BlobMissing(source) from exc
+            raise
+
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=key)
+
 
 class MemoryBlobs:
     """An in-memory bucket (benchmarks and tests that need no S3)."""
@@ -135,3 +164,9 @@ class MemoryBlobs:
 
     def presign_post(self, key: str, content_type: str, max_bytes: int, expires_in: int) -> PresignedPost:
         return PresignedPost("memory://blobs", {"key": key, "Content-Type": content_type})
+
+    def copy(self, source: str, target: str) -> None:
+        self.objects[target] = self.get(source)
+
+    def delete(self, key: str) -> None:
+        self.objects.pop(key, None)

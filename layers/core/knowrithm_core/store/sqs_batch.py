@@ -14,14 +14,27 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from knowrithm_core.observability import logger as log
+from knowrithm_core.store.queue import MessageQueue
 
 Handle = Callable[[dict[str, Any], int], str]
+RetryDelay = Callable[[Exception, int], int | None]
 
 
 def handle_batch(
-    records: Iterable[Mapping[str, Any]], handle: Handle, *, required: tuple[str, ...], kind: str
+    records: Iterable[Mapping[str, Any]],
+    handle: Handle,
+    *,
+    required: tuple[str, ...],
+    kind: str,
+    queue: MessageQueue | None = None,
+    retry_delay: RetryDelay | None = None,
 ) -> list[str]:
-    """Run ``handle`` over an SQS batch; returns the ids of the messages to retry."""
+    """Run ``handle`` over an SQS batch; returns the ids of the messages to retry.
+
+    With ``queue`` and ``retry_delay``, a failed message is hidden for ``retry_delay(error, attempt)``
+    seconds (None: the queue's visibility timeout) instead of the whole visibility timeout, so a failure
+    that passes quickly (throttling) is retried in seconds.
+    """
     failed: list[str] = []
     for record in records:
         message_id = str(record.get("messageId", ""))
@@ -36,9 +49,22 @@ def handle_batch(
         try:
             outcome = handle(body, attempt)
             log.info(f"{kind} message handled", extra={"message_id": message_id, "outcome": outcome})
-        except Exception:  # noqa: BLE001 - any failure: report the item, SQS redelivers it (then the DLQ)
+        except Exception as exc:  # noqa: BLE001 - any failure: report the item, SQS redelivers it (then the DLQ)
             log.exception(
                 f"{kind} message failed; will be retried", extra={"message_id": message_id, "attempt": attempt}
             )
             failed.append(message_id)
+            _hide(record, exc, attempt, queue, retry_delay)
     return failed
+
+
+def _hide(
+    record: Mapping[str, Any], error: Exception, attempt: int, queue: MessageQueue | None, delay: RetryDelay | None
+) -> None:
+    seconds = delay(error, attempt) if delay else None
+    if queue is None or seconds is None or not record.get("receiptHandle"):
+        return
+    try:
+        queue.delay(str(record["receiptHandle"]), seconds)
+    except Exception:  # noqa: BLE001 - the visibility timeout still brings the message back
+        log.warning("could not shorten a failed message's visibility", extra={"message_id": record.get("messageId")})
