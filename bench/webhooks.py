@@ -5,7 +5,9 @@
   worker loop does what Lambda's SQS event source does: receive 10 from the DeliveryQueue, run the real
   ``deliver_batch`` + ``DeliveryWorker`` (10 POSTs at once), delete what succeeded. The baseline posts the
   same body, with the same headers, to the same receiver from 10 threads with ``http.client`` (a new
-  connection per POST, as the worker's poster opens one). Botocore hooks time every AWS call of the worker.
+  connection per POST, as the worker's poster opens one). Botocore hooks time and count every AWS call of
+  the worker: three DynamoDB requests per delivery (a BatchGetItem of the record and its endpoint, the claim
+  transaction, the record transaction), plus the batch's SQS receive and delete.
 * Latency, on the local stack: ``python -m local`` in a subprocess (like the integration fixture), an
   endpoint for ``agent.updated`` at a local receiver, then ``LATENCY_EVENTS`` agent changes one after the
   other, each waiting for its delivery; measured from the envelope's ``timestamp`` (taken just before the

@@ -123,20 +123,9 @@ class DynamoTable:
         Attributes it does not name keep whatever they hold at write time, so concurrent writers of other
         attributes of the same item never lose their writes.
         """
-        kwargs: dict[str, Any] = {
-            "TableName": self.table_name,
-            "Key": self._ser({"PK": pk, "SK": sk}),
-            "UpdateExpression": update,
-            "ReturnValues": "ALL_NEW",
-        }
-        if values:
-            kwargs["ExpressionAttributeValues"] = self._ser(values, keep_none=True)
-        if names:
-            kwargs["ExpressionAttributeNames"] = dict(names)
-        if condition:
-            kwargs["ConditionExpression"] = condition
+        request = self.update_op(pk, sk, update, values=values, names=names, condition=condition)["Update"]
         try:
-            response = self.client.update_item(**kwargs)
+            response = self.client.update_item(**request, ReturnValues="ALL_NEW")
         except self.client.exceptions.ConditionalCheckFailedException as exc:
             raise Conflict("The item changed meanwhile.") from exc
         return self._de(response.get("Attributes", {}))
@@ -275,3 +264,27 @@ class DynamoTable:
                 time.sleep(min(2.0, 0.05 * 2**attempt))
             if pending:
                 raise RuntimeError(f"DynamoDB left {len(pending)} item(s) unprocessed after {attempts} attempts")
+
+    def batch_get(self, item_keys: Sequence[tuple[str, str]], *, attempts: int = 8) -> dict[tuple[str, str], Item]:
+        """Several items by ``(PK, SK)`` in one BatchGetItem (strongly consistent, 100 keys per request;
+        unprocessed keys are asked again with backoff). Returns the items found, by key; missing ones are absent."""
+        import time
+
+        unique = list(dict.fromkeys(item_keys))  # BatchGetItem refuses duplicate keys
+        found: dict[tuple[str, str], Item] = {}
+        for start in range(0, len(unique), 100):
+            pending = [self._ser({"PK": pk, "SK": sk}) for pk, sk in unique[start : start + 100]]
+            for attempt in range(attempts):
+                response = self.client.batch_get_item(
+                    RequestItems={self.table_name: {"Keys": pending, "ConsistentRead": True}}
+                )
+                for raw in response.get("Responses", {}).get(self.table_name, []):
+                    item = self._de(raw)
+                    found[(str(item["PK"]), str(item["SK"]))] = item
+                pending = response.get("UnprocessedKeys", {}).get(self.table_name, {}).get("Keys", [])
+                if not pending:
+                    break
+                time.sleep(min(2.0, 0.05 * 2**attempt))
+            if pending:
+                raise RuntimeError(f"DynamoDB left {len(pending)} key(s) unprocessed after {attempts} attempts")
+        return found

@@ -6,6 +6,11 @@ hiding the message for the next backoff step (``Retry-After`` wins for 429/503);
 12-hour cap are served in hops. After the last attempt the record is marked ``failed`` and the message is
 handed back at once on every receive until the queue's redrive policy moves it to the DLQ.
 Delivery is at least once; ``webhook-id`` (the event id) is stable across attempts for deduplication.
+
+DynamoDB requests per attempt: one BatchGetItem (the delivery record and its endpoint), one transaction that
+claims the attempt and takes a slot of the endpoint's rate window, and one that records the attempt together
+with the endpoint's health. Three in all; more only when the endpoint item vanished or a concurrent
+transaction touched it while the attempt was being recorded (the record is then written on its own).
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from knowrithm_core.models.webhooks import Attempt, Delivery, WebhookEndpoint
 from knowrithm_core.observability import logger
 from knowrithm_core.store import keys
 from knowrithm_core.store.queue import MessageQueue
-from knowrithm_core.store.table import DynamoTable
+from knowrithm_core.store.table import DynamoTable, TransactionConflict
 from knowrithm_core.webhooks.backoff import SQS_MAX_VISIBILITY, delay_after, parse_schedule
 from knowrithm_core.webhooks.endpoints import live_secrets
 from knowrithm_core.webhooks.http import HttpResult, Poster
@@ -71,7 +76,10 @@ class DeliveryWorker:
 
     def process(self, message: dict[str, Any]) -> Outcome:
         company_id, endpoint_id, event_id = message["company_id"], message["endpoint_id"], message["event_id"]
-        item = self.table.get(deliveries_pk(company_id, endpoint_id), f"DELIVERY#{event_id}")
+        delivery_key = (deliveries_pk(company_id, endpoint_id), f"DELIVERY#{event_id}")
+        endpoint_key = (keys.company_pk(company_id), f"WEBHOOK#{endpoint_id}")
+        found = self.table.batch_get([delivery_key, endpoint_key])  # one request for both items
+        item = found.get(delivery_key)
         if not item:
             return Outcome(done=True)  # expired or never recorded: nothing to deliver
         delivery = load_delivery(item)
@@ -83,7 +91,7 @@ class DeliveryWorker:
         if delivery.next_attempt_at and delivery.next_attempt_at > iso(moment):
             wait = (datetime.fromisoformat(delivery.next_attempt_at.replace("Z", "+00:00")) - moment).total_seconds()
             return Outcome(done=False, delay=max(1, min(SQS_MAX_VISIBILITY, math.ceil(wait))))
-        endpoint_raw = self.table.get(keys.company_pk(company_id), f"WEBHOOK#{endpoint_id}")
+        endpoint_raw = found.get(endpoint_key)
         endpoint, secrets = load_endpoint(endpoint_raw) if endpoint_raw else (None, [])
         if endpoint is None or endpoint.deleted_at or not endpoint.enabled:
             self._finish(item, delivery, "skipped", None)
@@ -98,11 +106,9 @@ class DeliveryWorker:
         secrets: list[dict[str, Any]],
         moment: datetime,
     ) -> Outcome:
-        window = self._rate_window(endpoint, moment)
-        if window:
-            return Outcome(done=False, delay=window)  # over the endpoint's rate: try again next window
-        if not self._claim(item, delivery, moment):
-            return Outcome(done=False, delay=math.ceil(self.settings.webhook_timeout_seconds) + 5)
+        refused = self._claim(item, delivery, endpoint, moment)
+        if refused is not None:
+            return refused
         number = delivery.attempt_count + 1
         envelope = {**item["_envelope"], "attempt": number}
         body = json.dumps(envelope, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
@@ -139,92 +145,118 @@ class DeliveryWorker:
             next_attempt_at=next_at,
         )
         status = "succeeded" if succeeded else ("pending" if delay is not None else "failed")
-        if not self._record(item, delivery, attempt, status, next_at):
+        if not self._record(
+            item, delivery, attempt, status, next_at, self._health_op(endpoint, succeeded, gone, moment)
+        ):
             return Outcome(done=False, delay=1, attempted=True)  # someone else recorded this attempt first
-        self._update_health(endpoint, succeeded, gone, moment)
         if status == "succeeded":
             return Outcome(done=True, attempted=True)
         if status == "failed":
             return Outcome(done=False, delay=0, attempted=True)
         return Outcome(done=False, delay=min(SQS_MAX_VISIBILITY, math.ceil(delay or 0)), attempted=True)
 
-    def _rate_window(self, endpoint: WebhookEndpoint, moment: datetime) -> int:
-        """0 if a delivery may go now under the endpoint's ``rate_limit_per_second``, else seconds to wait.
+    def _rate_op(self, endpoint: WebhookEndpoint, moment: datetime) -> tuple[dict[str, Any], int] | None:
+        """The operation taking one delivery of the current window under ``rate_limit_per_second``, and the
+        window's length in seconds; None for an endpoint without a limit.
 
         A fixed window counter in the table (atomic ADD with a condition), shared by every concurrent worker.
         """
         rate = endpoint.rate_limit_per_second
         if not rate:
-            return 0
+            return None
         window = max(1, math.ceil(1 / rate))
         allowed = max(1, math.floor(rate * window))
         slot = int(moment.timestamp()) // window
-        try:
-            self.table.transact(
-                [
-                    self.table.update_op(
-                        deliveries_pk(endpoint.company_id, endpoint.id),
-                        f"RATE#{slot}",
-                        "ADD sent :one SET expires_at_epoch = :ttl",
-                        values={":one": 1, ":limit": allowed, ":ttl": (slot + 2) * window},
-                        condition="attribute_not_exists(sent) OR sent < :limit",
-                    )
-                ]
-            )
-        except Conflict:
-            return window
-        return 0
+        op = self.table.update_op(
+            deliveries_pk(endpoint.company_id, endpoint.id),
+            f"RATE#{slot}",
+            "ADD sent :one SET expires_at_epoch = :ttl",
+            values={":one": 1, ":limit": allowed, ":ttl": (slot + 2) * window},
+            condition="attribute_not_exists(sent) OR sent < :limit",
+        )
+        return op, window
 
-    def _claim(self, item: dict[str, Any], delivery: Delivery, moment: datetime) -> bool:
-        """Take this attempt for ourselves, so duplicate messages of one delivery never POST twice at once."""
+    def _claim(
+        self, item: dict[str, Any], delivery: Delivery, endpoint: WebhookEndpoint, moment: datetime
+    ) -> Outcome | None:
+        """Take this attempt for ourselves, so duplicate messages of one delivery never POST twice at once, and
+        (for a rate-limited endpoint) one delivery of the current window: one transaction, so both or neither.
+
+        None when the attempt is ours. Over the rate: try again next window, nothing claimed. Claimed by someone
+        else (or already recorded): back off for a POST's timeout, the rate window untouched.
+        """
         lease = iso(moment + timedelta(seconds=self.settings.webhook_timeout_seconds + 30))
-        try:
-            self.table.transact(
-                [
-                    self.table.update_op(
-                        item["PK"],
-                        item["SK"],
-                        "SET in_flight_until = :lease",
-                        values={":lease": lease, ":now": iso(moment), ":prev": delivery.attempt_count},
-                        condition=(
-                            "attempt_count = :prev AND "
-                            "(attribute_not_exists(in_flight_until) OR in_flight_until < :now)"
-                        ),
-                    )
-                ]
+        operations = [
+            self.table.update_op(
+                item["PK"],
+                item["SK"],
+                "SET in_flight_until = :lease",
+                values={":lease": lease, ":now": iso(moment), ":prev": delivery.attempt_count},
+                condition=(
+                    "attempt_count = :prev AND (attribute_not_exists(in_flight_until) OR in_flight_until < :now)"
+                ),
             )
-        except Conflict:
-            return False
-        return True
+        ]
+        rate = self._rate_op(endpoint, moment)
+        if rate is not None:
+            operations.append(rate[0])
+        try:
+            self.table.transact(operations)
+        except TransactionConflict as exc:
+            if rate is not None and _cancelled_by(exc, 1):
+                return Outcome(done=False, delay=rate[1])  # over the endpoint's rate: try again next window
+            return Outcome(done=False, delay=math.ceil(self.settings.webhook_timeout_seconds) + 5)
+        return None
 
     def _record(
-        self, item: dict[str, Any], delivery: Delivery, attempt: Attempt, status: str, next_at: str | None
+        self,
+        item: dict[str, Any],
+        delivery: Delivery,
+        attempt: Attempt,
+        status: str,
+        next_at: str | None,
+        health: dict[str, Any] | None = None,
     ) -> bool:
-        """Append the attempt, conditional on nobody else having done so (duplicate messages)."""
+        """Append the attempt, conditional on nobody else having done so (duplicate messages), in one transaction
+        with the endpoint's ``health`` update when there is one.
+
+        The health update only requires the endpoint item to exist, so a deleted or disabled endpoint never
+        stops the record. If it stopped the transaction anyway (the item is gone, or a concurrent transaction
+        touched it), the attempt is recorded on its own; the health update is then tried once more on its own
+        unless the endpoint item is gone (as before the two were merged: nothing to track).
+        """
+        record = self.table.update_op(
+            item["PK"],
+            item["SK"],
+            "SET attempts = list_append(if_not_exists(attempts, :empty), :a), attempt_count = :n, "
+            "#s = :s, next_attempt_at = :next, updated_at = :t REMOVE in_flight_until",
+            names={"#s": "status"},
+            values={
+                ":empty": [],
+                ":a": [attempt.model_dump(mode="json")],
+                ":n": attempt.attempt,
+                ":s": status,
+                ":next": next_at,
+                ":t": attempt.at,
+                ":prev": delivery.attempt_count,
+            },
+            condition="attempt_count = :prev",
+        )
         try:
-            self.table.transact(
-                [
-                    self.table.update_op(
-                        item["PK"],
-                        item["SK"],
-                        "SET attempts = list_append(if_not_exists(attempts, :empty), :a), attempt_count = :n, "
-                        "#s = :s, next_attempt_at = :next, updated_at = :t REMOVE in_flight_until",
-                        names={"#s": "status"},
-                        values={
-                            ":empty": [],
-                            ":a": [attempt.model_dump(mode="json")],
-                            ":n": attempt.attempt,
-                            ":s": status,
-                            ":next": next_at,
-                            ":t": attempt.at,
-                            ":prev": delivery.attempt_count,
-                        },
-                        condition="attempt_count = :prev",
-                    )
-                ]
-            )
+            self.table.transact([record] if health is None else [record, health])
+        except TransactionConflict as exc:
+            if health is None or _cancelled_by(exc, 0):
+                return False
+            stopped = exc
+        else:
+            return True
+        try:  # the record's own condition held: only the endpoint's update stopped the transaction
+            self.table.transact([record])
         except Conflict:
             return False
+        if _reason(stopped, 1) != "ConditionalCheckFailed":  # a concurrent transaction, not a vanished endpoint
+            with contextlib.suppress(Conflict):
+                self.table.transact([health])
         return True
 
     def _finish(self, item: dict[str, Any], delivery: Delivery, status: str, next_at: str | None) -> None:
@@ -241,17 +273,22 @@ class DeliveryWorker:
         )
         del delivery, next_at
 
-    def _update_health(self, endpoint: WebhookEndpoint, succeeded: bool, gone: bool, moment: datetime) -> None:
+    def _health_op(
+        self, endpoint: WebhookEndpoint, succeeded: bool, gone: bool, moment: datetime
+    ) -> dict[str, Any] | None:
         """Track consecutive failures; disable on 410 or after failing for ``WEBHOOK_DISABLE_AFTER_DAYS``.
 
         Health fields are updated in place, without bumping the endpoint's ``version``, so a user editing
-        the endpoint right after a delivery never gets a 409 because of it.
+        the endpoint right after a delivery never gets a 409 because of it. The failure count is an atomic
+        increment in the update itself (no read-modify-write), so concurrent workers add up. None when there is
+        nothing new to say. The only condition is that the endpoint item exists (never create a stray one): a
+        deleted (soft) or disabled endpoint still passes, so the update can share the attempt's record transaction.
         """
         stamp = iso(moment)
         pk, sk = keys.company_pk(endpoint.company_id), f"WEBHOOK#{endpoint.id}"
         if succeeded:
             if endpoint.consecutive_failures == 0 and (endpoint.last_success_at or "")[:16] == stamp[:16]:
-                return  # nothing new to say: keep hot endpoints from rewriting their item on every success
+                return None  # nothing new to say: keep hot endpoints from rewriting their item on every success
             update = "SET consecutive_failures = :zero, last_success_at = :t REMOVE failing_since"
             values: dict[str, Any] = {":zero": 0, ":t": stamp}
         else:
@@ -267,8 +304,23 @@ class DeliveryWorker:
                 reason = "The endpoint answered 410 Gone." if gone else "The endpoint kept failing."
                 update += ", enabled = :off, disabled_reason = :why, disabled_at = :t"
                 values |= {":off": False, ":why": reason}
-        with contextlib.suppress(Conflict):  # the endpoint was deleted meanwhile: nothing to track
-            self.table.transact([self.table.update_op(pk, sk, update, values=values, condition="attribute_exists(PK)")])
+        return self.table.update_op(pk, sk, update, values=values, condition="attribute_exists(PK)")
+
+    def _update_health(self, endpoint: WebhookEndpoint, succeeded: bool, gone: bool, moment: datetime) -> None:
+        """The health update on its own (its own transaction)."""
+        health = self._health_op(endpoint, succeeded, gone, moment)
+        if health is not None:
+            with contextlib.suppress(Conflict):  # the endpoint was deleted meanwhile: nothing to track
+                self.table.transact([health])
+
+
+def _reason(exc: TransactionConflict, index: int) -> str:
+    """The cancellation reason code of the transaction's ``index``-th operation ("None" if it did not fail)."""
+    return exc.reasons[index] if index < len(exc.reasons) else "None"
+
+
+def _cancelled_by(exc: TransactionConflict, index: int) -> bool:
+    return _reason(exc, index) != "None"
 
 
 def deliver_batch(records: list[dict[str, Any]], worker: DeliveryWorker, queue: MessageQueue) -> list[str]:
