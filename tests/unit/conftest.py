@@ -150,3 +150,21 @@ def rate_clock(monkeypatch: pytest.MonkeyPatch) -> RateClock:
     monkeypatch.setattr(counters, "time", fake)
     monkeypatch.setattr(limits, "time", fake)
     return clock
+
+
+# what a TransactWriteItems of our workers needs: the item-level actions of its Put and Update operations
+_TRANSACTION_ACTIONS = {"dynamodb:PutItem", "dynamodb:UpdateItem"}
+
+
+def missing_dynamodb_actions(template: dict[str, Any], function: str, calls: list[str]) -> set[str]:
+    """The IAM actions the DynamoDB ``calls`` need that ``function``'s template policies do not allow
+    (moto never checks IAM, so without this a new call would only fail once deployed)."""
+    allowed: set[str] = set()
+    for policy in template["Resources"][function]["Properties"].get("Policies", []):
+        for statement in policy.get("Statement", []) if isinstance(policy, dict) else []:
+            actions = statement.get("Action", [])
+            allowed.update([actions] if isinstance(actions, str) else actions)
+    needed: set[str] = set()
+    for call in calls:
+        needed |= _TRANSACTION_ACTIONS if call == "TransactWriteItems" else {f"dynamodb:{call}"}
+    return needed - allowed

@@ -19,7 +19,7 @@ from knowrithm_core.responder.bedrock import UNAVAILABLE, BedrockResponder
 from knowrithm_core.services.chat_worker import RetryLater, retry_delay
 from local.template import Stack
 from tests.sqs_pump import pump
-from tests.unit.conftest import Tenant, dynamodb_calls
+from tests.unit.conftest import Tenant, dynamodb_calls, missing_dynamodb_actions
 
 MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
 
@@ -437,7 +437,7 @@ def test_the_chat_queue_agrees_with_the_worker(template: dict[str, Any]) -> None
 
 
 def test_a_queued_turn_costs_three_requests_in_the_api_and_six_in_the_worker(
-    client: TestClient, services: Services, tenant: Tenant, slow: SlowResponder
+    client: TestClient, services: Services, tenant: Tenant, slow: SlowResponder, template: dict[str, Any]
 ) -> None:
     # GIVEN a conversation and a caller whose credentials need no look-up (a user's JWT)
     conversation_id = _conversation(client, tenant)
@@ -453,6 +453,8 @@ def test_a_queued_turn_costs_three_requests_in_the_api_and_six_in_the_worker(
     assert ack.status_code == 202
     assert in_api == ["Query", "Query", "TransactWriteItems"], in_api
     assert calls.count("TransactWriteItems") == 2 and len(calls) <= 6, calls
+    assert missing_dynamodb_actions(template, "ApiFunction", in_api) == set()  # and IAM allows each of them
+    assert missing_dynamodb_actions(template, "ChatWorkerFunction", calls) == set()
     assert _status(client, tenant, ack.json()["task_id"])["status"] == "completed"
 
 

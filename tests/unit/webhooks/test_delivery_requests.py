@@ -22,7 +22,7 @@ from knowrithm_core.store.table import DynamoTable, TransactionConflict
 from knowrithm_core.webhooks import delivery as delivery_module
 from knowrithm_core.webhooks.delivery import Outcome
 from knowrithm_core.webhooks.records import deliveries_pk
-from tests.unit.conftest import Tenant, dynamodb_calls
+from tests.unit.conftest import Tenant, dynamodb_calls, missing_dynamodb_actions
 from tests.unit.webhooks.conftest import Receiver, Script
 
 ONE_ATTEMPT = ["BatchGetItem", "TransactWriteItems", "TransactWriteItems"]
@@ -80,7 +80,12 @@ def _rate_item(services: Services, message: dict[str, Any], moment: datetime, wi
 
 @pytest.mark.parametrize("rate", [None, 100.0], ids=["no rate limit", "rate limited"])
 def test_a_successful_delivery_makes_three_dynamodb_requests(
-    webhook_client: TestClient, webhook_services: Services, tenant: Tenant, receiver: Receiver, rate: float | None
+    webhook_client: TestClient,
+    webhook_services: Services,
+    tenant: Tenant,
+    receiver: Receiver,
+    rate: float | None,
+    template: dict[str, Any],
 ) -> None:
     # GIVEN a fresh endpoint (its first success also records its health) and one queued delivery
     endpoint_id = _endpoint(webhook_client, tenant, receiver.url, rate)
@@ -92,6 +97,7 @@ def test_a_successful_delivery_makes_three_dynamodb_requests(
     # THEN it took three requests: read both items at once, claim (+ rate slot), record (+ health)
     assert outcome == Outcome(done=True, attempted=True) and len(receiver.received) == 1
     assert len(calls) <= 3 and calls == ONE_ATTEMPT
+    assert missing_dynamodb_actions(template, "WebhookDeliveryFunction", calls) == set()  # and IAM allows them
     record = _record(webhook_services, message)
     assert record["status"] == "succeeded" and record["attempt_count"] == 1 and "in_flight_until" not in record
     stored = _endpoint_item(webhook_services, tenant, endpoint_id)
