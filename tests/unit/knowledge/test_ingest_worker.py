@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from knowrithm_core.container import Services
 from knowrithm_core.knowledge.ingest import ingest_batch
 from local.template import ROOT
-from tests.unit.conftest import Tenant
+from tests.unit.conftest import Tenant, dynamodb_calls, missing_dynamodb_actions
 from tests.unit.knowledge.conftest import Pump, events_of, upload
 
 
@@ -100,14 +100,17 @@ def test_repeated_and_malformed_messages_are_harmless(
 
 
 def test_a_second_document_rebuilds_the_index_with_both(
-    kb_client: TestClient, kb_services: Services, tenant: Tenant, pump_ingest: Pump
+    kb_client: TestClient, kb_services: Services, tenant: Tenant, pump_ingest: Pump, template: dict[str, Any]
 ) -> None:
     # GIVEN one processed document, then another
     upload(kb_client, tenant.key_headers, tenant.agent_id, ("a.txt", b"Kiln day is Thursday.", "text/plain"))
     pump_ingest()
     first = kb_services.knowledge.manifest(tenant.company_id, tenant.agent_id)
     upload(kb_client, tenant.key_headers, tenant.agent_id, ("b.txt", b"Glaze day is Friday.", "text/plain"))
-    pump_ingest()
+    with dynamodb_calls(kb_services) as calls:
+        pump_ingest()
+    assert "BatchWriteItem" in calls and "TransactWriteItems" in calls
+    assert missing_dynamodb_actions(template, "DocumentIngestFunction", calls) == set()  # IAM allows each call
     # WHEN the manifest is read after the second
     second = kb_services.knowledge.manifest(tenant.company_id, tenant.agent_id)
     # THEN a new version holds both documents' chunks, and a fresh process loads it from S3
