@@ -1,6 +1,6 @@
-"""The delivery worker's DynamoDB requests: three per attempt (one BatchGetItem, a claim transaction that also
-takes the endpoint's rate slot, a record transaction that also updates the endpoint's health), and how each
-merged transaction tells its operations apart when it is cancelled."""
+"""The delivery worker's DynamoDB requests: three per attempt (one BatchGetItem, a claim that also takes the
+endpoint's rate slot, a record that also updates the endpoint's health), how each merged transaction tells its
+operations apart when it is cancelled, and that a write of one item is a plain UpdateItem, not a transaction."""
 
 from __future__ import annotations
 
@@ -25,7 +25,8 @@ from knowrithm_core.webhooks.records import deliveries_pk
 from tests.unit.conftest import Tenant, dynamodb_calls, missing_dynamodb_actions
 from tests.unit.webhooks.conftest import Receiver, Script
 
-ONE_ATTEMPT = ["BatchGetItem", "TransactWriteItems", "TransactWriteItems"]
+# read both items; claim alone (no rate limit); record + health (a fresh endpoint's first result)
+ONE_ATTEMPT = ["BatchGetItem", "UpdateItem", "TransactWriteItems"]
 
 
 def _endpoint(client: TestClient, tenant: Tenant, url: str, rate: float | None = None) -> str:
@@ -78,31 +79,49 @@ def _rate_item(services: Services, message: dict[str, Any], moment: datetime, wi
     return services.table.get(deliveries_pk(message["company_id"], message["endpoint_id"]), f"RATE#{slot}")
 
 
-@pytest.mark.parametrize("rate", [None, 100.0], ids=["no rate limit", "rate limited"])
+@pytest.mark.parametrize(
+    ("rate", "claim"),
+    [(None, "UpdateItem"), (100.0, "TransactWriteItems")],
+    ids=["no rate limit: the claim alone", "rate limited: claim + rate slot"],
+)
 def test_a_successful_delivery_makes_three_dynamodb_requests(
     webhook_client: TestClient,
     webhook_services: Services,
     tenant: Tenant,
     receiver: Receiver,
+    monkeypatch: pytest.MonkeyPatch,
     rate: float | None,
+    claim: str,
     template: dict[str, Any],
 ) -> None:
     # GIVEN a fresh endpoint (its first success also records its health) and one queued delivery
     endpoint_id = _endpoint(webhook_client, tenant, receiver.url, rate)
     message = _queued(webhook_services, tenant, endpoint_id)
+    moment = now() + timedelta(seconds=30)  # the worker's clock stops a little ahead: both deliveries are due
+    monkeypatch.setattr(delivery_module, "now", lambda: moment)
     worker = webhook_services.delivery_worker()
     # WHEN the worker delivers it
     with dynamodb_calls(webhook_services) as calls:
         outcome = worker.process(message)
-    # THEN it took three requests: read both items at once, claim (+ rate slot), record (+ health)
+    # THEN it took three requests: read both items at once, claim (+ rate slot), record + health
     assert outcome == Outcome(done=True, attempted=True) and len(receiver.received) == 1
-    assert len(calls) <= 3 and calls == ONE_ATTEMPT
+    assert len(calls) <= 3 and calls == ["BatchGetItem", claim, "TransactWriteItems"]
     assert missing_dynamodb_actions(template, "WebhookDeliveryFunction", calls) == set()  # and IAM allows them
     record = _record(webhook_services, message)
     assert record["status"] == "succeeded" and record["attempt_count"] == 1 and "in_flight_until" not in record
     stored = _endpoint_item(webhook_services, tenant, endpoint_id)
     assert stored is not None and stored["last_success_at"] == record["attempts"][0]["at"]
     assert stored["consecutive_failures"] == 0 and stored["version"] == 1  # health does not bump the version
+    # AND WHEN a second delivery succeeds in the same minute (nothing new to say about the endpoint's health)
+    second = _queued(webhook_services, tenant, endpoint_id)
+    with dynamodb_calls(webhook_services) as calls:
+        outcome = worker.process(second)
+    # THEN the record is written alone, as a plain UpdateItem rather than a one-item transaction
+    assert outcome == Outcome(done=True, attempted=True) and len(receiver.received) == 2
+    assert calls == ["BatchGetItem", claim, "UpdateItem"]
+    assert missing_dynamodb_actions(template, "WebhookDeliveryFunction", calls) == set()
+    record = _record(webhook_services, second)
+    assert record["status"] == "succeeded" and record["attempt_count"] == 1 and "in_flight_until" not in record
 
 
 def test_a_failed_attempt_records_it_and_counts_the_failure_in_one_transaction(
@@ -149,17 +168,22 @@ def test_over_the_rate_limit_the_attempt_is_not_claimed_and_waits_for_the_next_w
     assert _rate_item(webhook_services, message, moment, 5) == {"PK": pk, "SK": f"RATE#{slot}", "sent": 1}
 
 
-@pytest.mark.parametrize("window_full", [False, True], ids=["rate slot free", "rate slot also full"])
+@pytest.mark.parametrize(
+    ("rate", "window_full"),
+    [(None, False), (0.2, False), (0.2, True)],
+    ids=["no rate limit", "rate slot free", "rate slot also full"],
+)
 def test_a_claim_held_by_another_worker_backs_off_without_using_the_rate_slot(
     webhook_client: TestClient,
     webhook_services: Services,
     tenant: Tenant,
     receiver: Receiver,
     monkeypatch: pytest.MonkeyPatch,
+    rate: float | None,
     window_full: bool,
 ) -> None:
-    # GIVEN a rate-limited endpoint (one per 5 s) and a delivery another worker is sending right now
-    endpoint_id = _endpoint(webhook_client, tenant, receiver.url, rate=0.2)
+    # GIVEN an endpoint (rate-limited: one per 5 s) and a delivery another worker is sending right now
+    endpoint_id = _endpoint(webhook_client, tenant, receiver.url, rate=rate)
     message = _queued(webhook_services, tenant, endpoint_id)
     moment = _frozen(monkeypatch)
     record = _record(webhook_services, message)
@@ -176,7 +200,8 @@ def test_a_claim_held_by_another_worker_backs_off_without_using_the_rate_slot(
     # THEN the lost claim backs off for a POST's timeout (the full window still wins, as it was checked first)
     timeout_backoff = math.ceil(webhook_services.settings.webhook_timeout_seconds) + 5
     assert outcome == Outcome(done=False, delay=5 if window_full else timeout_backoff)
-    assert calls == ["BatchGetItem", "TransactWriteItems"] and receiver.received == []
+    claim = "UpdateItem" if rate is None else "TransactWriteItems"  # the claim alone is a conditional UpdateItem
+    assert calls == ["BatchGetItem", claim] and receiver.received == []
     # AND the rate counter was not consumed by the lost claim, and the other worker's lease stands
     rate_item = _rate_item(webhook_services, message, moment, 5)
     assert (rate_item or {}).get("sent", 0) == (1 if window_full else 0)
@@ -203,7 +228,7 @@ def test_an_endpoint_item_gone_during_the_post_still_gets_the_attempt_recorded(
         outcome = worker.process(message)
     # THEN the health update's condition cancelled the merged transaction, and the record was written alone
     assert outcome == Outcome(done=True, attempted=True)
-    assert [c for c in calls if c != "DeleteItem"] == [*ONE_ATTEMPT, "TransactWriteItems"]
+    assert calls == ["BatchGetItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "UpdateItem"]
     record = _record(webhook_services, message)
     assert record["status"] == "succeeded" and record["attempt_count"] == 1
     # AND no stray endpoint item was created by the health update
@@ -230,7 +255,7 @@ def test_an_endpoint_deleted_through_the_api_during_the_post_still_gets_record_a
     with dynamodb_calls(webhook_services) as calls:
         outcome = worker.process(message)
     # THEN the merged transaction went through (three requests; the delete's GetItem + UpdateItem are not the worker's)
-    assert outcome.attempted and [c for c in calls if c not in {"GetItem", "UpdateItem"}] == ONE_ATTEMPT
+    assert outcome.attempted and calls == ["BatchGetItem", "UpdateItem", "GetItem", "UpdateItem", "TransactWriteItems"]
     assert _record(webhook_services, message)["attempt_count"] == 1
     stored = _endpoint_item(webhook_services, tenant, endpoint_id)
     assert stored is not None and stored["deleted_at"] and stored["consecutive_failures"] == 1
@@ -248,20 +273,23 @@ def test_a_concurrent_transaction_on_the_endpoint_records_alone_then_retries_the
     endpoint_id = _endpoint(webhook_client, tenant, receiver.url)
     message = _queued(webhook_services, tenant, endpoint_id)
     receiver.script = [Script(500)]
-    transact = DynamoTable.transact
+    apply = DynamoTable.apply
     sizes: list[int] = []
 
     def conflict_once(table: DynamoTable, operations: Sequence[dict[str, Any]]) -> None:
         sizes.append(len(operations))
         if len(operations) == 2 and "attempts" in str(operations[0]) and sizes.count(2) == 1:
             raise TransactionConflict("conflict", ["None", "TransactionConflict"])
-        transact(table, operations)
+        apply(table, operations)
 
-    monkeypatch.setattr(DynamoTable, "transact", conflict_once)
+    monkeypatch.setattr(DynamoTable, "apply", conflict_once)
     # WHEN the worker records the failed attempt
-    outcome = webhook_services.delivery_worker().process(message)
+    with dynamodb_calls(webhook_services) as calls:
+        outcome = webhook_services.delivery_worker().process(message)
     # THEN the attempt is recorded on its own and the failure is counted once, by a second try of the update
+    # (each a plain UpdateItem; the cancelled transaction was faked above, so it made no request)
     assert outcome.attempted and sizes == [1, 2, 1, 1]
+    assert calls == ["BatchGetItem", "UpdateItem", "UpdateItem", "UpdateItem"]
     assert _record(webhook_services, message)["attempts"][0]["status_code"] == 500
     stored = _endpoint_item(webhook_services, tenant, endpoint_id)
     assert stored is not None and stored["consecutive_failures"] == 1 and stored["version"] == 1
@@ -286,10 +314,86 @@ def test_a_record_already_written_by_another_worker_is_not_written_again(
         outcome = worker.process(message)
     # THEN our record transaction is refused by its own condition: no retry alone, no health update
     assert outcome == Outcome(done=False, delay=1, attempted=True)
-    assert [c for c in calls if c not in {"GetItem", "UpdateItem"}] == ONE_ATTEMPT
+    # (the GetItem and the second UpdateItem are the other worker's)
+    assert calls == ["BatchGetItem", "UpdateItem", "GetItem", "UpdateItem", "TransactWriteItems"]
     assert _record(webhook_services, message)["attempts"] == []
     stored = _endpoint_item(webhook_services, tenant, endpoint_id)
     assert stored is not None and "last_success_at" not in stored
+
+
+def _hot(services: Services, tenant: Tenant, endpoint_id: str, moment: datetime) -> None:
+    """The endpoint succeeded this minute already: a new success has nothing to add to its health."""
+    services.table.update(
+        keys.company_pk(tenant.company_id),
+        f"WEBHOOK#{endpoint_id}",
+        "SET last_success_at = :t, consecutive_failures = :zero",
+        values={":t": iso(moment), ":zero": 0},
+    )
+
+
+def test_a_record_alone_already_written_by_another_worker_is_refused_by_its_update_condition(
+    webhook_client: TestClient,
+    webhook_services: Services,
+    tenant: Tenant,
+    receiver: Receiver,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # GIVEN a hot endpoint (the record goes alone) and another worker recording this attempt while ours is sent
+    endpoint_id = _endpoint(webhook_client, tenant, receiver.url)
+    message = _queued(webhook_services, tenant, endpoint_id)
+    _hot(webhook_services, tenant, endpoint_id, _frozen(monkeypatch))
+    worker = webhook_services.delivery_worker()
+    post = worker.poster.post
+
+    def post_while_another_records(*args: Any, **kwargs: Any) -> Any:
+        record = _record(webhook_services, message)
+        webhook_services.table.update(record["PK"], record["SK"], "SET attempt_count = :one", values={":one": 1})
+        return post(*args, **kwargs)
+
+    worker.poster.post = post_while_another_records  # type: ignore[method-assign]
+    with dynamodb_calls(webhook_services) as calls:
+        outcome = worker.process(message)
+    # THEN our conditional UpdateItem is refused, which means what the refused transaction meant: someone else's
+    assert outcome == Outcome(done=False, delay=1, attempted=True)
+    assert calls == ["BatchGetItem", "UpdateItem", "GetItem", "UpdateItem", "UpdateItem"]
+    assert _record(webhook_services, message)["attempts"] == []
+
+
+@pytest.mark.parametrize("write", ["claim", "record"])
+def test_an_update_item_meeting_a_concurrent_transaction_is_handled_like_a_cancelled_transaction(
+    webhook_client: TestClient,
+    webhook_services: Services,
+    tenant: Tenant,
+    receiver: Receiver,
+    monkeypatch: pytest.MonkeyPatch,
+    write: str,
+) -> None:
+    # GIVEN a hot endpoint (claim and record each go alone, as UpdateItem) and DynamoDB answering one of them
+    # with TransactionConflictException (another transaction is changing the delivery record)
+    endpoint_id = _endpoint(webhook_client, tenant, receiver.url)
+    message = _queued(webhook_services, tenant, endpoint_id)
+    _hot(webhook_services, tenant, endpoint_id, _frozen(monkeypatch))
+    client = webhook_services.table.client
+    real = client.update_item
+    marker = "in_flight_until = :lease" if write == "claim" else "list_append"
+
+    def busy(**kwargs: Any) -> Any:
+        if marker in kwargs["UpdateExpression"]:
+            error = {"Error": {"Code": "TransactionConflictException", "Message": "busy"}}
+            raise client.exceptions.TransactionConflictException(error, "UpdateItem")
+        return real(**kwargs)
+
+    monkeypatch.setattr(client, "update_item", busy)
+    # WHEN the worker processes the delivery
+    outcome = webhook_services.delivery_worker().process(message)
+    # THEN it is what a transaction cancelled with TransactionConflict led to: a lost claim backs off for a POST's
+    # timeout without sending; a refused record is left to the next try of the message
+    if write == "claim":
+        timeout_backoff = math.ceil(webhook_services.settings.webhook_timeout_seconds) + 5
+        assert outcome == Outcome(done=False, delay=timeout_backoff) and receiver.received == []
+    else:
+        assert outcome == Outcome(done=False, delay=1, attempted=True) and len(receiver.received) == 1
+        assert _record(webhook_services, message)["attempts"] == []
 
 
 def test_batch_get_returns_found_items_by_key_and_asks_again_for_unprocessed_keys(

@@ -288,3 +288,26 @@ class DynamoTable:
             if pending:
                 raise RuntimeError(f"DynamoDB left {len(pending)} key(s) unprocessed after {attempts} attempts")
         return found
+
+    def apply(self, operations: Sequence[dict[str, Any]]) -> None:
+        """``transact``, except that a lone Put, Update or Delete is sent as its plain conditional request
+        (PutItem, UpdateItem, DeleteItem) with the same expressions: as atomic for one item, half the write
+        capacity of a one-item transaction. Failures raise the same ``TransactionConflict`` a transaction would:
+        reasons ``["ConditionalCheckFailed"]`` when the condition failed, ``["TransactionConflict"]`` when a
+        concurrent transaction was changing the item."""
+        if len(operations) != 1 or not ({"Put", "Update", "Delete"} & operations[0].keys()):
+            self.transact(operations)
+            return
+        ((kind, request),) = operations[0].items()
+        send = {"Put": self.client.put_item, "Update": self.client.update_item, "Delete": self.client.delete_item}
+        errors = self.client.exceptions
+        try:
+            send[kind](**request)
+        except errors.ConditionalCheckFailedException as exc:
+            raise TransactionConflict(
+                "The change conflicted with the current state; nothing was written.", ["ConditionalCheckFailed"]
+            ) from exc
+        except errors.TransactionConflictException as exc:
+            raise TransactionConflict(
+                "The change conflicted with the current state; nothing was written.", ["TransactionConflict"]
+            ) from exc

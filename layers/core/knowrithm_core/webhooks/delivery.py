@@ -7,10 +7,12 @@ hiding the message for the next backoff step (``Retry-After`` wins for 429/503);
 handed back at once on every receive until the queue's redrive policy moves it to the DLQ.
 Delivery is at least once; ``webhook-id`` (the event id) is stable across attempts for deduplication.
 
-DynamoDB requests per attempt: one BatchGetItem (the delivery record and its endpoint), one transaction that
-claims the attempt and takes a slot of the endpoint's rate window, and one that records the attempt together
-with the endpoint's health. Three in all; more only when the endpoint item vanished or a concurrent
-transaction touched it while the attempt was being recorded (the record is then written on its own).
+DynamoDB requests per attempt: one BatchGetItem (the delivery record and its endpoint), one conditional write
+that claims the attempt (a transaction with a slot of the endpoint's rate window when it has a limit), and one
+that records the attempt (a transaction with the endpoint's health when there is something new to say). A write
+of one item is a plain UpdateItem, not a one-item transaction (``DynamoTable.apply``): half the write capacity.
+Three in all; more only when the endpoint item vanished or a concurrent transaction touched it while the
+attempt was being recorded (the record is then written on its own).
 """
 
 from __future__ import annotations
@@ -180,7 +182,8 @@ class DeliveryWorker:
         self, item: dict[str, Any], delivery: Delivery, endpoint: WebhookEndpoint, moment: datetime
     ) -> Outcome | None:
         """Take this attempt for ourselves, so duplicate messages of one delivery never POST twice at once, and
-        (for a rate-limited endpoint) one delivery of the current window: one transaction, so both or neither.
+        (for a rate-limited endpoint) one delivery of the current window: one transaction, so both or neither
+        (without a limit, the claim alone is one conditional UpdateItem).
 
         None when the attempt is ours. Over the rate: try again next window, nothing claimed. Claimed by someone
         else (or already recorded): back off for a POST's timeout, the rate window untouched.
@@ -201,7 +204,7 @@ class DeliveryWorker:
         if rate is not None:
             operations.append(rate[0])
         try:
-            self.table.transact(operations)
+            self.table.apply(operations)
         except TransactionConflict as exc:
             if rate is not None and _cancelled_by(exc, 1):
                 return Outcome(done=False, delay=rate[1])  # over the endpoint's rate: try again next window
@@ -218,7 +221,7 @@ class DeliveryWorker:
         health: dict[str, Any] | None = None,
     ) -> bool:
         """Append the attempt, conditional on nobody else having done so (duplicate messages), in one transaction
-        with the endpoint's ``health`` update when there is one.
+        with the endpoint's ``health`` update when there is one (alone, one conditional UpdateItem).
 
         The health update only requires the endpoint item to exist, so a deleted or disabled endpoint never
         stops the record. If it stopped the transaction anyway (the item is gone, or a concurrent transaction
@@ -243,7 +246,7 @@ class DeliveryWorker:
             condition="attempt_count = :prev",
         )
         try:
-            self.table.transact([record] if health is None else [record, health])
+            self.table.apply([record] if health is None else [record, health])
         except TransactionConflict as exc:
             if health is None or _cancelled_by(exc, 0):
                 return False
@@ -251,16 +254,16 @@ class DeliveryWorker:
         else:
             return True
         try:  # the record's own condition held: only the endpoint's update stopped the transaction
-            self.table.transact([record])
+            self.table.apply([record])
         except Conflict:
             return False
         if _reason(stopped, 1) != "ConditionalCheckFailed":  # a concurrent transaction, not a vanished endpoint
             with contextlib.suppress(Conflict):
-                self.table.transact([health])
+                self.table.apply([health])
         return True
 
     def _finish(self, item: dict[str, Any], delivery: Delivery, status: str, next_at: str | None) -> None:
-        self.table.transact(
+        self.table.apply(
             [
                 self.table.update_op(
                     item["PK"],
@@ -307,11 +310,11 @@ class DeliveryWorker:
         return self.table.update_op(pk, sk, update, values=values, condition="attribute_exists(PK)")
 
     def _update_health(self, endpoint: WebhookEndpoint, succeeded: bool, gone: bool, moment: datetime) -> None:
-        """The health update on its own (its own transaction)."""
+        """The health update on its own (one conditional UpdateItem)."""
         health = self._health_op(endpoint, succeeded, gone, moment)
         if health is not None:
             with contextlib.suppress(Conflict):  # the endpoint was deleted meanwhile: nothing to track
-                self.table.transact([health])
+                self.table.apply([health])
 
 
 def _reason(exc: TransactionConflict, index: int) -> str:
