@@ -295,32 +295,6 @@ def test_a_concurrent_transaction_on_the_endpoint_records_alone_then_retries_the
     assert stored is not None and stored["consecutive_failures"] == 1 and stored["version"] == 1
 
 
-def test_a_record_already_written_by_another_worker_is_not_written_again(
-    webhook_client: TestClient, webhook_services: Services, tenant: Tenant, receiver: Receiver
-) -> None:
-    # GIVEN another worker records this attempt while ours is on the wire (its lease had expired)
-    endpoint_id = _endpoint(webhook_client, tenant, receiver.url)
-    message = _queued(webhook_services, tenant, endpoint_id)
-    worker = webhook_services.delivery_worker()
-    post = worker.poster.post
-
-    def post_while_another_records(*args: Any, **kwargs: Any) -> Any:
-        record = _record(webhook_services, message)
-        webhook_services.table.update(record["PK"], record["SK"], "SET attempt_count = :one", values={":one": 1})
-        return post(*args, **kwargs)
-
-    worker.poster.post = post_while_another_records  # type: ignore[method-assign]
-    with dynamodb_calls(webhook_services) as calls:
-        outcome = worker.process(message)
-    # THEN our record transaction is refused by its own condition: no retry alone, no health update
-    assert outcome == Outcome(done=False, delay=1, attempted=True)
-    # (the GetItem and the second UpdateItem are the other worker's)
-    assert calls == ["BatchGetItem", "UpdateItem", "GetItem", "UpdateItem", "TransactWriteItems"]
-    assert _record(webhook_services, message)["attempts"] == []
-    stored = _endpoint_item(webhook_services, tenant, endpoint_id)
-    assert stored is not None and "last_success_at" not in stored
-
-
 def _hot(services: Services, tenant: Tenant, endpoint_id: str, moment: datetime) -> None:
     """The endpoint succeeded this minute already: a new success has nothing to add to its health."""
     services.table.update(
@@ -331,17 +305,26 @@ def _hot(services: Services, tenant: Tenant, endpoint_id: str, moment: datetime)
     )
 
 
-def test_a_record_alone_already_written_by_another_worker_is_refused_by_its_update_condition(
+@pytest.mark.parametrize(
+    ("hot", "record_write"),
+    [(False, "TransactWriteItems"), (True, "UpdateItem")],
+    ids=["record with health (transaction)", "record alone (conditional UpdateItem)"],
+)
+def test_a_record_already_written_by_another_worker_is_not_written_again(
     webhook_client: TestClient,
     webhook_services: Services,
     tenant: Tenant,
     receiver: Receiver,
     monkeypatch: pytest.MonkeyPatch,
+    hot: bool,
+    record_write: str,
 ) -> None:
-    # GIVEN a hot endpoint (the record goes alone) and another worker recording this attempt while ours is sent
+    # GIVEN another worker records this attempt while ours is on the wire (its lease had expired); on a hot
+    # endpoint our record goes alone, otherwise with the endpoint's health
     endpoint_id = _endpoint(webhook_client, tenant, receiver.url)
     message = _queued(webhook_services, tenant, endpoint_id)
-    _hot(webhook_services, tenant, endpoint_id, _frozen(monkeypatch))
+    if hot:
+        _hot(webhook_services, tenant, endpoint_id, _frozen(monkeypatch))
     worker = webhook_services.delivery_worker()
     post = worker.poster.post
 
@@ -353,10 +336,14 @@ def test_a_record_alone_already_written_by_another_worker_is_refused_by_its_upda
     worker.poster.post = post_while_another_records  # type: ignore[method-assign]
     with dynamodb_calls(webhook_services) as calls:
         outcome = worker.process(message)
-    # THEN our conditional UpdateItem is refused, which means what the refused transaction meant: someone else's
+    # THEN our record write is refused by its own condition (either form means: someone else's), with no retry
+    # alone and no health update (the GetItem and the second UpdateItem are the other worker's)
     assert outcome == Outcome(done=False, delay=1, attempted=True)
-    assert calls == ["BatchGetItem", "UpdateItem", "GetItem", "UpdateItem", "UpdateItem"]
+    assert calls == ["BatchGetItem", "UpdateItem", "GetItem", "UpdateItem", record_write]
     assert _record(webhook_services, message)["attempts"] == []
+    if not hot:
+        stored = _endpoint_item(webhook_services, tenant, endpoint_id)
+        assert stored is not None and "last_success_at" not in stored
 
 
 @pytest.mark.parametrize("write", ["claim", "record"])
