@@ -72,10 +72,11 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
     yield from run_local_stack(tmp_path_factory.mktemp("local-stack"))
 
 
-def run_local_stack(state: Path) -> Iterator[LocalStack]:
-    """Start ``python -m local`` with its state in ``state``, yield it when ready, stop it (Ctrl-C) and check that
-    it exited cleanly. The session's ``local_stack`` uses it; a test that would weigh down the shared stack (moto
-    slows down as its table grows) can start one of its own."""
+def run_local_stack(state: Path, *, check_exit: bool = True) -> Iterator[LocalStack]:
+    """Start ``python -m local`` with its state in ``state``, yield it when ready, stop it (Ctrl-C) and, with
+    ``check_exit``, check that it exited cleanly. The session's ``local_stack`` uses it; a test that would weigh
+    down the shared stack (moto slows down as its table grows), or breaks its infrastructure on purpose (then
+    without ``check_exit``), can start one of its own."""
     log_path = state / "local.log"
     port, moto_port = free_port(), free_port()
     env = {**os.environ, "PORT": str(port), "MOTO_PORT": str(moto_port), "LOCAL_STATE_DIR": str(state)}
@@ -107,6 +108,10 @@ def run_local_stack(state: Path) -> Iterator[LocalStack]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-                pytest.fail(f"python -m local did not stop within {STOP_TIMEOUT_S} s of Ctrl-C")
+                if check_exit:
+                    pytest.fail(f"python -m local did not stop within {STOP_TIMEOUT_S} s of Ctrl-C")
+                return
+    if not check_exit:
+        return
     assert code == 0, f"python -m local exited with {code}:\n{log_path.read_text(errors='replace')}"
     assert "✓ stopped" in log_path.read_text(encoding="utf-8", errors="replace")

@@ -12,10 +12,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -31,13 +27,10 @@ import pytest
 from standardwebhooks.webhooks import Webhook
 
 from tests.integration.conftest import (
-    ROOT,
-    STOP_TIMEOUT_S,
     WEBHOOK_RETRY_SCHEDULE,
     WEBHOOK_TIMEOUT_SECONDS,
     LocalStack,
-    _wait_until_ready,
-    free_port,
+    run_local_stack,
 )
 from tests.webhook_receiver import (
     OK,
@@ -203,35 +196,7 @@ def sqs(local_stack: LocalStack) -> SQSClient:
 @pytest.fixture
 def private_stack(tmp_path: Path) -> Iterator[LocalStack]:
     """A stack of its own, like the session's, for a test that breaks its infrastructure on purpose."""
-    port, moto_port = free_port(), free_port()
-    env = {**os.environ, "PORT": str(port), "MOTO_PORT": str(moto_port), "LOCAL_STATE_DIR": str(tmp_path)}
-    env |= {"WEBHOOK_RETRY_SCHEDULE": WEBHOOK_RETRY_SCHEDULE, "WEBHOOK_TIMEOUT_SECONDS": str(WEBHOOK_TIMEOUT_SECONDS)}
-    env.pop("AWS_ENDPOINT_URL", None)
-    origin, log_path = f"http://127.0.0.1:{port}", tmp_path / "local.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "local"], cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log
-        )
-        try:
-            demo = _wait_until_ready(process, tmp_path / "demo.json", origin, log_path)
-            yield LocalStack(
-                base_url=demo["base_url"],
-                api_key=demo["api_key"],
-                api_secret=demo["api_secret"],
-                company_id=demo["company_id"],
-                agent_id=demo["agent_id"],
-                origin=origin,
-                aws_endpoint_url=f"http://127.0.0.1:{moto_port}",
-                log_path=log_path,
-                state_dir=tmp_path,
-            )
-        finally:
-            process.send_signal(signal.SIGTERM)  # python -m local stops cleanly on SIGTERM too
-            try:
-                process.wait(STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    yield from run_local_stack(tmp_path, check_exit=False)
 
 
 @pytest.fixture

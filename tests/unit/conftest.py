@@ -168,3 +168,14 @@ def missing_dynamodb_actions(template: dict[str, Any], function: str, calls: lis
     for call in calls:
         needed |= _TRANSACTION_ACTIONS if call == "TransactWriteItems" else {f"dynamodb:{call}"}
     return needed - allowed
+
+
+def new_conversation(client: TestClient, tenant: Tenant, **extra: object) -> str:
+    """A conversation with the tenant's agent, made through the API; returns its id."""
+    response = client.post(
+        "/api/v1/conversation", json={"agent_id": tenant.agent_id, **extra}, headers=tenant.key_headers
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["id"] == body["conversation"]["id"]  # top-level id for older clients
+    return str(body["id"])

@@ -15,16 +15,10 @@ from knowrithm_core.ids import new_id
 from knowrithm_core.models.resources import Message
 from knowrithm_core.services.analytics import DateRange, response_times
 from knowrithm_core.services.analytics_counters import bucket_attribute, bucket_of, chat_turn_ops
-from tests.unit.conftest import Tenant, dynamodb_calls
+from tests.unit.conftest import Tenant, dynamodb_calls, new_conversation
 
 ANSWERABLE = "How long does shipping take?"
 UNANSWERABLE = "What is the capital of Mongolia?"
-
-
-def _conversation(client: TestClient, tenant: Tenant) -> str:
-    response = client.post("/api/v1/conversation", json={"agent_id": tenant.agent_id}, headers=tenant.key_headers)
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
 
 
 def _chat(client: TestClient, tenant: Tenant, conversation_id: str, message: str) -> dict[str, Any]:
@@ -47,7 +41,7 @@ def _get(client: TestClient, tenant: Tenant, path: str, **params: str) -> dict[s
 def activity(client: TestClient, tenant: Tenant) -> dict[str, Any]:
     """2 conversations, 3 chat turns (one unanswerable), 2 leads: a widget visitor who gave marketing
     consent and an API-created lead who did not."""
-    first, second = _conversation(client, tenant), _conversation(client, tenant)
+    first, second = new_conversation(client, tenant), new_conversation(client, tenant)
     _chat(client, tenant, first, ANSWERABLE)
     _chat(client, tenant, first, "Can I return a mug after two weeks?")
     _chat(client, tenant, second, UNANSWERABLE)
@@ -221,7 +215,7 @@ def test_date_filtering_uses_the_day_of_each_change(
     for day, turns in (("05", 1), ("07", 2)):
         monkeypatch.setattr("knowrithm_core.services.conversations.iso", on(day))
         monkeypatch.setattr("knowrithm_core.services.chat.iso", on(day))
-        conversation = _conversation(client, tenant)
+        conversation = new_conversation(client, tenant)
         for _ in range(turns):
             _chat(client, tenant, conversation, ANSWERABLE)
     monkeypatch.undo()
@@ -439,7 +433,7 @@ def test_unknown_ids_are_404(client: TestClient, tenant: Tenant, bad_id: str) ->
 
 def test_chat_turn_stays_within_four_dynamodb_requests(client: TestClient, services: Services, tenant: Tenant) -> None:
     # GIVEN a conversation, and a caller whose credentials need no look-up (a user's JWT)
-    conversation = _conversation(client, tenant)
+    conversation = new_conversation(client, tenant)
     with dynamodb_calls(services) as calls:
         # WHEN one chat turn is answered
         response = client.post(

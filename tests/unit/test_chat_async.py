@@ -19,7 +19,7 @@ from knowrithm_core.responder.bedrock import UNAVAILABLE, BedrockResponder
 from knowrithm_core.services.chat_worker import RetryLater, retry_delay
 from local.template import Stack
 from tests.sqs_pump import pump
-from tests.unit.conftest import Tenant, dynamodb_calls, missing_dynamodb_actions
+from tests.unit.conftest import Tenant, dynamodb_calls, missing_dynamodb_actions, new_conversation
 
 MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
 
@@ -70,12 +70,6 @@ def retry_delays(services: Services, monkeypatch: pytest.MonkeyPatch) -> list[in
     return asked
 
 
-def _conversation(client: TestClient, tenant: Tenant) -> str:
-    response = client.post("/api/v1/conversation", json={"agent_id": tenant.agent_id}, headers=tenant.key_headers)
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
-
-
 def _chat(client: TestClient, tenant: Tenant, conversation_id: str, message: str, **headers: str) -> Any:
     return client.post(
         f"/api/v1/conversation/{conversation_id}/chat",
@@ -110,7 +104,7 @@ def test_a_slow_responder_queues_the_turn_and_the_worker_answers_it(
     client: TestClient, services: Services, tenant: Tenant, slow: SlowResponder
 ) -> None:
     # GIVEN an agent answered by a slow responder
-    conversation_id = _conversation(client, tenant)
+    conversation_id = new_conversation(client, tenant)
     # WHEN a message is sent without asking for async
     ack = _chat(client, tenant, conversation_id, "Do you ship to Norway?")
     # THEN it is acknowledged with a pending task, the question is stored and nothing is answered yet
@@ -150,7 +144,7 @@ def _message_count(client: TestClient, tenant: Tenant, conversation_id: str) -> 
 
 def test_the_extractive_responder_still_answers_inline(client: TestClient, services: Services, tenant: Tenant) -> None:
     # GIVEN the default (fast) responder
-    conversation_id = _conversation(client, tenant)
+    conversation_id = new_conversation(client, tenant)
     # WHEN a message is sent
     response = _chat(client, tenant, conversation_id, "shipping time?")
     # THEN it is answered in the response and nothing is queued
@@ -163,7 +157,7 @@ def test_prefer_respond_async_goes_through_the_queue_for_any_responder(
     client: TestClient, services: Services, tenant: Tenant
 ) -> None:
     # GIVEN the extractive responder and a client that prefers to poll
-    conversation_id = _conversation(client, tenant)
+    conversation_id = new_conversation(client, tenant)
     ack = _chat(client, tenant, conversation_id, "shipping time?", Prefer="respond-async")
     assert ack.status_code == 202
     task_id = ack.json()["task_id"]
@@ -186,7 +180,7 @@ def test_chat_mode_decides_when_to_queue(
 ) -> None:
     # GIVEN CHAT_MODE set to ``mode`` (extractive responder)
     services.chat.settings = replace(services.chat.settings, chat_mode=mode)
-    conversation_id = _conversation(client, tenant)
+    conversation_id = new_conversation(client, tenant)
     # WHEN a message is sent (with or without Prefer: respond-async)
     response = _chat(client, tenant, conversation_id, "shipping time?", **({"Prefer": prefer} if prefer else {}))
     # THEN it is inline, inline with a finished task, or queued
@@ -205,7 +199,7 @@ def test_a_redelivered_turn_is_answered_once(
     client: TestClient, services: Services, tenant: Tenant, slow: SlowResponder
 ) -> None:
     # GIVEN a queued turn whose queue message arrives twice (at-least-once delivery)
-    conversation_id = _conversation(client, tenant)
+    conversation_id = new_conversation(client, tenant)
     ack = _chat(client, tenant, conversation_id, "Is the mug dishwasher safe?").json()
     url = services.settings.chat_queue_url
     assert url
@@ -226,7 +220,7 @@ def test_the_worker_answers_with_the_history_before_the_question(
     client: TestClient, services: Services, tenant: Tenant, slow: SlowResponder
 ) -> None:
     # GIVEN two queued questions in a row, neither answered yet
-    conversation_id = _conversation(client, tenant)
+    conversation_id = new_conversation(client, tenant)
     _chat(client, tenant, conversation_id, "first question")
     _chat(client, tenant, conversation_id, "second question")
     # WHEN the worker answers them one at a time
@@ -244,7 +238,7 @@ def test_a_message_arriving_while_the_model_thinks_does_not_lose_the_answer(
     client: TestClient, services: Services, tenant: Tenant, slow: SlowResponder
 ) -> None:
     # GIVEN a queued turn, and another message that lands while the model is answering it
-    conversation_id = _conversation(client, tenant)
+    conversation_id = new_conversation(client, tenant)
     ack = _chat(client, tenant, conversation_id, "question one").json()
     slow.before_answer = lambda: _chat(client, tenant, conversation_id, "question two")
     # WHEN the worker writes its answer (its first write conflicts with the newer message)
@@ -263,7 +257,7 @@ def test_a_transient_bedrock_failure_is_retried_then_answered(
     original = services.chat.responder
     services.chat.responder = BedrockResponder(None, client=bedrock_client, model_id=MODEL)
     try:
-        conversation_id = _conversation(client, tenant)
+        conversation_id = new_conversation(client, tenant)
         with Stubber(bedrock_client) as stub:
             stub.add_client_error("converse", service_error_code="ThrottlingException", http_status_code=400)
             reply = {
@@ -297,7 +291,7 @@ def test_on_the_last_attempt_the_model_failure_is_the_answer(
     # GIVEN a model that fails transiently on every attempt
     transient = Answer(UNAVAILABLE, False, MODEL, transient=True)
     slow.script = [transient] * services.settings.chat_max_attempts
-    conversation_id = _conversation(client, tenant)
+    conversation_id = new_conversation(client, tenant)
     ack = _chat(client, tenant, conversation_id, "Do you ship to Norway?").json()
     # WHEN SQS delivers it as many times as the queue allows
     outcome = _work(services, rounds=services.settings.chat_max_attempts)
@@ -315,7 +309,7 @@ def test_a_turn_that_fails_every_attempt_fails_its_task_with_a_reason(
     # GIVEN a responder that crashes every time
     attempts = services.settings.chat_max_attempts
     slow.script = [RuntimeError("boom")] * attempts
-    conversation_id = _conversation(client, tenant)
+    conversation_id = new_conversation(client, tenant)
     ack = _chat(client, tenant, conversation_id, "Do you ship to Norway?").json()
     # WHEN every attempt is used
     outcome = _work(services, rounds=attempts + 1)
@@ -331,7 +325,7 @@ def test_a_conversation_deleted_before_the_answer_fails_the_task_without_retryin
     client: TestClient, services: Services, tenant: Tenant, slow: SlowResponder
 ) -> None:
     # GIVEN a queued turn whose conversation is deleted before the worker runs
-    conversation_id = _conversation(client, tenant)
+    conversation_id = new_conversation(client, tenant)
     ack = _chat(client, tenant, conversation_id, "hello?").json()
     assert client.delete(f"/api/v1/conversation/{conversation_id}", headers=tenant.key_headers).status_code == 200
     # WHEN the worker takes it
@@ -347,7 +341,7 @@ def test_asking_for_a_human_escalates_at_once_and_only_once(
     client: TestClient, services: Services, tenant: Tenant, slow: SlowResponder
 ) -> None:
     # GIVEN a queued turn in which the visitor asks for a person
-    conversation_id = _conversation(client, tenant)
+    conversation_id = new_conversation(client, tenant)
     ack = _chat(client, tenant, conversation_id, "Can I talk to a human please?").json()
     # THEN the hand-over is reported before any answer exists
     events = _events(services, tenant.company_id, "conversation.escalated")
@@ -367,7 +361,7 @@ def test_unanswered_queued_turns_escalate_from_the_worker(
     # GIVEN a threshold of 2 and a model that cannot answer
     services.chat.settings = replace(services.chat.settings, escalate_after_unanswered=2)
     slow.script = [Answer("I don't know.", False, "scripted-model")] * 2
-    conversation_id = _conversation(client, tenant)
+    conversation_id = new_conversation(client, tenant)
     # WHEN two questions are queued and answered one after the other
     for question in ("first?", "second?"):
         _chat(client, tenant, conversation_id, question)
@@ -382,7 +376,7 @@ def test_a_queue_that_refuses_gives_503_and_a_failed_task(
     client: TestClient, services: Services, tenant: Tenant, slow: SlowResponder
 ) -> None:
     # GIVEN the chat queue is gone
-    conversation_id = _conversation(client, tenant)
+    conversation_id = new_conversation(client, tenant)
     assert services.settings.chat_queue_url
     boto3.client("sqs").delete_queue(QueueUrl=services.settings.chat_queue_url)
     # WHEN a message is sent
@@ -398,7 +392,7 @@ def test_another_tenant_cannot_see_a_queued_task(
     client: TestClient, services: Services, tenant: Tenant, other_tenant: Tenant, slow: SlowResponder
 ) -> None:
     # GIVEN a queued turn of one tenant
-    conversation_id = _conversation(client, tenant)
+    conversation_id = new_conversation(client, tenant)
     ack = _chat(client, tenant, conversation_id, "hello").json()
     # WHEN another tenant polls it
     response = client.get(f"/api/v1/tasks/{ack['task_id']}/status", headers=other_tenant.key_headers)
@@ -440,7 +434,7 @@ def test_a_queued_turn_costs_three_requests_in_the_api_and_six_in_the_worker(
     client: TestClient, services: Services, tenant: Tenant, slow: SlowResponder, template: dict[str, Any]
 ) -> None:
     # GIVEN a conversation and a caller whose credentials need no look-up (a user's JWT)
-    conversation_id = _conversation(client, tenant)
+    conversation_id = new_conversation(client, tenant)
     # WHEN a turn is queued, then answered by the worker
     with dynamodb_calls(services) as in_api:
         ack = client.post(
@@ -463,7 +457,7 @@ def test_a_turn_to_retry_is_hidden_for_its_backoff_only(
 ) -> None:
     # GIVEN a model that is throttled
     slow.script = [Answer(UNAVAILABLE, False, MODEL, transient=True)]
-    conversation_id = _conversation(client, tenant)
+    conversation_id = new_conversation(client, tenant)
     _chat(client, tenant, conversation_id, "Do you ship to Norway?")
     # WHEN the first attempt fails
     assert _work(services) == {"handled": 0, "failed": 1}

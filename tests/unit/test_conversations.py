@@ -7,17 +7,7 @@ from dataclasses import replace
 from fastapi.testclient import TestClient
 
 from knowrithm_core.container import Services
-from tests.unit.conftest import Tenant
-
-
-def _conversation(client: TestClient, tenant: Tenant, **extra: object) -> str:
-    response = client.post(
-        "/api/v1/conversation", json={"agent_id": tenant.agent_id, **extra}, headers=tenant.key_headers
-    )
-    assert response.status_code == 201, response.text
-    body = response.json()
-    assert body["id"] == body["conversation"]["id"]  # top-level id for older clients
-    return str(body["id"])
+from tests.unit.conftest import Tenant, new_conversation
 
 
 def _chat(client: TestClient, tenant: Tenant, conversation_id: str, message: str) -> dict[str, object]:
@@ -30,7 +20,7 @@ def _chat(client: TestClient, tenant: Tenant, conversation_id: str, message: str
 
 
 def test_chat_stores_both_messages_and_returns_the_superset(client: TestClient, tenant: Tenant) -> None:
-    conversation_id = _conversation(client, tenant, title="Orders", metadata={"page": "/cart"})
+    conversation_id = new_conversation(client, tenant, title="Orders", metadata={"page": "/cart"})
     result = _chat(client, tenant, conversation_id, "Can I return a mug?")
     assert result["status"] == "completed" and result["conversation_id"] == conversation_id
     assert "30 days" in str(result["response"])
@@ -44,14 +34,14 @@ def test_chat_stores_both_messages_and_returns_the_superset(client: TestClient, 
 
 
 def test_unknown_questions_get_a_plain_no_answer(client: TestClient, tenant: Tenant) -> None:
-    conversation_id = _conversation(client, tenant)
+    conversation_id = new_conversation(client, tenant)
     result = _chat(client, tenant, conversation_id, "What is the airspeed of an unladen swallow?")
     assert "don't have information" in str(result["response"])
     assert result["assistant_message"]["metadata"]["answered"] is False  # type: ignore[index]
 
 
 def test_messages_are_ascending_and_paginated(client: TestClient, tenant: Tenant) -> None:
-    conversation_id = _conversation(client, tenant)
+    conversation_id = new_conversation(client, tenant)
     for index in range(3):
         _chat(client, tenant, conversation_id, f"question {index} about shipping")
     page = client.get(
@@ -65,8 +55,8 @@ def test_messages_are_ascending_and_paginated(client: TestClient, tenant: Tenant
 
 
 def test_listing_by_company_and_agent(client: TestClient, tenant: Tenant) -> None:
-    first = _conversation(client, tenant, title="first")
-    second = _conversation(client, tenant, title="second")
+    first = new_conversation(client, tenant, title="first")
+    second = new_conversation(client, tenant, title="second")
     listed = client.get("/api/v1/conversation", headers=tenant.key_headers).json()
     assert [c["id"] for c in listed["conversations"]] == [second, first]  # newest first
     by_agent = client.get(f"/api/v1/conversation/agent/{tenant.agent_id}", headers=tenant.key_headers).json()
@@ -76,7 +66,7 @@ def test_listing_by_company_and_agent(client: TestClient, tenant: Tenant) -> Non
 
 
 def test_soft_delete_cascades_and_restore_brings_everything_back(client: TestClient, tenant: Tenant) -> None:
-    conversation_id = _conversation(client, tenant)
+    conversation_id = new_conversation(client, tenant)
     _chat(client, tenant, conversation_id, "hello")
     deleted = client.delete(f"/api/v1/conversation/{conversation_id}", headers=tenant.key_headers)
     assert deleted.status_code == 200 and deleted.json()["deleted_messages_count"] == 2
@@ -94,7 +84,7 @@ def test_soft_delete_cascades_and_restore_brings_everything_back(client: TestCli
 
 
 def test_message_delete_restore_and_bulk(client: TestClient, tenant: Tenant) -> None:
-    conversation_id = _conversation(client, tenant)
+    conversation_id = new_conversation(client, tenant)
     result = _chat(client, tenant, conversation_id, "hello")
     message_id = str(result["message_id"])
     assert client.delete(f"/api/v1/message/{message_id}", headers=tenant.key_headers).status_code == 200
@@ -114,7 +104,7 @@ def test_prefer_respond_async_inline_returns_a_finished_task_that_polls_to_the_r
 ) -> None:
     # GIVEN CHAT_MODE=inline (the queued path is in test_chat_async.py)
     services.chat.settings = replace(services.chat.settings, chat_mode="inline")
-    conversation_id = _conversation(client, tenant)
+    conversation_id = new_conversation(client, tenant)
     ack = client.post(
         f"/api/v1/conversation/{conversation_id}/chat",
         json={"message": "shipping time?"},
@@ -132,7 +122,7 @@ def test_prefer_respond_async_inline_returns_a_finished_task_that_polls_to_the_r
 
 
 def test_bad_chat_input_is_rejected_without_writing(client: TestClient, tenant: Tenant) -> None:
-    conversation_id = _conversation(client, tenant)
+    conversation_id = new_conversation(client, tenant)
     for payload in ({}, {"message": ""}, {"message": 42}, []):
         response = client.post(f"/api/v1/conversation/{conversation_id}/chat", json=payload, headers=tenant.key_headers)
         assert response.status_code == 400, payload
@@ -145,7 +135,7 @@ def test_the_message_stream_answers_the_documented_not_configured_503(
     client: TestClient, tenant: Tenant, other_tenant: Tenant
 ) -> None:
     # GIVEN a conversation
-    conversation_id = _conversation(client, tenant)
+    conversation_id = new_conversation(client, tenant)
     path = f"/api/v1/conversation/{conversation_id}/messages/stream"
     # WHEN a client asks for its server-sent events
     response = client.get(path, headers={**tenant.key_headers, "Accept": "text/event-stream"})

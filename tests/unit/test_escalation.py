@@ -10,15 +10,9 @@ from fastapi.testclient import TestClient
 
 from knowrithm_core.container import Services
 from knowrithm_core.services.escalation import asks_for_human
-from tests.unit.conftest import Tenant
+from tests.unit.conftest import Tenant, new_conversation
 
 UNKNOWN = "What is the airspeed of an unladen swallow?"
-
-
-def _conversation(client: TestClient, tenant: Tenant) -> str:
-    response = client.post("/api/v1/conversation", json={"agent_id": tenant.agent_id}, headers=tenant.key_headers)
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
 
 
 def _chat(client: TestClient, tenant: Tenant, conversation_id: str, message: str) -> dict[str, Any]:
@@ -52,7 +46,7 @@ def test_a_visitor_asking_for_a_human_escalates_in_the_same_transaction(
     client: TestClient, services: Services, tenant: Tenant
 ) -> None:
     # GIVEN a conversation
-    conversation_id = _conversation(client, tenant)
+    conversation_id = new_conversation(client, tenant)
     # WHEN the visitor asks for a person
     result = _chat(client, tenant, conversation_id, "Can I please talk to a human?")
     # THEN the answer is marked and one event carries the conversation, the reason and the user's message
@@ -71,7 +65,7 @@ def test_n_unanswered_questions_in_a_row_escalate_once_per_streak(
     client: TestClient, services: Services, tenant: Tenant
 ) -> None:
     # GIVEN a conversation and the default threshold of 3
-    conversation_id = _conversation(client, tenant)
+    conversation_id = new_conversation(client, tenant)
     # WHEN the agent cannot answer twice
     for _ in range(2):
         assert _chat(client, tenant, conversation_id, UNKNOWN)["assistant_message"]["metadata"]["answered"] is False
@@ -104,7 +98,7 @@ def test_the_threshold_is_configurable(
 ) -> None:
     # GIVEN ESCALATE_AFTER_UNANSWERED=1
     monkeypatch.setattr(services.chat, "settings", replace(services.chat.settings, escalate_after_unanswered=1))
-    conversation_id = _conversation(client, tenant)
+    conversation_id = new_conversation(client, tenant)
     # WHEN a single question goes unanswered
     _chat(client, tenant, conversation_id, UNKNOWN)
     # THEN it escalates at once
@@ -112,7 +106,7 @@ def test_the_threshold_is_configurable(
 
 
 def test_answered_questions_never_escalate(client: TestClient, services: Services, tenant: Tenant) -> None:
-    conversation_id = _conversation(client, tenant)
+    conversation_id = new_conversation(client, tenant)
     for _ in range(4):
         _chat(client, tenant, conversation_id, "Can I return a mug?")
     assert _escalations(services, tenant.company_id) == []

@@ -61,6 +61,7 @@ from knowrithm_core.services.base import Service
 from knowrithm_core.store import keys
 from knowrithm_core.store.blobs import BlobMissing, BlobStore
 from knowrithm_core.store.queue import MessageQueue
+from knowrithm_core.store.soft_delete import flag_op, set_deleted
 from knowrithm_core.store.table import TransactionConflict
 from knowrithm_core.webhooks.url_safety import UnsafeUrl, check_url
 from knowrithm_core.widget.limits import RateLimiter
@@ -731,39 +732,13 @@ class DocumentService(Service):
 
     # --- soft delete and restore ----------------------------------------------------
     def _chunk_flag_op(self, item: dict[str, Any], deleted_at: str | None, *, cascade: bool) -> dict[str, Any]:
-        if deleted_at:
-            return self.table.update_op(
-                item["PK"],
-                item["SK"],
-                "SET deleted_at = :d, is_active = :f, updated_at = :d, GSI3PK = :g, GSI3SK = :id, #c = :c",
-                names={"#c": "_cascade"},
-                values={
-                    ":d": deleted_at,
-                    ":f": False,
-                    ":g": deleted_chunks_gsi(item["company_id"]),
-                    ":id": item["id"],
-                    ":c": cascade,
-                },
-            )
-        return self.table.update_op(
-            item["PK"],
-            item["SK"],
-            "SET is_active = :t, updated_at = :now REMOVE deleted_at, GSI3PK, GSI3SK, #c",
-            names={"#c": "_cascade"},
-            values={":t": True, ":now": iso()},
-        )
+        index = deleted_chunks_gsi(str(item["company_id"]))
+        return flag_op(self.table, item, deleted_at, deleted_index=index, cascade=cascade)
 
     def _cascade(self, document: Document, *, deleted_at: str | None) -> int:
         """Flag the document's live chunks deleted (or bring back the ones its deletion took), 100 per request."""
-        items = self._chunk_items(document)
-        if deleted_at:
-            targets = [i for i in items if not i.get("deleted_at")]
-        else:
-            targets = [i for i in items if i.get("deleted_at") and i.get("_cascade")]
-        ops = [self._chunk_flag_op(i, deleted_at, cascade=True) for i in targets]
-        for start in range(0, len(ops), 100):
-            self.table.transact(ops[start : start + 100])
-        return len(targets)
+        index = deleted_chunks_gsi(document.company_id)
+        return set_deleted(self.table, self._chunk_items(document), deleted_at, deleted_index=index, only_cascade=True)
 
     def _document_op(self, item: dict[str, Any], *, deleted: bool) -> tuple[Document, dict[str, Any]]:
         previous = load_document(item)

@@ -19,6 +19,7 @@ from knowrithm_core.services.agents import AgentService
 from knowrithm_core.services.analytics_counters import conversation_started_ops
 from knowrithm_core.services.base import Service, load
 from knowrithm_core.store import keys
+from knowrithm_core.store.soft_delete import flag_op, set_deleted
 from knowrithm_core.store.table import TransactionConflict
 
 NOT_DELETED = "attribute_not_exists(deleted_at)"
@@ -48,6 +49,10 @@ def message_item(message: Message) -> dict[str, Any]:
         "GSI1SK": "MSG",
         **message.public(),
     }
+
+
+def deleted_messages_index(company_id: str) -> str:
+    return f"COMPANY#{company_id}#DELETED_MSGS"
 
 
 def visible_to(principal: Principal, conversation: Conversation) -> bool:
@@ -214,38 +219,13 @@ class ConversationService(Service):
     def _set_messages(self, conversation: Conversation, *, deleted_at: str | None, only_cascade: bool) -> int:
         """Mark the conversation's messages deleted (or restore them), 100 per transaction (idempotent)."""
         items = self.table.query(keys.conversation_pk(conversation.company_id, conversation.id), sk_prefix="MSG#")
-        if deleted_at:
-            targets = [i for i in items if not i.get("deleted_at")]
-        else:
-            targets = [i for i in items if i.get("deleted_at") and (not only_cascade or i.get("_cascade"))]
-        ops = [self._message_flag_op(i, deleted_at, cascade=only_cascade) for i in targets]
-        for start in range(0, len(ops), 100):
-            self.table.transact(ops[start : start + 100])
-        return len(targets)
+        index = deleted_messages_index(conversation.company_id)
+        return set_deleted(self.table, items, deleted_at, deleted_index=index, only_cascade=only_cascade)
 
     def _message_flag_op(self, item: dict[str, Any], deleted_at: str | None, *, cascade: bool) -> dict[str, Any]:
         """Soft-delete or restore one message; deleted ones join a sparse index of deleted messages."""
-        if deleted_at:
-            return self.table.update_op(
-                item["PK"],
-                item["SK"],
-                "SET deleted_at = :d, is_active = :f, updated_at = :d, GSI3PK = :g, GSI3SK = :id, #c = :c",
-                names={"#c": "_cascade"},
-                values={
-                    ":d": deleted_at,
-                    ":f": False,
-                    ":g": f"COMPANY#{item['company_id']}#DELETED_MSGS",
-                    ":id": item["id"],
-                    ":c": cascade,
-                },
-            )
-        return self.table.update_op(
-            item["PK"],
-            item["SK"],
-            "SET is_active = :t, updated_at = :now REMOVE deleted_at, GSI3PK, GSI3SK, #c",
-            names={"#c": "_cascade"},
-            values={":t": True, ":now": iso()},
-        )
+        index = deleted_messages_index(str(item["company_id"]))
+        return flag_op(self.table, item, deleted_at, deleted_index=index, cascade=cascade)
 
     def _set_conversation(self, conversation: Conversation, *, deleted: bool) -> Conversation:
         stamp = iso()
@@ -346,6 +326,6 @@ class ConversationService(Service):
 
     def list_deleted_messages(self, principal: Principal) -> dict[str, Any]:
         principal.require("read")
-        items = self.table.query(f"COMPANY#{principal.company_id}#DELETED_MSGS", index=keys.GSI3)
+        items = self.table.query(deleted_messages_index(principal.company_id), index=keys.GSI3)
         rows = [load(Message, i).public() for i in items]
         return {"deleted_messages": rows, "total": len(rows)}
