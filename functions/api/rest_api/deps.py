@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
 from knowrithm_core.auth import Principal
+from knowrithm_core.config import get_settings
 from knowrithm_core.container import Services, get_services
-from knowrithm_core.errors import InvalidJson, Unauthorized
+from knowrithm_core.errors import Unauthorized
+from knowrithm_core.safe_json import parse_json
 from knowrithm_core.widget.origins import request_origin, require_bound_origin
 
 
@@ -39,14 +40,12 @@ MaybeCaller = Annotated[Principal | None, Depends(optional_principal)]
 
 
 async def json_body(request: Request) -> Any:
-    """The parsed JSON body; an empty body is ``{}``; anything unparsable is a 400."""
-    raw = await request.body()
-    if not raw.strip():
-        return {}
-    try:
-        return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidJson("The request body is not valid JSON.") from exc
+    """The JSON body through :func:`knowrithm_core.safe_json.parse_json` (the middleware's parse, when it ran);
+    an empty body is ``{}``; anything refused is a 4xx."""
+    parsed = getattr(request.state, "json_body", None)
+    if parsed is not None:
+        return parsed
+    return parse_json(await request.body(), max_bytes=get_settings().max_body_bytes)
 
 
 Body = Annotated[Any, Depends(json_body)]

@@ -1,4 +1,8 @@
-"""Cross-cutting HTTP behaviour: request ids, the request body size limit, CORS.
+"""Cross-cutting HTTP behaviour: request ids, input limits, CORS.
+
+Every request's path and query string, and every write request's JSON body, pass
+:mod:`knowrithm_core.safe_json` here, before routing: a refused input is a 4xx and no route runs. The
+parsed body is kept in ``request.state.json_body`` for :func:`rest_api.deps.json_body`.
 
 CORS is answered here, not by API Gateway, so the widget function can answer its own preflights per
 agent (see :mod:`knowrithm_core.widget.cors`). No route of this function names an agent in its path, so
@@ -12,12 +16,40 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
-from knowrithm_core.config import get_settings
-from knowrithm_core.errors import error_body
+from knowrithm_core.config import Settings, get_settings
+from knowrithm_core.errors import KnowrithmError, PayloadTooLarge, error_response
 from knowrithm_core.ids import new_id
+from knowrithm_core.safe_json import check_param, parse_json
 from knowrithm_core.widget.cors import is_preflight, preflight_headers, response_headers
 
 Next = Callable[[Request], Awaitable[Response]]
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def check_params(request: Request) -> None:
+    """Every path segment and query-string key and value within :func:`check_param`'s limits."""
+    for segment in request.url.path.split("/"):
+        check_param("path", segment)
+    for key, value in request.query_params.multi_items():
+        check_param("query key", key)
+        check_param(key, value)
+
+
+async def check_body(request: Request, settings: Settings) -> None:
+    """The body within its size limit; a write's non-form body parsed as JSON within every limit."""
+    uploading = request.url.path.endswith("/document/upload")  # files up to MAX_DOCUMENT_BYTES each
+    limit = settings.max_upload_request_bytes if uploading else settings.max_body_bytes
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+    if request.method not in WRITE_METHODS:
+        return
+    raw = await request.body()
+    if len(raw) > limit:
+        raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+    if not request.headers.get("content-type", "").lower().startswith(FORM_TYPES):
+        request.state.json_body = parse_json(raw, max_bytes=settings.max_body_bytes)
 
 
 def install_middleware(app: FastAPI) -> None:
@@ -26,16 +58,12 @@ def install_middleware(app: FastAPI) -> None:
         request_id = request.headers.get("x-request-id") or new_id()
         if is_preflight(request.method, request.headers):
             return Response(status_code=204, headers=preflight_headers(request.headers.get("origin"), allowed=True))
-        settings = get_settings()
-        uploading = request.url.path.endswith("/document/upload")  # files up to MAX_DOCUMENT_BYTES each
-        limit = settings.max_upload_request_bytes if uploading else settings.max_body_bytes
-        declared = request.headers.get("content-length", "")
-        too_big = declared.isdigit() and int(declared) > limit
-        if not too_big and request.method in {"POST", "PUT", "PATCH", "DELETE"}:
-            too_big = len(await request.body()) > limit
-        if too_big:
-            body = error_body(413, "payload_too_large", f"The request body is larger than {limit} bytes.")
-            response: Response = JSONResponse(body, status_code=413)
+        try:
+            check_params(request)
+            await check_body(request, get_settings())
+        except KnowrithmError as exc:
+            status, body, headers = error_response(exc)
+            response: Response = JSONResponse(body, status_code=status, headers=headers)
         else:
             response = await call_next(request)
         response.headers["X-Knowrithm-Request-Id"] = request_id

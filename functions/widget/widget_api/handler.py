@@ -7,6 +7,8 @@ checked), each with its ``OPTIONS`` preflight. The work happens in :mod:`knowrit
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from functools import lru_cache
 from typing import Any
@@ -16,11 +18,12 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from knowrithm_core.config import get_settings
-from knowrithm_core.errors import KnowrithmError, error_body, error_response
+from knowrithm_core.errors import InvalidJson, KnowrithmError, error_body, error_response
 from knowrithm_core.observability import logger, metrics, traced
+from knowrithm_core.safe_json import parse_json
 from knowrithm_core.store.table import DynamoTable
 from knowrithm_core.widget.cors import preflight_headers, response_headers
-from knowrithm_core.widget.public import WidgetPublic, parse_json
+from knowrithm_core.widget.public import WidgetPublic
 from widget_api.assets import load_script
 
 app = APIGatewayHttpResolver()
@@ -52,10 +55,21 @@ def widget_config(agent_id: str) -> Response[str]:
     return _json(200, public().config(agent_id, app.current_event.headers))
 
 
+def raw_body() -> bytes | str | None:
+    """The request body as sent (bytes when API Gateway base64-encoded it), not yet decoded as text."""
+    event = app.current_event
+    if event.body is None or not event.is_base64_encoded:
+        return event.body
+    try:
+        return base64.b64decode(event.body, validate=True)
+    except binascii.Error as exc:
+        raise InvalidJson("The request body is not valid base64.") from exc
+
+
 @app.post("/api/v1/website/handshake")
 def handshake() -> Response[str]:
-    event = app.current_event
-    return _json(200, public().handshake(parse_json(event.decoded_body), event.headers))
+    body = parse_json(raw_body(), max_bytes=get_settings().max_body_bytes)
+    return _json(200, public().handshake(body, app.current_event.headers))
 
 
 @app.route("/api/v1/widget/config/<agent_id>", method="OPTIONS")

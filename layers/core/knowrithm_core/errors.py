@@ -34,6 +34,38 @@ class InvalidJson(BadRequest):
     error_code = "invalid_json"
 
 
+class InvalidText(BadRequest):
+    """A string no client or store can carry: a NUL character or an unpaired surrogate."""
+
+    error_code = "invalid_text"
+
+
+class StringTooLong(BadRequest):
+    error_code = "string_too_long"
+
+
+class NumberOutOfRange(BadRequest):
+    """A number DynamoDB cannot store (more than 38 digits, magnitude outside 1e-130..1e126)."""
+
+    error_code = "number_out_of_range"
+
+
+class PayloadTooComplex(BadRequest):
+    """Nested too deep, or too many keys or values."""
+
+    error_code = "payload_too_complex"
+
+
+class MetadataTooLarge(BadRequest):
+    error_code = "metadata_too_large"
+
+
+class InvalidParameter(BadRequest):
+    """A query-string value or path segment that is too long or holds a NUL or an unpaired surrogate."""
+
+    error_code = "invalid_parameter"
+
+
 class Unauthorized(KnowrithmError):
     status_code = 401
     error_code = "unauthorized"

@@ -386,8 +386,8 @@ class DocumentService(Service):
         refuses anything else.
         """
         principal.require("write")
+        request = parse(UploadUrlRequest, body)  # a malformed request counts for nothing
         self._count_upload(principal)
-        request = parse(UploadUrlRequest, body)
         agent = self.agents.read(principal.company_id, request.agent_id)[1]
         if self.blobs is None or self.queue is None:
             raise ServiceUnavailable("Document storage is not configured (DOCUMENT_BUCKET and INGEST_QUEUE_URL).")

@@ -8,13 +8,12 @@ is always null).
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from knowrithm_core.errors import InvalidJson, NotFound, ValidationFailed
+from knowrithm_core.errors import NotFound, ValidationFailed
 from knowrithm_core.ids import is_uuid, iso
 from knowrithm_core.store import keys
 from knowrithm_core.store.table import DynamoTable, Item
@@ -23,15 +22,6 @@ from knowrithm_core.widget.origins import origin_allowed, request_origin, requir
 
 PUBLIC_AGENT_FIELDS = ("id", "company_id", "name", "description", "avatar_url", "status")
 NAMESPACE = uuid.UUID("6b3c4f0e-5d0a-4c1e-9a57-2f0f8e1b7c11")  # stable ids for handshake sources and pages
-
-
-def parse_json(raw: str | None) -> Any:
-    if not raw or not raw.strip():
-        return {}
-    try:
-        return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidJson("The request body is not valid JSON.") from exc
 
 
 def _field(body: dict[str, Any], name: str, *, limit: int, required: bool) -> str | None:
