@@ -147,3 +147,43 @@ def test_hostile_path_parameters_are_4xx(world: World, segment: str) -> None:
                 failures[f"{method} {template}"] = problems
     # THEN every answer is a 4xx JSON error
     assert failures == {}
+
+
+def test_a_body_too_big_for_one_stored_item_is_413_and_changes_nothing(world: World) -> None:
+    # GIVEN a lead within every parser limit whose tags add up to more than DynamoDB's 400 KB item
+    before = snapshot(world.services)
+    lead = {"first_name": "A", "last_name": "B", "email": "big@b.example", "tags": ["x" * 90_000] * 9}
+    # WHEN it is created
+    response = world.client.post(f"{API_PREFIX}/lead", json=lead, headers=world.tenant.key_headers)
+    # THEN it is a 413 JSON error (DynamoDB's refusal, mapped by the table adapter), and nothing was written
+    assert (response.status_code, response.json()["error_code"]) == (413, "payload_too_large")
+    assert error_problems(response) == []
+    assert changes(before, snapshot(world.services)) == []
+
+
+UNKNOWN = {"x_unknown": {"nested": [1, "two", None]}, "__proto__": {"admin": True}, "PK": "COMPANY#other"}
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/lead", {"first_name": "Extra", "last_name": "Keys", "email": "extra@keys.example"}),
+        ("/conversation", {"title": "extras"}),
+        ("/agent", {"name": "Extra agent"}),
+    ],
+    ids=["lead", "conversation", "agent"],
+)
+def test_unknown_keys_on_a_valid_body_are_accepted_and_not_stored(
+    world: World, path: str, body: dict[str, Any]
+) -> None:
+    # GIVEN a valid body plus keys no route knows (Knowrithm's clients send extras), one named like a table key
+    if path == "/conversation":
+        body = {**body, "agent_id": world.tenant.agent_id}
+    # WHEN it is sent
+    response = world.client.post(f"{API_PREFIX}{path}", json={**body, **UNKNOWN}, headers=world.tenant.key_headers)
+    # THEN it is accepted
+    assert response.status_code == 201, response.text
+    # AND no stored item carries an unknown key, and the tenant's items stay in the tenant's partition
+    items = snapshot(world.services)["items"]
+    assert not [i for i in items if {"x_unknown", "__proto__"} & i.keys()]
+    assert not [i for i in items if i["PK"]["S"] == "COMPANY#other"]

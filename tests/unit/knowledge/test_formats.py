@@ -84,12 +84,20 @@ def test_json_scalars_become_labelled_lines() -> None:
     assert text == "question: Do you ship abroad?\nanswer: Yes, to 30 countries."
 
 
+def test_json_numbers_are_kept_as_written_even_past_python_limits() -> None:
+    # GIVEN a JSON document with a 5,000-digit integer and a NaN  WHEN it is extracted
+    text = extract("json", b'{"serial": ' + b"7" * 5_000 + b', "ratio": NaN, "price": 1e400}').pages[0]
+    # THEN the numbers are text, as written (no conversion error)
+    assert text == f"serial: {'7' * 5_000}\nratio: NaN\nprice: 1e400"
+
+
 @pytest.mark.parametrize(
     ("kind", "data", "reason"),
     [
         ("pdf", b"%PDF-1.4 this is not really a pdf", "the PDF could not be read"),
         ("pdf", make_pdf([""]), "no extractable text"),
         ("json", b"{not json", "the JSON is not valid"),
+        ("json", b"[" * 5_000 + b"]" * 5_000, "nested too deeply"),
         ("txt", b"   \n  ", "the document has no text"),
         ("txt", b"", "the file is empty"),
     ],

@@ -10,7 +10,6 @@ exactly the chunks its deletion took).
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
@@ -55,6 +54,7 @@ from knowrithm_core.knowledge.text import tokens
 from knowrithm_core.models.requests import Request, parse
 from knowrithm_core.models.resources import Task
 from knowrithm_core.pagination import PageRequest, paginate
+from knowrithm_core.safe_json import parse_json
 from knowrithm_core.services.agents import AgentService
 from knowrithm_core.services.analytics_counters import total_op
 from knowrithm_core.services.base import Service
@@ -168,8 +168,8 @@ def parse_url_values(values: Sequence[str]) -> list[str]:
             continue
         if text.startswith("["):
             try:
-                parsed = json.loads(text)
-            except json.JSONDecodeError as exc:
+                parsed = parse_json(text)
+            except KnowrithmError as exc:  # any refusal of the hardened parser (depth, numbers, NUL, ...)
                 raise ValidationFailed("urls is not a valid JSON array.") from exc
             if not isinstance(parsed, list) or not all(isinstance(p, str) for p in parsed):
                 raise ValidationFailed("urls must be a JSON array of strings.")

@@ -273,11 +273,14 @@ def _csv(text: str) -> str:
 
 
 def _json(text: str) -> str:
-    """Every scalar as ``path: value``; top-level list items become paragraphs."""
+    """Every scalar as ``path: value``; top-level list items become paragraphs. Numbers are kept as written
+    (a 5,000-digit integer or ``NaN`` is text here, not a conversion error)."""
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_int=str, parse_float=str, parse_constant=str)
     except json.JSONDecodeError as exc:
         raise ExtractionError(f"the JSON is not valid ({exc.msg} at line {exc.lineno})") from exc
+    except RecursionError as exc:
+        raise ExtractionError("the JSON is nested too deeply to read") from exc
     lines: list[str] = []
 
     def walk(node: Any, path: str) -> None:
@@ -291,10 +294,10 @@ def _json(text: str) -> str:
             label = re.sub(r"\[\d+\]", "", path).replace("_", " ").replace(".", " ").strip()
             lines.append(f"{label}: {node}" if label else str(node))
 
-    if isinstance(value, list):
-        for item in value:
+    try:
+        for item in value if isinstance(value, list) else [value]:
             walk(item, "")
             lines.append("")
-    else:
-        walk(value, "")
+    except RecursionError as exc:
+        raise ExtractionError("the JSON is nested too deeply to read") from exc
     return normalize("\n".join(lines))

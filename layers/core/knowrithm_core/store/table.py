@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
-from knowrithm_core.errors import Conflict
+from knowrithm_core.errors import Conflict, KnowrithmError, PayloadTooComplex, PayloadTooLarge
 
 Item = dict[str, Any]
 
@@ -52,8 +53,29 @@ class TransactionConflict(Conflict):
         self.reasons = reasons
 
 
+# What DynamoDB refuses in an item a client made too big or too deep: the client's 4xx, not a 500
+ITEM_REFUSALS: tuple[tuple[str, type[KnowrithmError], str], ...] = (
+    ("item size", PayloadTooLarge, "The data is larger than one stored item can hold (400 KB)."),
+    ("nesting levels", PayloadTooComplex, "The data is nested deeper than storage allows (32 levels)."),
+)
+
+
 class DynamoTable:
     """Typed access to one table. Every call is one DynamoDB request (queries may page)."""
+
+    @contextmanager
+    def refusals(self) -> Iterator[None]:
+        """DynamoDB's ``ValidationException`` for an item too large or too deeply nested -> the client's 4xx."""
+        try:
+            yield
+        except self.client.exceptions.ClientError as exc:
+            error = exc.response.get("Error", {})
+            message = str(error.get("Message", "")).lower()
+            if error.get("Code") == "ValidationException":
+                for needle, refusal, text in ITEM_REFUSALS:
+                    if needle in message:
+                        raise refusal(text) from exc
+            raise
 
     def __init__(self, table_name: str, client: Any | None = None) -> None:
         self.table_name = table_name
@@ -104,7 +126,8 @@ class DynamoTable:
         if condition:
             kwargs["ConditionExpression"] = condition
         try:
-            self.client.put_item(**kwargs)
+            with self.refusals():
+                self.client.put_item(**kwargs)
         except self.client.exceptions.ConditionalCheckFailedException as exc:
             raise Conflict("The item already exists or changed meanwhile.") from exc
 
@@ -125,7 +148,8 @@ class DynamoTable:
         """
         request = self.update_op(pk, sk, update, values=values, names=names, condition=condition)["Update"]
         try:
-            response = self.client.update_item(**request, ReturnValues="ALL_NEW")
+            with self.refusals():
+                response = self.client.update_item(**request, ReturnValues="ALL_NEW")
         except self.client.exceptions.ConditionalCheckFailedException as exc:
             raise Conflict("The item changed meanwhile.") from exc
         return self._de(response.get("Attributes", {}))
@@ -241,7 +265,8 @@ class DynamoTable:
     def transact(self, operations: Sequence[dict[str, Any]]) -> None:
         """Apply every operation or none (one TransactWriteItems request, at most 100 items)."""
         try:
-            self.client.transact_write_items(TransactItems=list(operations))
+            with self.refusals():
+                self.client.transact_write_items(TransactItems=list(operations))
         except self.client.exceptions.TransactionCanceledException as exc:
             reasons = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
             raise TransactionConflict(
@@ -257,7 +282,8 @@ class DynamoTable:
         for start in range(0, len(items), 25):
             pending = [{"PutRequest": {"Item": self._ser(item)}} for item in items[start : start + 25]]
             for attempt in range(attempts):
-                response = self.client.batch_write_item(RequestItems={self.table_name: pending})
+                with self.refusals():
+                    response = self.client.batch_write_item(RequestItems={self.table_name: pending})
                 pending = response.get("UnprocessedItems", {}).get(self.table_name, [])
                 if not pending:
                     break
@@ -302,7 +328,8 @@ class DynamoTable:
         send = {"Put": self.client.put_item, "Update": self.client.update_item, "Delete": self.client.delete_item}
         errors = self.client.exceptions
         try:
-            send[kind](**request)
+            with self.refusals():
+                send[kind](**request)
         except errors.ConditionalCheckFailedException as exc:
             raise TransactionConflict(
                 "The change conflicted with the current state; nothing was written.", ["ConditionalCheckFailed"]
