@@ -79,12 +79,16 @@ def world(template: dict[str, Any]) -> Iterator[World]:
         get_services.cache_clear()
 
 
+# An API key's usage moves whenever a warm function verifies it again (API_KEY_CACHE_SECONDS), on any request
+KEY_USAGE = ("last_used_at", "usage_count")
+
+
 def snapshot(services: Services) -> dict[str, Any]:
-    """Every DynamoDB item, every S3 object (key and ETag) and every queue's message count."""
+    """Every DynamoDB item (but API keys' usage), every S3 object (key and ETag) and every queue's message count."""
     table = services.table
     items: list[dict[str, Any]] = []
     for page in table.client.get_paginator("scan").paginate(TableName=table.table_name):
-        items.extend(page["Items"])
+        items.extend({k: v for k, v in item.items() if k not in KEY_USAGE} for item in page["Items"])
     s3 = boto3.client("s3")
     objects = {
         bucket["Name"]: sorted(
