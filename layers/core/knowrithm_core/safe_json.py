@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from knowrithm_core.errors import (
@@ -36,11 +37,12 @@ MAX_INT_DIGITS = 38  # DynamoDB numbers keep 38 significant digits
 MAX_NUMBER_CHARS = 64  # the literal of a number with a fraction or an exponent
 MIN_MAGNITUDE = 1e-130  # DynamoDB's range for a non-zero number: 1E-130 <= |n| < 1E+126
 MAX_MAGNITUDE = 1e126
-MAX_METADATA_BYTES = 16_384  # a ``metadata`` object, as compact JSON
+MAX_METADATA_BYTES = 16_384  # the body's ``metadata`` object, as compact JSON
 MAX_METADATA_DEPTH = 8
 MAX_PARAM_CHARS = 2_048  # one query-string value or path segment
 
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # NUL, and surrogates that JSON escapes left unpaired
+ESCAPED = re.compile(r"\\u(?:0000|[dD][89abcdefABCDEF])")  # the escapes that decode to those
 
 
 def _number_too_big(literal: str) -> NumberOutOfRange:
@@ -100,44 +102,71 @@ def _container_depth(value: Any) -> int:
     return depth
 
 
-def _check_metadata(value: Any) -> None:
+def _check_metadata(value: Any, *, sized: bool) -> None:
     if not isinstance(value, dict | list):
         return
     if _container_depth(value) > MAX_METADATA_DEPTH:
         raise MetadataTooLarge(f"metadata is nested deeper than {MAX_METADATA_DEPTH} levels.")
-    if len(json.dumps(value, separators=(",", ":"))) > MAX_METADATA_BYTES:
+    if sized and len(json.dumps(value, separators=(",", ":"))) > MAX_METADATA_BYTES:
         raise MetadataTooLarge(f"metadata is larger than {MAX_METADATA_BYTES} bytes of JSON.")
 
 
-def _check_object(node: dict[str, Any]) -> None:
-    if len(node) > MAX_KEYS:
-        raise PayloadTooComplex(f"An object of the request body has more than {MAX_KEYS} keys.")
-    for key in node:
-        check_text(key, what="A key of the request body", limit=MAX_KEY_CHARS)
-    if "metadata" in node:
-        _check_metadata(node["metadata"])
+class _Walk:
+    """One pass over a parsed body. The text checks that its raw text rules out are skipped: no string can be
+    too long in a body shorter than the limit, and NUL or a lone surrogate needs a ``\\u`` escape (or the raw
+    character, in a ``str`` body) that a quick scan of the raw text finds first."""
 
+    def __init__(self, *, scan: bool = True, long: bool = True, sized: bool = True) -> None:
+        self.scan, self.long, self.sized = scan, long, sized
+        self.seen = 0
 
-def check_value(value: Any) -> None:
-    """Walk a parsed body (iteratively): depth, sizes, keys and strings within the limits."""
-    pending: list[tuple[Any, int]] = [(value, 1)]
-    seen = 0
-    while pending:
-        node, depth = pending.pop()
-        seen += 1
-        if seen > MAX_VALUES:
-            raise PayloadTooComplex(f"The request body holds more than {MAX_VALUES} values.")
-        if isinstance(node, str):
-            check_text(node, what="A string of the request body")
-            continue
-        if not isinstance(node, dict | list):
-            continue
+    @classmethod
+    def of(cls, raw_text: str) -> _Walk:
+        escaped = "\\u" in raw_text and ESCAPED.search(raw_text) is not None
+        return cls(
+            scan=escaped or UNSTORABLE.search(raw_text) is not None,
+            long=len(raw_text) > MAX_KEY_CHARS,
+            sized=len(raw_text) > MAX_METADATA_BYTES,
+        )
+
+    def texts(self, values: list[str], what: str, limit: int) -> None:
+        """Each of ``values`` within ``limit`` and storable (only the checks the raw text did not rule out)."""
+        too_long = self.long and values and max(map(len, values)) > limit
+        if too_long or self.scan:
+            for value in values:
+                check_text(value, what=what, limit=limit)
+
+    def container(self, node: dict[str, Any] | list[Any], depth: int) -> list[Any]:
+        """Check ``node`` and its scalar children; return its container children."""
         if depth > MAX_DEPTH:
             raise PayloadTooComplex(f"The request body is nested deeper than {MAX_DEPTH} levels.")
+        self.seen += len(node)
+        if self.seen > MAX_VALUES:
+            raise PayloadTooComplex(f"The request body holds more than {MAX_VALUES} values.")
+        children: Iterable[Any] = node
         if isinstance(node, dict):
-            _check_object(node)
-        children = node.values() if isinstance(node, dict) else node
-        pending.extend((child, depth + 1) for child in children)
+            if len(node) > MAX_KEYS:
+                raise PayloadTooComplex(f"An object of the request body has more than {MAX_KEYS} keys.")
+            self.texts(list(node), "A key of the request body", MAX_KEY_CHARS)
+            children = node.values()
+        if self.long or self.scan:
+            self.texts([c for c in children if isinstance(c, str)], "A string of the request body", MAX_STRING_CHARS)
+        return [c for c in children if isinstance(c, dict | list)]
+
+
+def check_value(value: Any, raw_text: str | None = None) -> None:
+    """Walk a parsed body (iteratively): depth, sizes, keys and strings within the limits."""
+    walk = _Walk.of(raw_text) if raw_text is not None else _Walk()
+    if isinstance(value, str):
+        walk.texts([value], "The request body", MAX_STRING_CHARS)
+    if not isinstance(value, dict | list):
+        return
+    if isinstance(value, dict) and "metadata" in value:  # the field every model that stores metadata names so
+        _check_metadata(value["metadata"], sized=walk.sized)
+    pending: list[tuple[Any, int]] = [(value, 1)]
+    while pending:
+        node, depth = pending.pop()
+        pending.extend((child, depth + 1) for child in walk.container(node, depth))
 
 
 def parse_json(raw: bytes | str | None, *, max_bytes: int = MAX_BODY_BYTES) -> Any:
@@ -169,7 +198,7 @@ def parse_json(raw: bytes | str | None, *, max_bytes: int = MAX_BODY_BYTES) -> A
         ) from exc
     except ValueError as exc:  # what a number conversion refuses
         raise InvalidJson("The request body is not valid JSON.") from exc
-    check_value(value)
+    check_value(value, text)
     return value
 
 
