@@ -187,3 +187,30 @@ def test_unknown_keys_on_a_valid_body_are_accepted_and_not_stored(
     items = snapshot(world.services)["items"]
     assert not [i for i in items if {"x_unknown", "__proto__"} & i.keys()]
     assert not [i for i in items if i["PK"]["S"] == "COMPANY#other"]
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"urls": "[" * 5_000 + "]" * 5_000},
+        {"urls": "[" + "9" * 5_000 + "]"},
+        {"urls": '["https://a.example", NaN]'},
+        {"agent_id": "a\x00b"},
+        {"agent_id": "x" * 5_000},
+    ],
+    ids=["deep-urls", "huge-number-urls", "nan-urls", "nul-agent", "huge-agent"],
+)
+def test_hostile_upload_form_fields_are_4xx_and_change_nothing(world: World, fields: dict[str, str]) -> None:
+    # GIVEN a multipart upload whose form fields a JSON parser or the store would choke on
+    before = snapshot(world.services)
+    data = {"agent_id": world.tenant.agent_id, **fields}
+    # WHEN it is sent
+    response = world.client.post(
+        f"{API_PREFIX}/document/upload",
+        data=data,
+        files=[("files", ("a.txt", b"Kiln facts.", "text/plain"))],
+        headers=world.tenant.key_headers,
+    )
+    # THEN it is a 4xx JSON error, and nothing changed
+    assert error_problems(response) == []
+    assert changes(before, snapshot(world.services)) == []

@@ -299,7 +299,6 @@ class DocumentService(Service):
     def upload(self, principal: Principal, request: UploadRequest) -> tuple[int, dict[str, Any]]:
         """(200 | 207, the Knowrithm upload summary); raises :class:`UploadRejected` if nothing was accepted."""
         principal.require("write")
-        self._count_upload(principal)
         agent_id = (request.agent_id or "").strip()
         if not agent_id:
             raise ValidationFailed("agent_id is required.", details={"errors": {"agent_id": ["Field required"]}})
@@ -309,6 +308,7 @@ class DocumentService(Service):
         if len(request.files) + len(urls) > MAX_ITEMS_PER_UPLOAD:
             raise ValidationFailed(f"At most {MAX_ITEMS_PER_UPLOAD} files and URLs per upload.")
         agent = self.agents.read(principal.company_id, agent_id)[1]
+        self._count_upload(principal)  # a malformed request, or one for an unknown agent, counts for nothing
         if self.blobs is None or self.queue is None:
             raise ServiceUnavailable("Document storage is not configured (DOCUMENT_BUCKET and INGEST_QUEUE_URL).")
         metadata = clean_metadata(request.metadata)
@@ -386,9 +386,9 @@ class DocumentService(Service):
         refuses anything else.
         """
         principal.require("write")
-        request = parse(UploadUrlRequest, body)  # a malformed request counts for nothing
-        self._count_upload(principal)
+        request = parse(UploadUrlRequest, body)
         agent = self.agents.read(principal.company_id, request.agent_id)[1]
+        self._count_upload(principal)  # a malformed request, or one for an unknown agent, counts for nothing
         if self.blobs is None or self.queue is None:
             raise ServiceUnavailable("Document storage is not configured (DOCUMENT_BUCKET and INGEST_QUEUE_URL).")
         name = formats.safe_filename(request.filename)
