@@ -73,11 +73,13 @@ def _refuse_constant(name: str) -> Any:
 
 
 def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    value: dict[str, Any] = {}
-    for key, item in pairs:
-        if key in value:
-            raise InvalidJson(f"The request body repeats the key {key[:MAX_KEY_CHARS]!r}.")
-        value[key] = item
+    value = dict(pairs)
+    if len(value) < len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise InvalidJson(f"The request body repeats the key {key[:MAX_KEY_CHARS]!r}.")
+            seen.add(key)
     return value
 
 
