@@ -47,6 +47,39 @@ def body_doc(model: type[BaseModel]) -> dict[str, Any]:
     return {"requestBody": {"required": required, "content": {"application/json": {"schema": schema_ref(model)}}}}
 
 
+QUERY: dict[str, tuple[str, str]] = {
+    "page": ("integer", "The page, from 1."),
+    "per_page": ("integer", "Items per page."),
+    "status": ("string", "Only items with this status."),
+    "search": ("string", "Only items whose text contains this (case-insensitive)."),
+    "agent_id": ("string", "Only this agent's items."),
+    "document_type": ("string", "Only documents of this type (txt, md, html, pdf, csv, json)."),
+    "start_date": ("string", "The first day (YYYY-MM-DD; default: 30 days ago)."),
+    "end_date": ("string", "The last day (YYYY-MM-DD; default: today)."),
+    "force": ("boolean", "Delete even while conversations are active."),
+    "include_chunks": ("boolean", "Include the document's chunks (default true)."),
+    "event_type": ("string", "Only deliveries of this event type."),
+    "since": ("string", "Only deliveries created at or after this ISO time."),
+    "until": ("string", "Only deliveries created before this ISO time."),
+}
+
+
+def query_doc(*names: str) -> dict[str, Any]:
+    """``openapi_extra`` documenting the optional query parameters a route reads from ``Query``."""
+    return {
+        "parameters": [
+            {
+                "name": name,
+                "in": "query",
+                "required": False,
+                "schema": {"type": QUERY[name][0]},
+                "description": QUERY[name][1],
+            }
+            for name in names
+        ]
+    }
+
+
 def schema_ref(model: type[BaseModel]) -> dict[str, str]:
     """A ``$ref`` to ``model`` for a hand-written part of an operation (``openapi_extra``)."""
     REFERENCED.add(model)

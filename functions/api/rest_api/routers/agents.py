@@ -15,7 +15,7 @@ from knowrithm_core.models.responses.agents import (
     AgentStats,
     EmbedCode,
 )
-from rest_api.contract import ERRORS, body_doc, body_of
+from rest_api.contract import ERRORS, body_doc, body_of, query_doc
 from rest_api.deps import Caller, MaybeCaller, Query, ServicesDep, origin_of
 
 router = APIRouter(tags=["agents"], responses=ERRORS)
@@ -41,7 +41,12 @@ def create_agent(caller: Caller, body: CreateBody, svc: ServicesDep) -> dict[str
     return svc.agents.create(caller, body)
 
 
-@router.get("/agent", response_model=AgentList, response_model_exclude_unset=True)
+@router.get(
+    "/agent",
+    response_model=AgentList,
+    response_model_exclude_unset=True,
+    openapi_extra=query_doc("page", "per_page", "status", "search"),
+)
 def list_agents(caller: Caller, query: Query, svc: ServicesDep) -> dict[str, Any]:
     return svc.agents.list(caller, query)
 
@@ -68,8 +73,18 @@ def update_agent(agent_id: str, caller: Caller, body: UpdateBody, svc: ServicesD
     return svc.agents.update(caller, agent_id, body)
 
 
-@router.delete("/agent/{agent_id}", response_model=AgentDeleted, response_model_exclude_unset=True)
-@router.delete("/sdk/agent/{agent_id}", response_model=AgentDeleted, response_model_exclude_unset=True)
+@router.delete(
+    "/agent/{agent_id}",
+    response_model=AgentDeleted,
+    response_model_exclude_unset=True,
+    openapi_extra=query_doc("force"),
+)
+@router.delete(
+    "/sdk/agent/{agent_id}",
+    response_model=AgentDeleted,
+    response_model_exclude_unset=True,
+    openapi_extra=query_doc("force"),
+)
 def delete_agent(agent_id: str, caller: Caller, query: Query, svc: ServicesDep) -> dict[str, Any]:
     return svc.agents.delete(caller, agent_id, force=query.get("force", "").lower() in {"1", "true", "yes"})
 

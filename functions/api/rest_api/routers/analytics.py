@@ -18,7 +18,7 @@ from knowrithm_core.models.responses.analytics import (
     UsageMetrics,
 )
 from knowrithm_core.services.agent_tools import AgentClone, AgentTest
-from rest_api.contract import ERRORS, body_doc, body_of
+from rest_api.contract import ERRORS, body_doc, body_of, query_doc
 from rest_api.deps import Caller, Query, ServicesDep
 
 router = APIRouter(tags=["analytics"], responses=ERRORS)
@@ -35,7 +35,12 @@ def dashboard(caller: Caller, svc: ServicesDep) -> dict[str, Any]:
     return svc.analytics.dashboard(caller)
 
 
-@router.get("/analytic/agent/{agent_id}", response_model=AgentAnalytics, response_model_exclude_unset=True)
+@router.get(
+    "/analytic/agent/{agent_id}",
+    response_model=AgentAnalytics,
+    response_model_exclude_unset=True,
+    openapi_extra=query_doc("start_date", "end_date"),
+)
 def agent_analytics(agent_id: str, caller: Caller, query: Query, svc: ServicesDep) -> dict[str, Any]:
     return svc.analytics.agent(caller, agent_id, query)
 
@@ -47,12 +52,22 @@ def conversation_analytics(conversation_id: str, caller: Caller, svc: ServicesDe
     return svc.analytics.conversation(caller, conversation_id)
 
 
-@router.get("/analytic/leads", response_model=LeadAnalytics, response_model_exclude_unset=True)
+@router.get(
+    "/analytic/leads",
+    response_model=LeadAnalytics,
+    response_model_exclude_unset=True,
+    openapi_extra=query_doc("start_date", "end_date"),
+)
 def lead_analytics(caller: Caller, query: Query, svc: ServicesDep) -> dict[str, Any]:
     return svc.analytics.leads(caller, query)
 
 
-@router.get("/analytic/usage", response_model=UsageMetrics, response_model_exclude_unset=True)
+@router.get(
+    "/analytic/usage",
+    response_model=UsageMetrics,
+    response_model_exclude_unset=True,
+    openapi_extra=query_doc("start_date", "end_date"),
+)
 def usage_analytics(caller: Caller, query: Query, svc: ServicesDep) -> dict[str, Any]:
     return svc.analytics.usage(caller, query)
 

@@ -21,7 +21,7 @@ from knowrithm_core.models.responses.conversations import (
     MessageAck,
     MessageList,
 )
-from rest_api.contract import ERRORS, body_doc, body_of
+from rest_api.contract import ERRORS, body_doc, body_of, query_doc
 from rest_api.deps import Caller, Query, ServicesDep, client_ip, origin_of
 
 router = APIRouter(tags=["conversations"], responses=ERRORS)
@@ -46,7 +46,12 @@ def create_conversation(caller: Caller, body: CreateBody, svc: ServicesDep) -> d
     return svc.conversations.create(caller, body)
 
 
-@router.get("/conversation", response_model=ConversationList, response_model_exclude_unset=True)
+@router.get(
+    "/conversation",
+    response_model=ConversationList,
+    response_model_exclude_unset=True,
+    openapi_extra=query_doc("page", "per_page", "status", "search", "agent_id"),
+)
 def list_conversations(caller: Caller, query: Query, svc: ServicesDep) -> dict[str, Any]:
     return svc.conversations.list(caller, query)
 
@@ -56,7 +61,12 @@ def list_deleted_conversations(caller: Caller, svc: ServicesDep) -> dict[str, An
     return svc.conversations.list_deleted(caller)
 
 
-@router.get("/conversation/agent/{agent_id}", response_model=ConversationList, response_model_exclude_unset=True)
+@router.get(
+    "/conversation/agent/{agent_id}",
+    response_model=ConversationList,
+    response_model_exclude_unset=True,
+    openapi_extra=query_doc("page", "per_page", "status", "search"),
+)
 def list_agent_conversations(agent_id: str, caller: Caller, query: Query, svc: ServicesDep) -> dict[str, Any]:
     return svc.conversations.list_by_agent(caller, agent_id, query)
 
@@ -76,7 +86,12 @@ def update_conversation(conversation_id: str, caller: Caller, body: UpdateBody, 
     return svc.conversations.update(caller, conversation_id, body)
 
 
-@router.get("/conversation/{conversation_id}/messages", response_model=MessageList, response_model_exclude_unset=True)
+@router.get(
+    "/conversation/{conversation_id}/messages",
+    response_model=MessageList,
+    response_model_exclude_unset=True,
+    openapi_extra=query_doc("page", "per_page"),
+)
 def list_messages(conversation_id: str, caller: Caller, query: Query, svc: ServicesDep) -> dict[str, Any]:
     return svc.conversations.messages(caller, conversation_id, query)
 

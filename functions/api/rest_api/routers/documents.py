@@ -30,7 +30,7 @@ from knowrithm_core.models.responses.documents import (
     UploadResult,
     UploadTicket,
 )
-from rest_api.contract import ERRORS, body_doc, body_of, schema_ref
+from rest_api.contract import ERRORS, body_doc, body_of, query_doc, schema_ref
 from rest_api.deps import Caller, Query, ServicesDep, json_body
 
 router = APIRouter(tags=["documents"], responses=ERRORS)
@@ -120,7 +120,12 @@ def complete_upload(document_id: str, caller: Caller, svc: ServicesDep) -> dict[
     return svc.documents.complete_upload(caller, document_id)
 
 
-@router.get("/document", response_model=DocumentList, response_model_exclude_unset=True)
+@router.get(
+    "/document",
+    response_model=DocumentList,
+    response_model_exclude_unset=True,
+    openapi_extra=query_doc("page", "per_page", "status", "search", "document_type", "agent_id"),
+)
 def list_documents(caller: Caller, query: Query, svc: ServicesDep) -> dict[str, Any]:
     return svc.documents.list_documents(caller, query)
 
@@ -135,7 +140,12 @@ def list_deleted_chunks(caller: Caller, svc: ServicesDep) -> dict[str, Any]:
     return svc.documents.list_deleted_chunks(caller)
 
 
-@router.get("/document/agent/{agent_id}", response_model=DocumentList, response_model_exclude_unset=True)
+@router.get(
+    "/document/agent/{agent_id}",
+    response_model=DocumentList,
+    response_model_exclude_unset=True,
+    openapi_extra=query_doc("page", "per_page", "status", "search", "document_type"),
+)
 def list_agent_documents(agent_id: str, caller: Caller, query: Query, svc: ServicesDep) -> dict[str, Any]:
     return svc.documents.list_documents(caller, query, agent_id=agent_id)
 
@@ -160,7 +170,12 @@ def restore_chunk(chunk_id: str, caller: Caller, svc: ServicesDep) -> dict[str, 
     return svc.documents.restore_chunk(caller, chunk_id)
 
 
-@router.get("/document/{document_id}", response_model=DocumentEnvelope, response_model_exclude_unset=True)
+@router.get(
+    "/document/{document_id}",
+    response_model=DocumentEnvelope,
+    response_model_exclude_unset=True,
+    openapi_extra=query_doc("include_chunks"),
+)
 def get_document(document_id: str, caller: Caller, query: Query, svc: ServicesDep) -> dict[str, Any]:
     chunks = (query.get("include_chunks") or "true").strip().lower() not in {"false", "0", "no", "off"}
     return svc.documents.get(caller, document_id, include_chunks=chunks)

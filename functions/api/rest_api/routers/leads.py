@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 
 from knowrithm_core.models.requests import LeadCreate, LeadRegister, LeadUpdate
 from knowrithm_core.models.responses.leads import LeadDeleted, LeadEnvelope, LeadList, LeadRegistration
-from rest_api.contract import ERRORS, body_doc, body_of
+from rest_api.contract import ERRORS, body_doc, body_of, query_doc
 from rest_api.deps import Caller, Query, ServicesDep, client_ip, page_origin
 
 router = APIRouter(tags=["leads"], responses=ERRORS)
@@ -49,7 +49,12 @@ def create_lead(caller: Caller, body: CreateBody, svc: ServicesDep) -> dict[str,
     return svc.leads.create(caller, body)
 
 
-@router.get("/lead/company", response_model=LeadList, response_model_exclude_unset=True)
+@router.get(
+    "/lead/company",
+    response_model=LeadList,
+    response_model_exclude_unset=True,
+    openapi_extra=query_doc("page", "per_page", "status", "search"),
+)
 def list_company_leads(caller: Caller, query: Query, svc: ServicesDep) -> dict[str, Any]:
     return svc.leads.list_company(caller, query)
 

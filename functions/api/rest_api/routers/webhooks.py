@@ -20,7 +20,7 @@ from knowrithm_core.models.responses.webhooks import (
     WebhookTestQueued,
 )
 from knowrithm_core.models.webhooks import EndpointCreate, EndpointUpdate, RecoverWindow, RotateSecret
-from rest_api.contract import ERRORS, body_doc, body_of
+from rest_api.contract import ERRORS, body_doc, body_of, query_doc
 from rest_api.deps import Caller, Query, ServicesDep
 
 router = APIRouter(prefix="/webhook", tags=["webhooks"], responses=ERRORS)
@@ -47,7 +47,12 @@ def create_endpoint(caller: Caller, body: CreateBody, svc: ServicesDep) -> dict[
     return svc.webhooks.create(caller, body)
 
 
-@router.get("", response_model=WebhookEndpointList, response_model_exclude_unset=True)
+@router.get(
+    "",
+    response_model=WebhookEndpointList,
+    response_model_exclude_unset=True,
+    openapi_extra=query_doc("page", "per_page"),
+)
 def list_endpoints(caller: Caller, query: Query, svc: ServicesDep) -> dict[str, Any]:
     return svc.webhooks.list_endpoints(caller, query)
 
@@ -110,7 +115,12 @@ def send_test(endpoint_id: str, caller: Caller, svc: ServicesDep) -> dict[str, A
     return svc.webhooks.send_test(caller, endpoint_id)
 
 
-@router.get("/{endpoint_id}/deliveries", response_model=WebhookDeliveryList, response_model_exclude_unset=True)
+@router.get(
+    "/{endpoint_id}/deliveries",
+    response_model=WebhookDeliveryList,
+    response_model_exclude_unset=True,
+    openapi_extra=query_doc("page", "per_page", "status", "event_type", "since", "until"),
+)
 def deliveries(endpoint_id: str, caller: Caller, query: Query, svc: ServicesDep) -> dict[str, Any]:
     return svc.webhooks.deliveries(caller, endpoint_id, query)
 
