@@ -16,12 +16,13 @@ export AWS_SECRET_ACCESS_KEY ?= testing
 export AWS_DEFAULT_REGION ?= us-east-1
 export AWS_ACCOUNT_ID_ENDPOINT_MODE ?= disabled
 
-.PHONY: help venv sam-venv chromium dev webhook-listen test lint typecheck template-lint unit integration e2e bench build deploy deploy-prod invoke clean
+.PHONY: help venv sam-venv chromium dev webhook-listen test lint openapi openapi-check typecheck template-lint unit integration e2e bench build deploy deploy-prod invoke clean
 
 help:
 	@echo "make dev    - set up and run the whole stack on 127.0.0.1 (PORT=3000)"
 	@echo "make webhook-listen - with make dev running: register a local receiver and print each verified webhook"
 	@echo "make test   - set up and run every gate: ruff, mypy, cfn-lint, sam validate, unit + integration tests"
+	@echo "make openapi - regenerate openapi.json (the API contract; make test fails when it is stale)"
 	@echo "make bench  - run the benchmarks and write bench/RESULTS.md"
 	@echo "make build  - sam build;  make deploy / deploy-prod - sam deploy (default / prod config env)"
 	@echo "make invoke FUNCTION=ApiFunction EVENT=events/api_health.json - run one handler like sam local invoke"
@@ -51,6 +52,14 @@ webhook-listen: venv
 lint: venv
 	$(VENV)/bin/ruff check .
 
+# The API contract: openapi.json (committed) is regenerated from rest_api.app.create_app(); `make test` fails
+# when the committed file differs (run `make openapi` and commit the result).
+openapi: venv
+	PYTHONPATH=layers/core:functions/api $(PY) -m rest_api.openapi openapi.json
+
+openapi-check: openapi
+	@git diff --exit-code -- openapi.json || { echo "openapi.json is out of date: run 'make openapi' and commit it"; exit 1; }
+
 typecheck: venv
 	$(VENV)/bin/mypy layers/core/knowrithm_core sdk/knowrithm_py
 	$(VENV)/bin/mypy functions/api/rest_api functions/event_fanout/event_fanout functions/webhook_delivery/webhook_delivery \
@@ -78,7 +87,7 @@ chromium:
 
 # The browser tests run in their own pytest process: Playwright's sync API keeps an event loop running in the
 # main thread for the session, which would break in-process Lambda invocations (Mangum) in the same process.
-test: venv chromium lint typecheck template-lint build
+test: venv chromium lint typecheck template-lint openapi-check build
 	$(PY) -m pytest -q tests/unit tests/integration
 	$(PY) -m pytest -q tests/e2e
 

@@ -18,8 +18,10 @@ from knowrithm_py.services.auth import ApiKeyService, AuthService, CompanyServic
 from knowrithm_py.services.conversations import ConversationService, MessageService
 from knowrithm_py.services.documents import DocumentService
 from knowrithm_py.services.leads import LeadService
+from knowrithm_py.services.settings import SettingsService
 from knowrithm_py.services.system import HealthService, TaskService
 from knowrithm_py.services.webhooks import WebhookService
+from knowrithm_py.services.widget import WidgetService
 
 DEFAULT_BASE_URL = "https://app.knowrithm.org/api"
 BASE_URL_ENV = "KNOWRITHM_BASE_URL"
@@ -91,6 +93,8 @@ class KnowrithmClient:
         self.webhooks = WebhookService(core)
         self.documents = DocumentService(core)
         self.analytics = AnalyticsService(core)
+        self.settings = SettingsService(core)
+        self.widget = WidgetService(core)
 
     @property
     def bearer_token(self) -> str | None:

@@ -74,6 +74,24 @@ class ConversationService(Service):
         answer = self._core.call("GET", _conv(conversation_id), headers=headers)
         return cast(Conversation, answer.get("conversation", answer) if isinstance(answer, dict) else answer)
 
+    def update_conversation(
+        self,
+        conversation_id: str,
+        *,
+        title: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        headers: Headers = None,
+    ) -> Conversation:
+        """``PATCH /conversation/{id}``: a new title and/or metadata merged into the stored metadata (a ``None``
+        value removes a key). Returns the conversation itself."""
+        body: dict[str, Any] = {}
+        if title is not None:
+            body["title"] = title
+        if metadata is not None:
+            body["metadata"] = metadata
+        answer = self._core.call("PATCH", _conv(conversation_id), json=body, headers=headers)
+        return cast(Conversation, answer.get("conversation", answer) if isinstance(answer, dict) else answer)
+
     def list_conversation_messages(
         self, conversation_id: str, *, page: int | None = None, per_page: int | None = None, headers: Headers = None
     ) -> MessageList:

@@ -305,7 +305,8 @@ def test_complete_needs_the_write_scope_and_a_live_agent(
     ).json()
     ro = {"X-API-Key": read_only["api_key"], "X-API-Secret": read_only["api_secret"]}
     assert kb_client.post(f"/api/v1/document/{ticket['document']['id']}/complete", headers=ro).status_code == 403
-    assert kb_client.post("/api/v1/document/upload-url", headers=ro, json={}).status_code == 403
+    wanted = {"agent_id": tenant.agent_id, "filename": "guide.md", "size": 10}  # a valid body: only the scope fails
+    assert kb_client.post("/api/v1/document/upload-url", headers=ro, json=wanted).status_code == 403
     # AND once the agent is deleted, its pending upload cannot be completed
     assert kb_client.delete(f"/api/v1/agent/{tenant.agent_id}", headers=tenant.key_headers).status_code == 200
     assert _complete(kb_client, tenant, ticket["document"]["id"]).status_code == 404

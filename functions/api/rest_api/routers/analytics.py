@@ -2,43 +2,84 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Response
 
-from rest_api.deps import Body, Caller, Query, ServicesDep
-from rest_api.routing import DeferredAPIRoute
+from knowrithm_core.models.requests import ExportRequest
+from knowrithm_core.models.responses.analytics import (
+    AgentAnalytics,
+    AgentCloned,
+    AgentTestResult,
+    AnalyticsExport,
+    ConversationAnalytics,
+    DashboardOverview,
+    LeadAnalytics,
+    UsageMetrics,
+)
+from knowrithm_core.services.agent_tools import AgentClone, AgentTest
+from rest_api.contract import ERRORS, body_doc, body_of, query_doc
+from rest_api.deps import Caller, Query, ServicesDep
 
-router = APIRouter(tags=["analytics"], route_class=DeferredAPIRoute)
+router = APIRouter(tags=["analytics"], responses=ERRORS)
+ExportBody = Annotated[Any, Depends(body_of(ExportRequest, checked_by_service=True))]
+TestBody = Annotated[AgentTest, Depends(body_of(AgentTest))]
+CloneBody = Annotated[AgentClone, Depends(body_of(AgentClone))]
+CSV: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "JSON, or CSV with a header"}
+}
 
 
-@router.get("/analytic/dashboard")
+@router.get("/analytic/dashboard", response_model=DashboardOverview, response_model_exclude_unset=True)
 def dashboard(caller: Caller, svc: ServicesDep) -> dict[str, Any]:
     return svc.analytics.dashboard(caller)
 
 
-@router.get("/analytic/agent/{agent_id}")
+@router.get(
+    "/analytic/agent/{agent_id}",
+    response_model=AgentAnalytics,
+    response_model_exclude_unset=True,
+    openapi_extra=query_doc("start_date", "end_date"),
+)
 def agent_analytics(agent_id: str, caller: Caller, query: Query, svc: ServicesDep) -> dict[str, Any]:
     return svc.analytics.agent(caller, agent_id, query)
 
 
-@router.get("/analytic/conversation/{conversation_id}")
+@router.get(
+    "/analytic/conversation/{conversation_id}", response_model=ConversationAnalytics, response_model_exclude_unset=True
+)
 def conversation_analytics(conversation_id: str, caller: Caller, svc: ServicesDep) -> dict[str, Any]:
     return svc.analytics.conversation(caller, conversation_id)
 
 
-@router.get("/analytic/leads")
+@router.get(
+    "/analytic/leads",
+    response_model=LeadAnalytics,
+    response_model_exclude_unset=True,
+    openapi_extra=query_doc("start_date", "end_date"),
+)
 def lead_analytics(caller: Caller, query: Query, svc: ServicesDep) -> dict[str, Any]:
     return svc.analytics.leads(caller, query)
 
 
-@router.get("/analytic/usage")
+@router.get(
+    "/analytic/usage",
+    response_model=UsageMetrics,
+    response_model_exclude_unset=True,
+    openapi_extra=query_doc("start_date", "end_date"),
+)
 def usage_analytics(caller: Caller, query: Query, svc: ServicesDep) -> dict[str, Any]:
     return svc.analytics.usage(caller, query)
 
 
-@router.post("/analytic/export", response_model=None)
-def export_analytics(body: Body, caller: Caller, svc: ServicesDep) -> dict[str, Any] | Response:
+@router.post(
+    "/analytic/export",
+    response_model=AnalyticsExport,
+    response_model_exclude_unset=True,
+    responses=CSV,
+    openapi_extra=body_doc(ExportRequest),
+)
+def export_analytics(caller: Caller, body: ExportBody, svc: ServicesDep) -> dict[str, Any] | Response:
     """JSON (``{metadata, count, <type>: [...]}``) or CSV text with a header row."""
     result = svc.analytics.export(caller, body)
     if result.format == "json":
@@ -54,12 +95,29 @@ def export_analytics(body: Body, caller: Caller, svc: ServicesDep) -> dict[str, 
     )
 
 
-@router.post("/agent/{agent_id}/test")
-def test_agent(agent_id: str, body: Body, caller: Caller, svc: ServicesDep) -> dict[str, Any]:
+@router.post(
+    "/agent/{agent_id}/test",
+    response_model=AgentTestResult,
+    response_model_exclude_unset=True,
+    openapi_extra=body_doc(AgentTest),
+)
+def test_agent(agent_id: str, caller: Caller, body: TestBody, svc: ServicesDep) -> dict[str, Any]:
     return svc.agent_tools.test(caller, agent_id, body)
 
 
-@router.post("/agent/{agent_id}/clone", status_code=201)
-@router.post("/sdk/agent/{agent_id}/clone", status_code=201)
-def clone_agent(agent_id: str, body: Body, caller: Caller, svc: ServicesDep) -> dict[str, Any]:
+@router.post(
+    "/agent/{agent_id}/clone",
+    status_code=201,
+    response_model=AgentCloned,
+    response_model_exclude_unset=True,
+    openapi_extra=body_doc(AgentClone),
+)
+@router.post(
+    "/sdk/agent/{agent_id}/clone",
+    status_code=201,
+    response_model=AgentCloned,
+    response_model_exclude_unset=True,
+    openapi_extra=body_doc(AgentClone),
+)
+def clone_agent(agent_id: str, caller: Caller, body: CloneBody, svc: ServicesDep) -> dict[str, Any]:
     return svc.agent_tools.clone(caller, agent_id, body)

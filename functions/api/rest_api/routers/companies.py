@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
-from rest_api.deps import Body, Caller, ServicesDep
-from rest_api.routing import DeferredAPIRoute
+from knowrithm_core.models.requests import CompanyCreate
+from knowrithm_core.models.responses.auth import Company, CompanyCreated
+from rest_api.contract import ERRORS, body_doc, body_of
+from rest_api.deps import Caller, ServicesDep
 
-router = APIRouter(tags=["companies"], route_class=DeferredAPIRoute)
+router = APIRouter(tags=["companies"], responses=ERRORS)
+CompanyBody = Annotated[CompanyCreate, Depends(body_of(CompanyCreate))]
 
 
-@router.post("/company", status_code=201)
-def create_company(body: Body, svc: ServicesDep) -> dict[str, Any]:
+@router.post(
+    "/company",
+    status_code=201,
+    response_model=CompanyCreated,
+    response_model_exclude_unset=True,
+    openapi_extra=body_doc(CompanyCreate),
+)
+def create_company(body: CompanyBody, svc: ServicesDep) -> dict[str, Any]:
     company = svc.companies.create(body).public()
     return {**company, "company": company, "message": "Company created successfully."}
 
 
-@router.get("/company")
+@router.get("/company", response_model=Company, response_model_exclude_unset=True)
 def get_company(caller: Caller, svc: ServicesDep) -> dict[str, Any]:
     return svc.companies.mine(caller).public()

@@ -2,54 +2,102 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from knowrithm_core.errors import StreamingNotConfigured
-from rest_api.deps import Body, Caller, Query, ServicesDep, client_ip, origin_of
-from rest_api.routing import DeferredAPIRoute
+from knowrithm_core.models.requests import ChatRequest, ConversationCreate, ConversationUpdate
+from knowrithm_core.models.responses.common import TaskAccepted
+from knowrithm_core.models.responses.conversations import (
+    ChatResult,
+    ConversationCreated,
+    ConversationDeleted,
+    ConversationEnvelope,
+    ConversationList,
+    ConversationRestored,
+    DeletedConversations,
+    DeletedMessages,
+    MessageAck,
+    MessageList,
+)
+from rest_api.contract import ERRORS, body_doc, body_of, query_doc
+from rest_api.deps import Caller, Query, ServicesDep, client_ip, origin_of
 
-router = APIRouter(tags=["conversations"], route_class=DeferredAPIRoute)
+router = APIRouter(tags=["conversations"], responses=ERRORS)
+CreateBody = Annotated[ConversationCreate, Depends(body_of(ConversationCreate))]
+UpdateBody = Annotated[ConversationUpdate, Depends(body_of(ConversationUpdate))]
+ChatBody = Annotated[ChatRequest, Depends(body_of(ChatRequest))]
+QUEUED: dict[int | str, dict[str, Any]] = {202: {"model": TaskAccepted, "description": "Queued: poll `status_url`"}}
 
 
-@router.post("/conversation", status_code=201)
-def create_conversation(body: Body, caller: Caller, svc: ServicesDep) -> dict[str, Any]:
+class EventStream(Response):
+    media_type = "text/event-stream"
+
+
+@router.post(
+    "/conversation",
+    status_code=201,
+    response_model=ConversationCreated,
+    response_model_exclude_unset=True,
+    openapi_extra=body_doc(ConversationCreate),
+)
+def create_conversation(caller: Caller, body: CreateBody, svc: ServicesDep) -> dict[str, Any]:
     return svc.conversations.create(caller, body)
 
 
-@router.get("/conversation")
+@router.get(
+    "/conversation",
+    response_model=ConversationList,
+    response_model_exclude_unset=True,
+    openapi_extra=query_doc("page", "per_page", "status", "search", "agent_id"),
+)
 def list_conversations(caller: Caller, query: Query, svc: ServicesDep) -> dict[str, Any]:
     return svc.conversations.list(caller, query)
 
 
-@router.get("/conversation/deleted")
+@router.get("/conversation/deleted", response_model=DeletedConversations, response_model_exclude_unset=True)
 def list_deleted_conversations(caller: Caller, svc: ServicesDep) -> dict[str, Any]:
     return svc.conversations.list_deleted(caller)
 
 
-@router.get("/conversation/agent/{agent_id}")
+@router.get(
+    "/conversation/agent/{agent_id}",
+    response_model=ConversationList,
+    response_model_exclude_unset=True,
+    openapi_extra=query_doc("page", "per_page", "status", "search"),
+)
 def list_agent_conversations(agent_id: str, caller: Caller, query: Query, svc: ServicesDep) -> dict[str, Any]:
     return svc.conversations.list_by_agent(caller, agent_id, query)
 
 
-@router.get("/conversation/{conversation_id}")
+@router.get("/conversation/{conversation_id}", response_model=ConversationEnvelope, response_model_exclude_unset=True)
 def get_conversation(conversation_id: str, caller: Caller, svc: ServicesDep) -> dict[str, Any]:
     return {"conversation": svc.conversations.load(caller, conversation_id).public()}
 
 
-@router.patch("/conversation/{conversation_id}")
-def update_conversation(conversation_id: str, body: Body, caller: Caller, svc: ServicesDep) -> dict[str, Any]:
+@router.patch(
+    "/conversation/{conversation_id}",
+    response_model=ConversationEnvelope,
+    response_model_exclude_unset=True,
+    openapi_extra=body_doc(ConversationUpdate),
+)
+def update_conversation(conversation_id: str, caller: Caller, body: UpdateBody, svc: ServicesDep) -> dict[str, Any]:
     return svc.conversations.update(caller, conversation_id, body)
 
 
-@router.get("/conversation/{conversation_id}/messages")
+@router.get(
+    "/conversation/{conversation_id}/messages",
+    response_model=MessageList,
+    response_model_exclude_unset=True,
+    openapi_extra=query_doc("page", "per_page"),
+)
 def list_messages(conversation_id: str, caller: Caller, query: Query, svc: ServicesDep) -> dict[str, Any]:
     return svc.conversations.messages(caller, conversation_id, query)
 
 
-@router.get("/conversation/{conversation_id}/messages/stream")
-def stream_messages(conversation_id: str, caller: Caller, svc: ServicesDep) -> dict[str, Any]:
+@router.get("/conversation/{conversation_id}/messages/stream", response_class=EventStream)
+def stream_messages(conversation_id: str, caller: Caller, svc: ServicesDep) -> Response:
     """Server-sent events need a streaming backend, which an HTTP API in front of Lambda is not (it buffers
     whole responses): 503 ``streaming_not_configured``, Knowrithm's documented "not configured" answer, after
     the usual auth and 404 checks. Clients fall back to polling."""
@@ -60,9 +108,15 @@ def stream_messages(conversation_id: str, caller: Caller, svc: ServicesDep) -> d
     )
 
 
-@router.post("/conversation/{conversation_id}/chat")
+@router.post(
+    "/conversation/{conversation_id}/chat",
+    response_model=ChatResult,
+    response_model_exclude_unset=True,
+    responses=QUEUED,
+    openapi_extra=body_doc(ChatRequest),
+)
 def chat(
-    conversation_id: str, body: Body, request: Request, response: Response, caller: Caller, svc: ServicesDep
+    conversation_id: str, request: Request, response: Response, caller: Caller, body: ChatBody, svc: ServicesDep
 ) -> dict[str, Any]:
     """Answers inline (200), or 202 with a task to poll: with ``Prefer: respond-async``, or when the turn is
     queued for ChatWorkerFunction (a slow responder, ``CHAT_MODE=async``)."""
@@ -75,36 +129,44 @@ def chat(
     return result
 
 
-@router.delete("/conversation/{conversation_id}")
+@router.delete("/conversation/{conversation_id}", response_model=ConversationDeleted, response_model_exclude_unset=True)
 def delete_conversation(conversation_id: str, caller: Caller, svc: ServicesDep) -> dict[str, Any]:
     return svc.conversations.delete(caller, conversation_id)
 
 
-@router.patch("/conversation/{conversation_id}/restore")
+@router.patch(
+    "/conversation/{conversation_id}/restore", response_model=ConversationRestored, response_model_exclude_unset=True
+)
 def restore_conversation(conversation_id: str, caller: Caller, svc: ServicesDep) -> dict[str, Any]:
     return svc.conversations.restore(caller, conversation_id)
 
 
-@router.delete("/conversation/{conversation_id}/messages")
+@router.delete(
+    "/conversation/{conversation_id}/messages", response_model=ConversationDeleted, response_model_exclude_unset=True
+)
 def delete_conversation_messages(conversation_id: str, caller: Caller, svc: ServicesDep) -> dict[str, Any]:
     return svc.conversations.delete_messages(caller, conversation_id)
 
 
-@router.patch("/conversation/{conversation_id}/message/restore-all")
+@router.patch(
+    "/conversation/{conversation_id}/message/restore-all",
+    response_model=ConversationRestored,
+    response_model_exclude_unset=True,
+)
 def restore_conversation_messages(conversation_id: str, caller: Caller, svc: ServicesDep) -> dict[str, Any]:
     return svc.conversations.restore_messages(caller, conversation_id)
 
 
-@router.get("/message/deleted")
+@router.get("/message/deleted", response_model=DeletedMessages, response_model_exclude_unset=True)
 def list_deleted_messages(caller: Caller, svc: ServicesDep) -> dict[str, Any]:
     return svc.conversations.list_deleted_messages(caller)
 
 
-@router.delete("/message/{message_id}")
+@router.delete("/message/{message_id}", response_model=MessageAck, response_model_exclude_unset=True)
 def delete_message(message_id: str, caller: Caller, svc: ServicesDep) -> dict[str, Any]:
     return svc.conversations.delete_message(caller, message_id)
 
 
-@router.patch("/message/{message_id}/restore")
+@router.patch("/message/{message_id}/restore", response_model=MessageAck, response_model_exclude_unset=True)
 def restore_message(message_id: str, caller: Caller, svc: ServicesDep) -> dict[str, Any]:
     return svc.conversations.restore_message(caller, message_id)

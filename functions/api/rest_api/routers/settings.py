@@ -2,46 +2,72 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
-from rest_api.deps import Body, Caller, ServicesDep
-from rest_api.routing import DeferredAPIRoute
+from knowrithm_core.models.requests import SettingsCreate, SettingsUpdate
+from knowrithm_core.models.responses.settings import SettingsDeleted, SettingsList, SettingsRecord
+from rest_api.contract import ERRORS, body_doc, body_of
+from rest_api.deps import Caller, ServicesDep
 
-router = APIRouter(tags=["settings"], route_class=DeferredAPIRoute)
+router = APIRouter(tags=["settings"], responses=ERRORS)
+CreateBody = Annotated[SettingsCreate, Depends(body_of(SettingsCreate))]
+UpdateBody = Annotated[SettingsUpdate, Depends(body_of(SettingsUpdate))]
 
 
-@router.post("/settings", status_code=201)
-@router.post("/sdk/settings", status_code=201)
-def create_settings(body: Body, caller: Caller, svc: ServicesDep) -> dict[str, Any]:
+@router.post(
+    "/settings",
+    status_code=201,
+    response_model=SettingsRecord,
+    response_model_exclude_unset=True,
+    openapi_extra=body_doc(SettingsCreate),
+)
+@router.post(
+    "/sdk/settings",
+    status_code=201,
+    response_model=SettingsRecord,
+    response_model_exclude_unset=True,
+    openapi_extra=body_doc(SettingsCreate),
+)
+def create_settings(caller: Caller, body: CreateBody, svc: ServicesDep) -> dict[str, Any]:
     return svc.llm_settings.create(caller, body)
 
 
-@router.get("/settings/agent/{agent_id}")
-@router.get("/sdk/settings/agent/{agent_id}")
+@router.get("/settings/agent/{agent_id}", response_model=SettingsRecord, response_model_exclude_unset=True)
+@router.get("/sdk/settings/agent/{agent_id}", response_model=SettingsRecord, response_model_exclude_unset=True)
 def agent_settings(agent_id: str, caller: Caller, svc: ServicesDep) -> dict[str, Any]:
     return svc.llm_settings.for_agent(caller, agent_id)
 
 
-@router.get("/settings/company/{company_id}")
+@router.get("/settings/company/{company_id}", response_model=SettingsList, response_model_exclude_unset=True)
 def company_settings(company_id: str, caller: Caller, svc: ServicesDep) -> dict[str, Any]:
     return svc.llm_settings.for_company(caller, company_id)
 
 
-@router.get("/settings/{settings_id}")
-@router.get("/sdk/settings/{settings_id}")
+@router.get("/settings/{settings_id}", response_model=SettingsRecord, response_model_exclude_unset=True)
+@router.get("/sdk/settings/{settings_id}", response_model=SettingsRecord, response_model_exclude_unset=True)
 def get_settings(settings_id: str, caller: Caller, svc: ServicesDep) -> dict[str, Any]:
     return svc.llm_settings.get(caller, settings_id)
 
 
-@router.put("/settings/{settings_id}")
-@router.put("/sdk/settings/{settings_id}")
-def update_settings(settings_id: str, body: Body, caller: Caller, svc: ServicesDep) -> dict[str, Any]:
+@router.put(
+    "/settings/{settings_id}",
+    response_model=SettingsRecord,
+    response_model_exclude_unset=True,
+    openapi_extra=body_doc(SettingsUpdate),
+)
+@router.put(
+    "/sdk/settings/{settings_id}",
+    response_model=SettingsRecord,
+    response_model_exclude_unset=True,
+    openapi_extra=body_doc(SettingsUpdate),
+)
+def update_settings(settings_id: str, caller: Caller, body: UpdateBody, svc: ServicesDep) -> dict[str, Any]:
     return svc.llm_settings.update(caller, settings_id, body)
 
 
-@router.delete("/settings/{settings_id}")
-@router.delete("/sdk/settings/{settings_id}")
+@router.delete("/settings/{settings_id}", response_model=SettingsDeleted, response_model_exclude_unset=True)
+@router.delete("/sdk/settings/{settings_id}", response_model=SettingsDeleted, response_model_exclude_unset=True)
 def delete_settings(settings_id: str, caller: Caller, svc: ServicesDep) -> dict[str, Any]:
     return svc.llm_settings.delete(caller, settings_id)

@@ -17,6 +17,8 @@ Model = TypeVar("Model", bound=BaseModel)
 
 def parse(model: type[Model], data: Any) -> Model:
     """Validate ``data`` into ``model`` or raise a 400 naming every bad field."""
+    if isinstance(data, model):
+        return data  # already validated (a route's typed body)
     if not isinstance(data, dict):
         raise ValidationFailed("The request body must be a JSON object.")
     try:
@@ -216,3 +218,37 @@ class LeadUpdate(LeadFields):
     @classmethod
     def _check_email(cls, value: str | None) -> str | None:
         return None if value is None else _email(value)
+
+
+class ExportRequest(Request):
+    """``POST /analytic/export`` (checked by the analytics service, which keeps Knowrithm's messages)."""
+
+    type: Literal["conversations", "leads", "agents", "usage"] | None = None
+    export_type: Literal["conversations", "leads", "agents", "usage"] | None = Field(default=None, description="alias")
+    format: Literal["json", "csv"] | None = "json"
+    export_format: Literal["json", "csv"] | None = Field(default=None, description="alias of format")
+    start_date: str | None = None
+    end_date: str | None = None
+
+
+class DocumentIds(Request):
+    """``DELETE /document/bulk-delete`` (checked by the documents service)."""
+
+    document_ids: list[str] = Field(min_length=1)
+
+
+class WidgetHandshake(Request):
+    """``POST /website/handshake`` (the widget function): the page the widget runs on."""
+
+    agent_id: str = Field(min_length=1, max_length=64)
+    url: str = Field(min_length=1, max_length=2048)
+    title: str | None = Field(default=None, max_length=500)
+
+
+class DocumentUpload(Request):
+    """``POST /document/upload`` as JSON: URLs to fetch (files go as multipart; other keys become metadata)."""
+
+    agent_id: str | None = None
+    url: str | list[str] | None = None
+    urls: str | list[str] | None = None
+    metadata: dict[str, Any] | None = None

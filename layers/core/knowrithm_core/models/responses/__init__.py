@@ -1,0 +1,1 @@
+"""Response models: the JSON every API operation returns, one module per resource."""

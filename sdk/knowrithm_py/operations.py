@@ -1,0 +1,132 @@
+"""Which SDK method covers each documented API operation (``openapi.json``'s ``operationId``).
+
+A value is ``"<client attribute>.<method>"``; ``":<key>"`` after it means the method returns that key of the
+response (``create_conversation`` returns the conversation itself). The ``/sdk/...`` paths are the official
+client's aliases of the plain routes: documented, and covered by the same method. ``tests/unit/contract``
+fails when an operation has no entry here, or when a method's typed result disagrees with the document.
+"""
+
+from __future__ import annotations
+
+OPERATIONS: dict[str, str] = {
+    # agents and providers
+    "create_agent": "agents.create_agent",
+    "create_agent_sdk": "agents.create_agent",
+    "list_agents": "agents.list_agents",
+    "get_agent": "agents.get_agent",
+    "update_agent": "agents.update_agent",
+    "update_agent_sdk": "agents.update_agent",
+    "delete_agent": "agents.delete_agent",
+    "delete_agent_sdk": "agents.delete_agent",
+    "restore_agent": "agents.restore_agent",
+    "restore_agent_sdk": "agents.restore_agent",
+    "embed_code": "agents.get_embed_code",
+    "agent_stats": "agents.get_agent_stats",
+    "test_agent": "agents.test_agent",
+    "clone_agent": "agents.clone_agent",
+    "clone_agent_sdk": "agents.clone_agent",
+    "list_providers": "providers.list_providers",
+    "list_models": "providers.list_models",
+    "settings_providers": "providers.list_settings_providers",
+    # settings
+    "create_settings": "settings.create_settings",
+    "create_settings_sdk": "settings.create_settings",
+    "get_settings": "settings.get_settings",
+    "get_settings_sdk": "settings.get_settings",
+    "agent_settings": "settings.get_agent_settings",
+    "agent_settings_sdk": "settings.get_agent_settings",
+    "company_settings": "settings.list_company_settings",
+    "update_settings": "settings.update_settings",
+    "update_settings_sdk": "settings.update_settings",
+    "delete_settings": "settings.delete_settings",
+    "delete_settings_sdk": "settings.delete_settings",
+    # auth, API keys, companies
+    "register": "auth.register",
+    "login": "auth.login",
+    "refresh": "auth.refresh_access_token",
+    "me": "auth.get_current_user",
+    "validate": "auth.validate_credentials",
+    "create_api_key": "api_keys.create_api_key",
+    "list_api_keys": "api_keys.list_api_keys",
+    "revoke_api_key": "api_keys.delete_api_key",
+    "create_company": "companies.create_company",
+    "get_company": "companies.get_company",
+    # conversations and messages
+    "create_conversation": "conversations.create_conversation:conversation",
+    "list_conversations": "conversations.list_conversations",
+    "list_agent_conversations": "conversations.list_conversations_by_agent",
+    "list_deleted_conversations": "conversations.list_deleted_conversations",
+    "get_conversation": "conversations.get_conversation:conversation",
+    "update_conversation": "conversations.update_conversation:conversation",
+    "list_messages": "conversations.list_conversation_messages",
+    "delete_conversation": "conversations.delete_conversation",
+    "restore_conversation": "conversations.restore_conversation",
+    "delete_conversation_messages": "conversations.delete_conversation_messages",
+    "restore_conversation_messages": "conversations.restore_all_messages",
+    "chat": "messages.send_message",
+    "list_deleted_messages": "messages.list_deleted_messages",
+    "delete_message": "messages.delete_message",
+    "restore_message": "messages.restore_message",
+    # leads
+    "register_lead": "leads.register_lead",
+    "create_lead": "leads.create_lead",
+    "create_lead_sdk": "leads.create_lead",
+    "list_company_leads": "leads.list_company_leads",
+    "get_lead": "leads.get_lead",
+    "update_lead": "leads.update_lead",
+    "update_lead_sdk": "leads.update_lead",
+    "delete_lead": "leads.delete_lead",
+    "delete_lead_sdk": "leads.delete_lead",
+    # documents
+    "upload_documents": "documents.upload_documents",
+    "create_upload_url": "documents.create_upload_url",
+    "complete_upload": "documents.complete_upload",
+    "list_documents": "documents.list_documents",
+    "list_agent_documents": "documents.list_agent_documents",
+    "get_document": "documents.get_document",
+    "list_deleted_documents": "documents.list_deleted_documents",
+    "list_deleted_chunks": "documents.list_deleted_chunks",
+    "bulk_delete_documents": "documents.bulk_delete_documents",
+    "delete_document": "documents.delete_document",
+    "restore_document": "documents.restore_document",
+    "delete_chunk": "documents.delete_document_chunk",
+    "restore_chunk": "documents.restore_document_chunk",
+    "delete_document_chunks": "documents.delete_document_chunks",
+    "restore_document_chunks": "documents.restore_all_document_chunks",
+    "search_documents": "documents.search_documents",
+    # analytics
+    "dashboard": "analytics.get_dashboard_overview",
+    "agent_analytics": "analytics.get_agent_analytics",
+    "conversation_analytics": "analytics.get_conversation_analytics",
+    "lead_analytics": "analytics.get_lead_analytics",
+    "usage_analytics": "analytics.get_usage_metrics",
+    "export_analytics": "analytics.export_analytics",
+    # webhooks
+    "event_types": "webhooks.list_event_types",
+    "create_endpoint": "webhooks.create_endpoint",
+    "list_endpoints": "webhooks.list_endpoints",
+    "get_endpoint": "webhooks.get_endpoint",
+    "update_endpoint": "webhooks.update_endpoint",
+    "patch_endpoint": "webhooks.update_endpoint",
+    "delete_endpoint": "webhooks.delete_endpoint",
+    "enable": "webhooks.enable_endpoint",
+    "rotate_secret": "webhooks.rotate_secret",
+    "send_test": "webhooks.send_test",
+    "deliveries": "webhooks.list_deliveries",
+    "retry_delivery": "webhooks.retry_delivery",
+    "recover": "webhooks.recover",
+    # system and widget
+    "task_status": "tasks.get_task_status",
+    "health": "health.health_check",
+    "health_v1": "health.health_check",
+    "widget_config": "widget.get_widget_config",
+    "website_handshake": "widget.website_handshake",
+}
+
+NOT_JSON: dict[str, str] = {
+    "stream_messages": "server-sent events; this deployment answers 503 and clients poll list_conversation_messages",
+    "widget_script": "the widget's JavaScript asset, loaded by a <script> tag",
+    "widget_script_api": "the widget's JavaScript asset, loaded by a <script> tag",
+    "widget_script_v1": "the widget's JavaScript asset, loaded by a <script> tag",
+}
+"""Operations that return no JSON for a typed helper to return (documented, on purpose without one)."""
