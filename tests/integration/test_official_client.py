@@ -10,7 +10,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -102,10 +101,8 @@ def test_official_client_creates_an_agent_and_chats(official_python: Path, local
     # GIVEN the official client, configured only with the stack's base URL and an API key
     args = [str(official_python), "-c", SCRIPT, local_stack.base_url, local_stack.api_key, local_stack.api_secret]
     # WHEN it creates an agent by provider names, a conversation, and sends a message inline and as a task
-    started = time.monotonic()
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}  # only the official package
     done = subprocess.run(args, capture_output=True, text=True, timeout=120, env=env)
-    elapsed = time.monotonic() - started
     # THEN it succeeds, answers from the agent's description, and never waits for a poll timeout
     assert done.returncode == 0, done.stderr
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -113,4 +110,3 @@ def test_official_client_creates_an_agent_and_chats(official_python: Path, local
     assert "3 to 5 business days" in result["polled_answer"]
     assert result["message_roles"] == ["user", "assistant", "user", "assistant"]
     assert result["sync_seconds"] < 10 and result["async_seconds"] < 10
-    assert elapsed < 60
