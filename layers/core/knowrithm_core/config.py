@@ -41,6 +41,7 @@ class Settings:
     public_base_url: str | None = None
     event_ttl_days: int = 30
     api_key_cache_seconds: int = 30
+    principal_cache_seconds: int = 30
     context_messages: int = 10
     max_body_bytes: int = 1024 * 1024
     local_mode: bool = False
@@ -89,6 +90,7 @@ def get_settings() -> Settings:
         public_base_url=(os.environ.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
         event_ttl_days=_int("EVENT_TTL_DAYS", 30),
         api_key_cache_seconds=_int("API_KEY_CACHE_SECONDS", 30),
+        principal_cache_seconds=_int("PRINCIPAL_CACHE_SECONDS", 30),
         context_messages=_int("CONTEXT_MESSAGES", 10),
         max_body_bytes=_int("MAX_BODY_BYTES", 1024 * 1024),
         local_mode=_flag("LOCAL_MODE", False),

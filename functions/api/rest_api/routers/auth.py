@@ -27,6 +27,11 @@ def refresh(request: Request, svc: ServicesDep) -> dict[str, Any]:
     return svc.auth.refresh(request.headers.get("authorization", ""))
 
 
+@router.post("/logout")
+def logout(caller: Caller, svc: ServicesDep) -> dict[str, Any]:
+    return svc.auth.accounts.logout(caller)
+
+
 @router.get("/user/me")
 def me(caller: Caller, svc: ServicesDep) -> dict[str, Any]:
     return svc.auth.me(caller)
