@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -149,3 +151,18 @@ def test_a_cached_user_costs_no_dynamodb_call_and_a_miss_costs_one(
     with dynamodb_calls(services) as miss:
         assert client.get(AGENTS, headers=tenant.admin_headers).status_code == 200
     assert "BatchGetItem" not in hit and miss == ["BatchGetItem", *hit], (hit, miss)
+
+
+def test_a_cached_api_key_is_dropped_at_once_when_its_company_is_disabled(
+    client: TestClient, tenant: Tenant, services: Services
+) -> None:
+    # GIVEN key caching on (30 s) and the tenant's key verified and cached
+    services.auth.settings = dataclasses.replace(services.auth.settings, api_key_cache_seconds=30)
+    assert client.get(AGENTS, headers=tenant.key_headers).status_code == 200
+    with dynamodb_calls(services) as cached:
+        assert client.get(AGENTS, headers=tenant.key_headers).status_code == 200
+    assert cached == ["Query"]  # the route's own read only: the key and the account come from the caches
+    # WHEN the company is disabled in this container
+    services.auth.accounts.set_company_active(tenant.company_id, False)
+    # THEN the key is refused at once, not after the key-cache window
+    assert client.get(AGENTS, headers=tenant.key_headers).status_code == 401

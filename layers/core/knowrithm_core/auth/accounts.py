@@ -6,6 +6,8 @@ and forgets the account in this container's cache; other warm containers notice 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from knowrithm_core.auth.credentials import hash_password, password_matches
 from knowrithm_core.auth.principal import Principal
 from knowrithm_core.auth.sessions import AccountStates, bump_op, user_key
@@ -21,9 +23,16 @@ MIN_PASSWORD_LENGTH = 8
 class Accounts:
     """The writes that revoke a user's tokens."""
 
-    def __init__(self, table: DynamoTable, states: AccountStates) -> None:
+    def __init__(
+        self, table: DynamoTable, states: AccountStates, forget_keys: Callable[[str], None] = lambda _: None
+    ) -> None:
         self.table = table
         self.states = states
+        self.forget_keys = forget_keys  # drops the company's verified API keys from this container's key cache
+
+    def _forget(self, company_id: str, user_id: str | None = None) -> None:
+        self.states.forget(company_id, user_id)
+        self.forget_keys(company_id)
 
     def _bump(
         self, company_id: str, user_id: str, extra: str = "", values: dict[str, object] | None = None, name: str = ""
@@ -33,7 +42,7 @@ class Accounts:
             self.table.apply([bump_op(self.table, company_id, user_id, extra, values, names)])
         except TransactionConflict as exc:
             raise NotFound("User not found.") from exc
-        self.states.forget(company_id, user_id)
+        self._forget(company_id, user_id)
 
     def logout(self, principal: Principal) -> dict[str, str]:
         """End every session of the signed-in user (access and refresh tokens alike)."""
@@ -63,7 +72,7 @@ class Accounts:
                 ),
             ]
         )
-        self.states.forget(company_id, user_id)
+        self._forget(company_id, user_id)
 
     def change_password(self, principal: Principal, current: str, new: str) -> None:
         """A new password for the signed-in user; every earlier token stops working (sign in again)."""
@@ -94,4 +103,4 @@ class Accounts:
             )
         except TransactionConflict as exc:
             raise NotFound("Company not found.") from exc
-        self.states.forget(company_id)
+        self._forget(company_id)

@@ -57,6 +57,11 @@ class _KeyCache:
                     self._entries.clear()
                 self._entries[key] = (time.monotonic() + seconds, principal)
 
+    def forget_company(self, company_id: str) -> None:
+        with self._lock:
+            for cache_key in [k for k, (_, p) in self._entries.items() if p.company_id == company_id]:
+                del self._entries[cache_key]
+
     def forget_key_id(self, key_id: str) -> None:
         with self._lock:
             for cache_key in [k for k, (_, p) in self._entries.items() if p.subject_id == key_id]:
@@ -70,7 +75,7 @@ class AuthService(Service):
         self.tokens = TokenIssuer(settings)
         self._key_cache = _KeyCache()
         self.states = AccountStates(table, settings.principal_cache_seconds)
-        self.accounts = Accounts(table, self.states)
+        self.accounts = Accounts(table, self.states, self._key_cache.forget_company)
 
     # --- authentication ----------------------------------------------------------
     def authenticate(self, headers: Mapping[str, str]) -> Principal | None:
