@@ -29,7 +29,7 @@ def _login(client: TestClient, name: str) -> dict[str, str]:
 
 
 def _refresh(client: TestClient, refresh_token: str) -> int:
-    return client.post("/api/v1/auth/refresh", headers={"Authorization": f"Bearer {refresh_token}"}).status_code
+    return int(client.post("/api/v1/auth/refresh", headers={"Authorization": f"Bearer {refresh_token}"}).status_code)
 
 
 def test_a_still_valid_user_keeps_working_with_access_refresh_and_api_key(client: TestClient, tenant: Tenant) -> None:
