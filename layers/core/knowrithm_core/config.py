@@ -70,6 +70,7 @@ class Settings:
     chat_mode: str = "auto"
     chat_queue_url: str | None = None
     chat_max_attempts: int = 3
+    chat_turn_wait_seconds: float = 5.0
     rate_limit_upload: str = "20/60"
 
 
@@ -118,5 +119,6 @@ def get_settings() -> Settings:
         chat_mode=os.environ.get("CHAT_MODE", "auto").strip().lower() or "auto",
         chat_queue_url=os.environ.get("CHAT_QUEUE_URL") or None,
         chat_max_attempts=_int("CHAT_MAX_ATTEMPTS", 3),
+        chat_turn_wait_seconds=float(os.environ.get("CHAT_TURN_WAIT_SECONDS") or 5),
         rate_limit_upload=os.environ.get("RATE_LIMIT_UPLOAD", "20/60"),
     )
