@@ -15,7 +15,8 @@ from knowrithm_core.container import Services
 from knowrithm_core.errors import ConversationBusy
 from knowrithm_core.models.resources import Agent
 from knowrithm_core.responder import Answer, Responder, Turn
-from knowrithm_core.services.turn_order import TurnConflict, in_turn
+from knowrithm_core.services.chat import ChatService
+from knowrithm_core.services.turn_order import TurnConflict, TurnLocks, in_turn
 from tests.unit.conftest import Tenant, new_conversation
 
 THREADS, TURNS = 4, 5
@@ -68,10 +69,18 @@ def test_concurrent_turns_on_one_conversation_are_all_answered_in_order(
     assert sorted(m["content"] for m in messages[::2]) == sorted(q for _, q in results)
 
 
+def other_container(services: Services, tenant: Tenant, conversation_id: str, text: str) -> Any:
+    """A turn sent through a second ChatService (another warm function: its own turn locks) on the same table."""
+    chat = ChatService(services.conversations, services.chat.responder, services.tasks)
+    principal = services.auth.authenticate({"authorization": f"Bearer {tenant.admin_token}"})
+    assert principal is not None
+    return lambda: chat.send(principal, conversation_id, {"message": text})
+
+
 @dataclass
 class Interjecting:
-    """A responder that, while answering the first question, lets another turn on the same conversation
-    commit first (a real concurrent write through the service), and records the history of every answer."""
+    """A responder that, while answering the first question, lets another process's turn on the same
+    conversation commit first (a real concurrent write), and records the history of every answer."""
 
     inner: Responder
     interject: Any
@@ -94,8 +103,7 @@ def test_a_turn_that_lost_the_race_rereads_and_answers_after_the_earlier_turn(
     conversation_id = new_conversation(client, tenant)
     path = f"/api/v1/conversation/{conversation_id}/chat"
     responder = Interjecting(
-        services.chat.responder,
-        lambda: client.post(path, json={"message": "first, committed meanwhile"}, headers=tenant.admin_headers),
+        services.chat.responder, other_container(services, tenant, conversation_id, "first, committed meanwhile")
     )
     services.chat.responder = responder
     # WHEN it commits
@@ -117,8 +125,7 @@ def test_past_the_wait_bound_the_turn_is_a_409_with_retry_after_and_writes_nothi
     conversation_id = new_conversation(client, tenant)
     path = f"/api/v1/conversation/{conversation_id}/chat"
     services.chat.responder = Interjecting(
-        services.chat.responder,
-        lambda: client.post(path, json={"message": "the winner"}, headers=tenant.admin_headers),
+        services.chat.responder, other_container(services, tenant, conversation_id, "the winner")
     )
     # WHEN it commits
     response = client.post(path, json={"message": "the loser"}, headers=tenant.admin_headers)
@@ -127,6 +134,24 @@ def test_past_the_wait_bound_the_turn_is_a_409_with_retry_after_and_writes_nothi
     body = response.json()
     assert body["error_code"] == "conversation_busy" and body["detail"] and body["error"] and body["message"]
     assert [m["content"] for m in _stored_messages(client, tenant, conversation_id)][::2] == ["the winner"]
+
+
+def test_turns_in_one_process_wait_for_the_conversation_lock_within_the_bound() -> None:
+    # GIVEN a turn of one conversation holding its lock in this process
+    locks = TurnLocks()
+    held = locks.get("company/conversation")
+    held.lock.acquire()
+    try:
+        # THEN a second turn of the same conversation waits at most the bound, then is busy
+        started = time.monotonic()
+        with pytest.raises(ConversationBusy):
+            in_turn(lambda: "answered", 0.2, locks, key="company/conversation")
+        assert time.monotonic() - started >= 0.2
+        # AND a turn of another conversation does not wait
+        assert in_turn(lambda: "answered", 0.0, locks, key="company/other") == "answered"
+    finally:
+        held.lock.release()
+    assert in_turn(lambda: "answered", 0.0, locks, key="company/conversation") == "answered"
 
 
 def test_the_wait_is_bounded_and_backs_off() -> None:

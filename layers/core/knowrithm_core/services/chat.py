@@ -36,7 +36,7 @@ from knowrithm_core.services.escalation import (
     unanswered_streak,
 )
 from knowrithm_core.services.tasks import TaskService
-from knowrithm_core.services.turn_order import TurnConflict, in_turn
+from knowrithm_core.services.turn_order import TurnConflict, TurnLocks, in_turn
 from knowrithm_core.store import keys
 from knowrithm_core.store.queue import MessageQueue
 from knowrithm_core.store.table import DynamoTable, TransactionConflict
@@ -188,6 +188,7 @@ class ChatService:
         self.responder = responder
         self.tasks = tasks
         self.queue = queue
+        self.turn_locks = TurnLocks()
 
     def send(
         self,
@@ -212,6 +213,8 @@ class ChatService:
         return in_turn(
             lambda: self._turn(principal, conversation_id, request.message, as_task),
             self.settings.chat_turn_wait_seconds,
+            self.turn_locks,
+            key=f"{principal.company_id}/{conversation_id}",
         )
 
     def _turn(self, principal: Principal, conversation_id: str, text: str, as_task: bool) -> dict[str, Any]:
