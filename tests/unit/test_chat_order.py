@@ -23,10 +23,17 @@ THREADS, TURNS = 4, 5
 
 
 def _stored_messages(client: TestClient, tenant: Tenant, conversation_id: str) -> list[dict[str, Any]]:
-    path = f"/api/v1/conversation/{conversation_id}/messages?per_page=100"
-    response = client.get(path, headers=tenant.admin_headers)
-    assert response.status_code == 200, response.text
-    return list(response.json()["messages"])
+    """Every stored message of the conversation, oldest first (all pages)."""
+    messages: list[dict[str, Any]] = []
+    for page in range(1, 100):
+        path = f"/api/v1/conversation/{conversation_id}/messages?per_page=100&page={page}"
+        response = client.get(path, headers=tenant.admin_headers)
+        assert response.status_code == 200, response.text
+        batch = response.json()["messages"]
+        messages += batch
+        if len(batch) < 100:
+            return messages
+    raise AssertionError("more than 9,900 messages")
 
 
 @pytest.fixture
