@@ -45,6 +45,7 @@ OPERATIONS: dict[str, str] = {
     "login": "auth.login",
     "refresh": "auth.refresh_access_token",
     "me": "auth.get_current_user",
+    "logout": "auth.logout",
     "validate": "auth.validate_credentials",
     "create_api_key": "api_keys.create_api_key",
     "list_api_keys": "api_keys.list_api_keys",

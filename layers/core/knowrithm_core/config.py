@@ -41,6 +41,7 @@ class Settings:
     public_base_url: str | None = None
     event_ttl_days: int = 30
     api_key_cache_seconds: int = 30
+    principal_cache_seconds: int = 30
     context_messages: int = 10
     max_body_bytes: int = 1024 * 1024
     local_mode: bool = False
@@ -69,6 +70,7 @@ class Settings:
     chat_mode: str = "auto"
     chat_queue_url: str | None = None
     chat_max_attempts: int = 3
+    chat_turn_wait_seconds: float = 5.0
     rate_limit_upload: str = "20/60"
 
 
@@ -89,6 +91,7 @@ def get_settings() -> Settings:
         public_base_url=(os.environ.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
         event_ttl_days=_int("EVENT_TTL_DAYS", 30),
         api_key_cache_seconds=_int("API_KEY_CACHE_SECONDS", 30),
+        principal_cache_seconds=_int("PRINCIPAL_CACHE_SECONDS", 30),
         context_messages=_int("CONTEXT_MESSAGES", 10),
         max_body_bytes=_int("MAX_BODY_BYTES", 1024 * 1024),
         local_mode=_flag("LOCAL_MODE", False),
@@ -116,5 +119,6 @@ def get_settings() -> Settings:
         chat_mode=os.environ.get("CHAT_MODE", "auto").strip().lower() or "auto",
         chat_queue_url=os.environ.get("CHAT_QUEUE_URL") or None,
         chat_max_attempts=_int("CHAT_MAX_ATTEMPTS", 3),
+        chat_turn_wait_seconds=float(os.environ.get("CHAT_TURN_WAIT_SECONDS") or 5),
         rate_limit_upload=os.environ.get("RATE_LIMIT_UPLOAD", "20/60"),
     )

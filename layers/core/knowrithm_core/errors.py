@@ -86,6 +86,16 @@ class Conflict(KnowrithmError):
     error_code = "conflict"
 
 
+class ConversationBusy(Conflict):
+    """A chat turn that could not get its turn within the bounded wait (answered 409 with ``Retry-After``)."""
+
+    error_code = "conversation_busy"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message, details={"retry_after": retry_after})
+        self.retry_after = retry_after
+
+
 class PayloadTooLarge(KnowrithmError):
     status_code = 413
     error_code = "payload_too_large"
@@ -128,7 +138,7 @@ def error_body(status: int, code: str, message: str, details: dict[str, Any] | N
 def error_response(error: KnowrithmError) -> tuple[int, dict[str, Any], dict[str, str]]:
     """Map a domain error to (status, body, extra headers)."""
     headers: dict[str, str] = {}
-    if isinstance(error, RateLimited):
+    if isinstance(error, RateLimited | ConversationBusy):
         headers["Retry-After"] = str(error.retry_after)
     body = error_body(error.status_code, error.error_code, error.message, error.details)
     return error.status_code, body, headers

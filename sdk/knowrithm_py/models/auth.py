@@ -146,3 +146,10 @@ class ApiKeyList(TypedDict, total=False):
 class ApiKeyRevoked(TypedDict, total=False):
     message: str
     id: str
+
+
+class LoggedOut(TypedDict, total=False):
+    """``POST /auth/logout``: every session of the user is revoked."""
+
+    message: str
+    status: str

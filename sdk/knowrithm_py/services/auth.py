@@ -13,6 +13,7 @@ from knowrithm_py.models.auth import (
     Company,
     CompanyCreated,
     CompanyCreateRequest,
+    LoggedOut,
     Registered,
     RegisterRequest,
     Session,
@@ -41,6 +42,10 @@ class AuthService(Service):
     def get_current_user(self, *, headers: Headers = None) -> Session:
         """``GET /auth/user/me``: needs a user access token (the client's ``bearer_token`` or ``headers``)."""
         return cast(Session, self._core.call("GET", "/auth/user/me", headers=headers))
+
+    def logout(self, *, headers: Headers = None) -> LoggedOut:
+        """``POST /auth/logout``: revoke every session of the signed-in user (its tokens stop working at once)."""
+        return cast(LoggedOut, self._core.call("POST", "/auth/logout", headers=headers))
 
     def validate_credentials(self, *, headers: Headers = None) -> Validation:
         """``GET /auth/validate``: who the credentials belong to."""

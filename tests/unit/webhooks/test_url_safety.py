@@ -39,6 +39,35 @@ UNSAFE_HOSTS = [
     "[2001:0:4136:e378:8000:63bf:80ff:fffe]",
     "[64:ff9b::a9fe:a9fe]",
     "[2001:db8::1]",
+    # deprecated and IPv4-embedding IPv6 forms (issue 10)
+    "[::127.0.0.1]",
+    "[::7f00:1]",
+    "[::10.0.0.1]",
+    "[::8.8.8.8]",
+    "[::ffff:10.0.0.1]",
+    "[::ffff:0:127.0.0.1]",
+    "[::ffff:0:169.254.169.254]",
+    "[::ffff:0:8.8.8.8]",
+    "[64:ff9b::127.0.0.1]",
+    "[64:ff9b::10.0.0.1]",
+    "[64:ff9b:1::7f00:1]",
+    "[64:ff9b:1:ffff::808:808]",
+    "[2002:a00:1::1]",
+    "[2002:a9fe:a9fe::]",
+    "[2002:c0a8:101::1]",
+    "[2001::1]",
+    "[2001:0:5ef5:79fb:0:59d:a0e5:ba1]",
+    "[fec0::1]",
+    "[feff::1]",
+    "[fe80::1%25eth0]",
+    "[100::1]",
+    "[2001:10::1]",
+    "[2001:20::1]",
+    "[3fff::1]",
+    "[5f00::1]",
+    "[::ffff:192.88.99.1]",
+    "192.88.99.1",
+    "[2001:4:112::1]",
 ]
 
 
@@ -46,6 +75,15 @@ UNSAFE_HOSTS = [
 def test_non_public_addresses_are_refused(host: str) -> None:
     with pytest.raises(UnsafeUrl):
         check_url(f"https://{host}/hook")
+
+
+@pytest.mark.parametrize(
+    "host", ["[2606:4700:4700::1111]", "[::ffff:93.184.216.34]", "[64:ff9b::5db8:d822]", "[2002:5db8:d822::1]"]
+)
+def test_public_ipv6_and_public_embedded_ipv4_are_allowed(host: str) -> None:
+    # GIVEN a global IPv6 address, or a checked embedding form whose IPv4 is public
+    # THEN the guard accepts it (the refusals above are not a blanket IPv6 ban)
+    assert check_url(f"https://{host}/hook").addresses
 
 
 def test_a_public_name_is_checked_on_what_it_resolves_to() -> None:

@@ -11,6 +11,7 @@ from knowrithm_core.models.responses.auth import (
     ApiKeyCreated,
     ApiKeyList,
     ApiKeyRevoked,
+    LoggedOut,
     Registered,
     Session,
     Validation,
@@ -45,6 +46,12 @@ def login(body: LoginBody, svc: ServicesDep) -> dict[str, Any]:
 def refresh(request: Request, svc: ServicesDep) -> dict[str, Any]:
     """New tokens for the refresh token sent as the Bearer."""
     return svc.auth.refresh(request.headers.get("authorization", ""))
+
+
+@router.post("/logout", response_model=LoggedOut, response_model_exclude_unset=True)
+def logout(caller: Caller, svc: ServicesDep) -> dict[str, Any]:
+    """Revoke every session of the calling user (API keys are refused: they have no session)."""
+    return svc.auth.accounts.logout(caller)
 
 
 @router.get("/user/me", response_model=Session, response_model_exclude_unset=True)

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
+from knowrithm_core.auth.accounts import Accounts
 from knowrithm_core.auth.credentials import (
     dummy_password_hash,
     hash_password,
@@ -17,6 +18,7 @@ from knowrithm_core.auth.credentials import (
     secret_matches,
 )
 from knowrithm_core.auth.principal import ROLE_SCOPES, Principal
+from knowrithm_core.auth.sessions import AccountStates, token_version, user_is_active
 from knowrithm_core.auth.tokens import TokenIssuer
 from knowrithm_core.config import Settings
 from knowrithm_core.errors import Conflict, Forbidden, NotFound, Unauthorized
@@ -55,6 +57,11 @@ class _KeyCache:
                     self._entries.clear()
                 self._entries[key] = (time.monotonic() + seconds, principal)
 
+    def forget_company(self, company_id: str) -> None:
+        with self._lock:
+            for cache_key in [k for k, (_, p) in self._entries.items() if p.company_id == company_id]:
+                del self._entries[cache_key]
+
     def forget_key_id(self, key_id: str) -> None:
         with self._lock:
             for cache_key in [k for k, (_, p) in self._entries.items() if p.subject_id == key_id]:
@@ -67,6 +74,8 @@ class AuthService(Service):
         self.companies = companies
         self.tokens = TokenIssuer(settings)
         self._key_cache = _KeyCache()
+        self.states = AccountStates(table, settings.principal_cache_seconds)
+        self.accounts = Accounts(table, self.states, self._key_cache.forget_company)
 
     # --- authentication ----------------------------------------------------------
     def authenticate(self, headers: Mapping[str, str]) -> Principal | None:
@@ -97,6 +106,7 @@ class AuthService(Service):
                 agent_id=claims.get("agent"),
                 origin=claims.get("org"),
             )
+        self.states.check_user_token(claims["cid"], claims["sub"], claims.get("tv"))
         role = str(claims.get("role", "user"))
         return Principal("user", claims["cid"], claims["sub"], ROLE_SCOPES.get(role, frozenset()), role)
 
@@ -114,6 +124,7 @@ class AuthService(Service):
         expires = item.get("expires_at")
         if expires and str(expires) < iso():
             raise Unauthorized("This API key has expired.")
+        self.states.check_api_key(str(item["company_id"]), item.get("created_by"))
         principal = Principal("api_key", item["company_id"], item["id"], frozenset(item.get("scopes", [])), "api_key")
         self.table.transact(
             [
@@ -194,8 +205,10 @@ class AuthService(Service):
 
     def _session(self, user_item: dict[str, Any]) -> dict[str, Any]:
         user = load(User, user_item)
-        pair = self.tokens.user_pair(user.id, user.company_id, user.role)
+        pair = self.tokens.user_pair(user.id, user.company_id, user.role, token_version(user_item))
         company = self.companies.get(user.company_id)
+        if not company.is_active:
+            raise Forbidden("This company is disabled.")
         return {**pair.public(), "user": user.public(), "company": company.public()}
 
     def login(self, body: Any) -> dict[str, Any]:
@@ -220,6 +233,10 @@ class AuthService(Service):
             pair = self.tokens.lead_pair(claims["sub"], claims["cid"], str(claims.get("agent")), claims.get("org"))
             return pair.public()
         item = self._user_item(claims["cid"], claims["sub"])
+        if not user_is_active(item):
+            raise Unauthorized("The user is disabled or no longer exists.")
+        if claims.get("tv", 0) != token_version(item):
+            raise Unauthorized("This session has been revoked; sign in again.")
         return {"message": "Token refreshed.", **self._session(item)}
 
     def me(self, principal: Principal) -> dict[str, Any]:

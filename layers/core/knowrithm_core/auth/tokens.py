@@ -63,8 +63,9 @@ class TokenIssuer:
 
         return jwt.encode(payload, signing_secret(self._settings), algorithm=ALGORITHM)
 
-    def user_pair(self, user_id: str, company_id: str, role: str) -> TokenPair:
-        claims = {"sub": user_id, "cid": company_id, "role": role}
+    def user_pair(self, user_id: str, company_id: str, role: str, token_version: int = 0) -> TokenPair:
+        """Access and refresh tokens carrying the user's token version (claim ``tv``, see ``auth.sessions``)."""
+        claims = {"sub": user_id, "cid": company_id, "role": role, "tv": token_version}
         s = self._settings
         return TokenPair(
             self._encode({**claims, "typ": "access"}, s.access_token_ttl_seconds),

@@ -8,6 +8,8 @@ counters, the outbox events (and, with ``Prefer: respond-async``, a completed ta
 Queued (a slow responder such as Bedrock, ``CHAT_MODE=async``, or ``Prefer: respond-async`` when the chat
 queue exists) the request stores the user's message with a *pending* task in one transaction, sends one
 message to the chat queue and answers 202; :mod:`knowrithm_core.services.chat_worker` answers later.
+
+Concurrent turns on one conversation are serialized by its version: see :mod:`knowrithm_core.services.turn_order`.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from knowrithm_core.auth import Principal
-from knowrithm_core.errors import Conflict, NotFound, ServiceUnavailable
+from knowrithm_core.errors import NotFound, ServiceUnavailable
 from knowrithm_core.events import EventType
 from knowrithm_core.ids import is_uuid, iso, new_id
 from knowrithm_core.models.requests import ChatRequest, parse
@@ -34,6 +36,7 @@ from knowrithm_core.services.escalation import (
     unanswered_streak,
 )
 from knowrithm_core.services.tasks import TaskService
+from knowrithm_core.services.turn_order import TurnConflict, TurnLocks, in_turn
 from knowrithm_core.store import keys
 from knowrithm_core.store.queue import MessageQueue
 from knowrithm_core.store.table import DynamoTable, TransactionConflict
@@ -185,6 +188,7 @@ class ChatService:
         self.responder = responder
         self.tasks = tasks
         self.queue = queue
+        self.turn_locks = TurnLocks()
 
     def send(
         self,
@@ -206,20 +210,29 @@ class ChatService:
         request = parse(ChatRequest, body)
         if principal.is_lead and self.limiter:
             self.limiter.check("chat", {"lead": principal.subject_id, "ip": client_ip})
+        return in_turn(
+            lambda: self._turn(principal, conversation_id, request.message, as_task),
+            self.settings.chat_turn_wait_seconds,
+            self.turn_locks,
+            key=f"{principal.company_id}/{conversation_id}",
+        )
+
+    def _turn(self, principal: Principal, conversation_id: str, text: str, as_task: bool) -> dict[str, Any]:
+        """One attempt: read the conversation, answer (inline) or store the question (queued), commit."""
         context = self._context(principal, conversation_id)
         conversation = context.conversation
         agent = self.agents.read(conversation.company_id, conversation.agent_id)[1]
         if self.queues(agent, as_task=as_task):
-            return self._enqueue(principal, conversation, request.message)
+            return self._enqueue(principal, conversation, text)
         started = time.perf_counter()
-        answer = self.responder.answer(agent, request.message, context.history)
+        answer = self.responder.answer(agent, text, context.history)
         elapsed = round(time.perf_counter() - started, 4)
         streak, streak_escalated = context.streak
         escalation = escalation_reason(
-            request.message, answer.answered, streak, streak_escalated, self.settings.escalate_after_unanswered
+            text, answer.answered, streak, streak_escalated, self.settings.escalate_after_unanswered
         )
         stamp = iso()
-        user_message = user_message_for(conversation, request.message, stamp)
+        user_message = user_message_for(conversation, text, stamp)
         assistant_message = assistant_message_for(conversation, user_message, answer, elapsed, escalation, stamp)
         updated = advanced(conversation, stamp, user_message, assistant_message)
         result = turn_result(updated, user_message, assistant_message)
@@ -303,10 +316,11 @@ class ChatService:
         return event_op_for(self.conversations, event, conversation, message, reason=reason)
 
     def _commit(self, ops: list[dict[str, Any]]) -> None:
+        """Write the turn; a lost race (another turn or a delete) raises :class:`TurnConflict` to try again."""
         try:
             self.table.transact(ops)
         except TransactionConflict as exc:
-            raise Conflict("The conversation changed meanwhile (another message or a delete); send again.") from exc
+            raise TurnConflict(str(exc)) from exc
 
     @staticmethod
     def _acknowledgement(task_id: str, user_message: Message) -> dict[str, Any]:

@@ -3,9 +3,13 @@
 A URL is allowed only if it is ``https`` (``http`` too in local mode), carries no credentials, and every
 address its host resolves to is publicly routable. Private, loopback, link-local (cloud metadata),
 multicast, reserved, unspecified, CGNAT and documentation ranges are refused, in IPv4 and IPv6, including
-IPv4 hidden in IPv6 (mapped, 6to4, Teredo, NAT64) and legacy numeric forms (``2130706433``, ``0x7f.1``,
+IPv4 hidden in IPv6 and legacy numeric forms (``2130706433``, ``0x7f.1``,
 ``0177.0.0.1``), which the system resolver turns into ordinary addresses before we check them. Check at
 registration and again at delivery, then connect to the checked address (DNS rebinding).
+IPv6 forms that embed or tunnel to IPv4 are refused outright when deprecated or unverifiable
+(IPv4-compatible ``::a.b.c.d``, IPv4-translated ``::ffff:0:a.b.c.d``, Teredo ``2001::/32``, local-use NAT64
+``64:ff9b:1::/48``, site-local ``fec0::/10``, the 6to4 relay anycast ``192.88.99.0/24``) and checked on the
+embedded IPv4 otherwise (mapped ``::ffff:a.b.c.d``, NAT64 ``64:ff9b::/96``, 6to4 ``2002::/16``).
 Local mode additionally allows loopback, so ``make dev`` can deliver to a receiver on 127.0.0.1.
 """
 
@@ -22,6 +26,20 @@ from knowrithm_core.errors import ValidationFailed
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], list[str]]
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# Ranges no webhook may target, whatever Python's registry flags say about them.
+REFUSED_NETWORKS: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = tuple(
+    ipaddress.ip_network(net)
+    for net in (
+        "::/96",  # IPv4-compatible (deprecated, RFC 4291)
+        "::ffff:0:0:0/96",  # IPv4-translated (SIIT, RFC 2765)
+        "2001::/32",  # Teredo: the embedded server/client can be anything
+        "64:ff9b:1::/48",  # local-use NAT64 (RFC 8215): translator-defined embedding
+        "fec0::/10",  # site-local (deprecated, RFC 3879)
+        "3fff::/20",  # documentation (RFC 9637)
+        "5f00::/16",  # SRv6 SIDs (RFC 9602)
+        "192.88.99.0/24",  # 6to4 relay anycast (deprecated, RFC 7526)
+    )
+)
 
 
 class UnsafeUrl(ValidationFailed):
@@ -52,11 +70,16 @@ def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | Non
         return address.ipv4_mapped
     if address.sixtofour:
         return address.sixtofour
-    if address.teredo:
-        return address.teredo[1]
     if address in NAT64:
         return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
     return None
+
+
+def is_refused_range(address: IPAddress) -> bool:
+    """True for deprecated, tunnelling or special ranges that are refused whatever they embed."""
+    if address.is_reserved:
+        return True
+    return any(address.version == net.version and address in net for net in REFUSED_NETWORKS)
 
 
 def is_public(address: IPAddress, *, allow_loopback: bool = False) -> bool:
@@ -68,6 +91,8 @@ def is_public(address: IPAddress, *, allow_loopback: bool = False) -> bool:
             return is_public(inner, allow_loopback=allow_loopback)
         if address.scope_id:
             return False
+    if is_refused_range(address):
+        return False
     return address.is_global and not address.is_multicast
 
 

@@ -125,3 +125,10 @@ class ApiKeyList(Out):
 class ApiKeyRevoked(Out):
     message: str | None = None
     id: str | None = None
+
+
+class LoggedOut(Out):
+    """Every session of the user is revoked (its refresh and access tokens stop working)."""
+
+    message: str | None = None
+    status: str | None = None
