@@ -49,8 +49,9 @@ BODIES: dict[str, dict[str, Any]] = {  # first match wins: the most specific mar
     "/webhook/": {"url": "https://93.184.216.34/hook", "events": ["*"]},
     "/settings/": {"widget_config": {"zIndex": 1}},
 }
-# operations that are public by design (Knowrithm's widget reads an agent by id without credentials)
-PUBLIC_OPERATIONS = {("GET", "/api/v1/agent/{agent_id}")}
+# operations that are public by design: Knowrithm's widget reads an agent, and its widget config (served by
+# WidgetFunction, documented in the same OpenAPI document; its origin checks are tested in tests/unit/widget), by id
+PUBLIC_OPERATIONS = {("GET", "/api/v1/agent/{agent_id}"), ("GET", "/api/v1/widget/config/{agent_id}")}
 
 
 def _body(path: str) -> dict[str, Any]:
