@@ -35,7 +35,7 @@ def stack(template: dict[str, Any]) -> Iterator[Stack]:
 
 @pytest.fixture
 def services(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[Services]:
-    for key, value in functions(stack)["ApiFunction"].environment.items():
+    for key, value in functions(stack)["ApiConversationsFunction"].environment.items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("API_KEY_CACHE_SECONDS", "0")
     get_settings.cache_clear()
