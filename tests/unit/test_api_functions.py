@@ -196,3 +196,47 @@ def test_each_sample_event_runs_through_its_function(sample: str, clean_process:
 
 def _route_key(event: dict[str, Any]) -> str:
     return _route(event["requestContext"]["http"]["method"], event["rawPath"]).key
+
+
+def test_the_cold_start_benchmark_sends_each_function_a_request_it_serves() -> None:
+    from bench.imports import FIRST_REQUESTS, HEALTH
+
+    # GIVEN the first request the benchmark sends each API function (/health where none is listed)
+    for function in SPECS:
+        path = FIRST_REQUESTS.get(function, HEALTH)
+        # THEN the template routes it to that function, and the function's app serves it
+        assert _route("GET", path).function == function
+        assert _served(_app(function), "GET", path)
+
+
+def test_snapstart_is_a_parameter_off_by_default_and_on_in_prod(template: dict[str, Any]) -> None:
+    import tomllib
+
+    # GIVEN the template and samconfig.toml
+    parameter = template["Parameters"]["EnableSnapStart"]
+    glob = template["Globals"]["Function"]
+    prod = tomllib.loads((ROOT / "samconfig.toml").read_text(encoding="utf-8"))["prod"]["deploy"]["parameters"]
+    # THEN SnapStart follows the parameter (off unless set), on published versions behind the live alias
+    assert parameter["Default"] == "false" and template["Conditions"]["SnapStartOn"] == {
+        "Fn::Equals": [{"Ref": "EnableSnapStart"}, "true"]
+    }
+    assert glob["SnapStart"] == {"ApplyOn": {"Fn::If": ["SnapStartOn", "PublishedVersions", "None"]}}
+    assert glob["AutoPublishAlias"] == "live"
+    # AND every function publishes a version on any change (not only code), and prod turns SnapStart on
+    for name, resource in STACK.of_type("AWS::Serverless::Function").items():
+        assert resource["Properties"].get("AutoPublishAliasAllProperties") is True, name
+    assert "EnableSnapStart=true" in prod["parameter_overrides"].split()
+
+
+def test_the_api_layer_pins_what_it_shares_with_the_core_layer_to_the_same_version() -> None:
+    # GIVEN both layers' requirements (they extract into the same /opt/python; the later layer wins)
+    def pins(path: str) -> dict[str, str]:
+        lines = (ROOT / path).read_text(encoding="utf-8").splitlines()
+        return dict(line.split("==", 1) for line in lines if "==" in line and not line.startswith("#"))
+
+    core, api = pins("layers/core/requirements.txt"), pins("functions/api/requirements.txt")
+    # THEN the API layer pins pydantic (which FastAPI needs) and every shared package exactly as the core does
+    assert "pydantic" in api
+    assert {name: api[name] for name in api.keys() & core.keys()} == {
+        name: core[name] for name in api.keys() & core.keys()
+    }
