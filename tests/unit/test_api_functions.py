@@ -30,14 +30,14 @@ SPECS = {name: spec for name, spec in functions(STACK).items() if name.startswit
 ROUTES = [r for r in http_routes(functions(STACK).values()) if r.api == "HttpApi"]
 # the routers each function includes, by module (and nothing else of rest_api.routers)
 ROUTERS = {
-    "ApiAccountsFunction": {"auth", "companies", "system"},  # system: health, shared by every app's factory
-    "ApiAgentsFunction": {"agents", "providers", "settings", "system"},
-    "ApiConversationsFunction": {"conversations", "system"},
-    "ApiLeadsFunction": {"leads", "system"},
-    "ApiDocumentsFunction": {"documents", "system"},
-    "ApiWebhooksFunction": {"webhooks", "system"},
-    "ApiAnalyticsFunction": {"analytics", "system"},
-    "ApiSystemFunction": {"system"},
+    "ApiAccountsFunction": {"auth", "companies"},
+    "ApiAgentsFunction": {"agents", "providers", "settings"},
+    "ApiConversationsFunction": {"conversations", "system"},  # system: task status
+    "ApiLeadsFunction": {"leads"},
+    "ApiDocumentsFunction": {"documents"},
+    "ApiWebhooksFunction": {"webhooks"},
+    "ApiAnalyticsFunction": {"analytics"},
+    "ApiSystemFunction": {"system"},  # health
 }
 
 

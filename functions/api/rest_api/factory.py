@@ -13,7 +13,6 @@ from fastapi import APIRouter, FastAPI
 
 from rest_api.errors import install_error_handlers
 from rest_api.middleware import install_middleware
-from rest_api.routers.system import health
 
 API_PREFIX = "/api/v1"
 LEGACY_PREFIX = "/v1"  # the status_url variant ``/v1/tasks/…``
@@ -54,5 +53,7 @@ def create_api(
 
 def add_health(app: FastAPI) -> None:
     """``GET /health`` and ``/api/v1/health``: the table's reachability (200 or 503)."""
+    from rest_api.routers.system import health  # only the apps that serve it import the system router
+
     for path in HEALTH_PATHS:
         app.add_api_route(path, health, methods=["GET"], tags=["system"])
