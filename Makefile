@@ -9,8 +9,8 @@ SAM_VENV := .venv-sam
 SAM := SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam
 # `sam build` for the python3.12 runtime needs a python3.12 on PATH (pyenv: 3.11 + 3.12 together).
 SAM_PATH_ENV := $(if $(shell command -v pyenv),PYENV_VERSION=$$(pyenv versions --bare | grep -E '^3\.(11|12)\.' | paste -sd:),)
-FUNCTION ?= ApiFunction
-EVENT ?= events/api_health.json
+FUNCTION ?= ApiSystemFunction
+EVENT ?= events/api_system_health.json
 export AWS_ACCESS_KEY_ID ?= testing
 export AWS_SECRET_ACCESS_KEY ?= testing
 export AWS_DEFAULT_REGION ?= us-east-1
@@ -25,7 +25,7 @@ help:
 	@echo "make openapi - regenerate openapi.json (the API contract; make test fails when it is stale)"
 	@echo "make bench  - run the benchmarks and write bench/RESULTS.md"
 	@echo "make build  - sam build;  make deploy / deploy-prod - sam deploy (default / prod config env)"
-	@echo "make invoke FUNCTION=ApiFunction EVENT=events/api_health.json - run one handler like sam local invoke"
+	@echo "make invoke FUNCTION=ApiSystemFunction EVENT=events/api_system_health.json - run one handler like sam local invoke"
 
 $(VENV)/.installed: requirements-dev.txt layers/core/requirements.txt functions/api/requirements.txt sdk/pyproject.toml
 	@test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
@@ -62,7 +62,7 @@ openapi-check: openapi
 
 typecheck: venv
 	$(VENV)/bin/mypy layers/core/knowrithm_core sdk/knowrithm_py
-	$(VENV)/bin/mypy functions/api/rest_api functions/event_fanout/event_fanout functions/webhook_delivery/webhook_delivery \
+	$(VENV)/bin/mypy functions/api/rest_api $(wildcard functions/api_*/api_*.py) functions/event_fanout/event_fanout functions/webhook_delivery/webhook_delivery \
 		functions/widget/widget_api functions/document_ingest/document_ingest functions/chat_worker/chat_worker local
 
 template-lint: venv sam-venv

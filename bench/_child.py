@@ -1,9 +1,10 @@
 """One fresh interpreter of the cold-start benchmark (run by :mod:`bench.imports`, never imported by it).
 
-``python -m bench._child MODE MODULE HANDLER`` prints one JSON line. MODE is
+``python -m bench._child MODE MODULE HANDLER PATH`` prints one JSON line. MODE is
 
 * ``import``: time ``importlib.import_module(MODULE)`` only;
-* ``first-request``: import plus one ``GET /health`` invocation of ``MODULE.HANDLER``; AWS calls go
+* ``first-request``: import plus one ``GET PATH`` invocation of ``MODULE.HANDLER`` (any PATH but ``/health``
+  carries an unknown API key, so the function authenticates and answers 401); AWS calls go
   wherever the environment says (the parent points ``AWS_ENDPOINT_URL`` at a moto server);
 * ``first-request-inprocess``: the same against moto ``mock_aws`` in this process, started and
   populated before the clock (moto imports boto3 and botocore, so those are not in the figure).
@@ -37,11 +38,12 @@ def _start_moto_in_process() -> object:
 
 
 def main() -> None:
-    mode, module_name, handler_name = sys.argv[1:4]
+    mode, module_name, handler_name, path = sys.argv[1:5]
     out = sys.stdout
     sys.stdout = sys.stderr  # whatever the app prints must not mix with the JSON line
     mock = _start_moto_in_process() if mode == "first-request-inprocess" else None
-    event = http_event("GET", "/health")
+    unknown_key = {"x-api-key": "ak_bench_unknown", "x-api-secret": "as_bench_unknown"}
+    event = http_event("GET", path, headers=None if path == "/health" else unknown_key)
     context = LambdaContext()
     watched = ("boto3", "botocore", "argon2", "jwt", "aws_xray_sdk", "pydantic", "fastapi")
     preloaded = {m for m in watched if m in sys.modules}

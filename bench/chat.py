@@ -1,6 +1,7 @@
-"""A chat turn through the real Lambda handler (payload 2.0 events), in process against moto ``mock_aws``.
+"""A chat turn through the real Lambda handlers (payload 2.0 events, each to the function the template routes
+it to), in process against moto ``mock_aws``.
 
-Set up like ``tests/unit/conftest.py``: resources created from the template, the ApiFunction's resolved
+Set up like ``tests/unit/conftest.py``: resources created from the template, the ApiConversationsFunction's resolved
 environment, the composition root's caches cleared. A tenant (company, admin, API key), an agent and a
 conversation are made through the handler itself; one warm-up turn follows (the API key is then in the
 per-container cache, ``API_KEY_CACHE_SECONDS``). The process stays one warm container throughout; only the
@@ -24,9 +25,10 @@ from typing import Any
 
 from bench.common import AWS_ENV, SCRUBBED_ENV, code_path, function_specs, handler_parts
 from bench.events import LambdaContext, http_event
+from local.routes import find_route, http_routes
 from local.template import Stack
 
-FUNCTION = "ApiFunction"
+FUNCTION = "ApiConversationsFunction"
 COUNTED_TURNS = 20
 TIMED_TURNS = 200
 # moto's TransactWriteItems deep-copies the whole table once per operation, so its cost grows with the
@@ -77,16 +79,29 @@ class ChatResults:
 
 
 class Api:
-    """Calls the Lambda handler the way API Gateway's HTTP API would."""
+    """Calls the API functions' Lambda handlers the way API Gateway's HTTP API would (routed by the template)."""
 
-    def __init__(self, handler: Handler) -> None:
-        self.handler = handler
+    def __init__(self, stack: Stack) -> None:
+        self.specs = function_specs(stack)
+        self.routes = http_routes(self.specs.values())
+        self.handlers: dict[str, Handler] = {}
+
+    def handler(self, method: str, path: str) -> Handler:
+        found = find_route(self.routes, method, [s for s in path.split("/") if s])
+        if found is None:
+            raise RuntimeError(f"no route for {method} {path} in the template")
+        function = found[0].function
+        if function not in self.handlers:
+            module_name, func = handler_parts(self.specs[function])
+            self.handlers[function] = getattr(importlib.import_module(module_name), func)
+        return self.handlers[function]
 
     def call(
         self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None, expect: int = 200
     ) -> Any:
         payload = None if body is None else json.dumps(body)
-        response = self.handler(http_event(method, path, body=payload, headers=headers), LambdaContext())
+        event = http_event(method, path, body=payload, headers=headers)
+        response = self.handler(method, path)(event, LambdaContext())
         status = int(response["statusCode"])
         if status != expect:
             raise RuntimeError(f"{method} {path} answered {status} (expected {expect}): {response.get('body')}")
@@ -134,8 +149,8 @@ def run(stack: Stack, counted: int = COUNTED_TURNS, timed: int = TIMED_TURNS) ->
     for key in SCRUBBED_ENV:
         os.environ.pop(key, None)
     os.environ.update({**AWS_ENV, **spec.environment})
-    sys.path[:0] = [str(p) for p in code_path(spec)[:-1] if str(p) not in sys.path]
-    module_name, func = handler_parts(spec)
+    api_dirs = [p for s in function_specs(stack).values() if s.logical_id.startswith("Api") for p in code_path(s)[:-1]]
+    sys.path[:0] = list(dict.fromkeys(str(p) for p in api_dirs if str(p) not in sys.path))
     warnings.filterwarnings("ignore", message="No application metrics to publish")
 
     mock = mock_aws()
@@ -147,7 +162,7 @@ def run(stack: Stack, counted: int = COUNTED_TURNS, timed: int = TIMED_TURNS) ->
 
         get_settings.cache_clear()
         get_services.cache_clear()
-        api = Api(getattr(importlib.import_module(module_name), func))
+        api = Api(stack)
 
         def fresh_conversation() -> Callable[[int], None]:
             """Empty tables, a new tenant and conversation, one warm-up turn; returns the turn function."""

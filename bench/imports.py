@@ -30,6 +30,18 @@ HELLO = "hello (FastAPI + Mangum)"
 IMPORT = "import"
 FIRST_SERVER = "first-request"
 FIRST_IN_PROCESS = "first-request-inprocess"
+HEALTH = "/health"
+# The first request of an API function that does not serve /health: a route of its own, sent with an unknown
+# API key, so it runs the whole auth path (one key look-up in DynamoDB) and answers 401.
+FIRST_REQUESTS = {
+    "ApiAccountsFunction": "/api/v1/auth/user/me",
+    "ApiAgentsFunction": "/api/v1/agent",
+    "ApiConversationsFunction": "/api/v1/conversation",
+    "ApiLeadsFunction": "/api/v1/lead/company",
+    "ApiDocumentsFunction": "/api/v1/document",
+    "ApiWebhooksFunction": "/api/v1/webhook",
+    "ApiAnalyticsFunction": "/api/v1/analytic/dashboard",
+}
 
 
 @dataclass(frozen=True)
@@ -39,7 +51,8 @@ class Case:
     handler: str
     path: tuple[Path, ...]
     env: tuple[tuple[str, str], ...]
-    http: bool  # fronted by the HTTP API, so a GET /health first request makes sense
+    http: bool  # fronted by the HTTP API, so a first request (a GET of ``path``) makes sense
+    first_path: str = HEALTH
 
 
 @dataclass
@@ -70,7 +83,8 @@ def _cases(stack: Stack) -> list[Case]:
         module, func = handler_parts(spec)
         http = any(e.get("Type") == "HttpApi" for e in spec.events.values())
         env = tuple(sorted(spec.environment.items()))
-        cases.append(Case(logical_id, module, func, tuple(code_path(spec)), env, http))
+        first = FIRST_REQUESTS.get(logical_id, HEALTH)
+        cases.append(Case(logical_id, module, func, tuple(code_path(spec)), env, http, first))
     return cases
 
 
@@ -81,7 +95,12 @@ def _run_child(case: Case, mode: str, extra_env: dict[str, str], *, importtime: 
     # -P: no cwd on sys.path, so the path is exactly what Lambda would see plus the repository root
     argv = [sys.executable, "-P", *(["-X", "importtime"] if importtime else []), "-m", "bench._child"]
     proc = subprocess.run(
-        [*argv, mode, case.module, case.handler], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        [*argv, mode, case.module, case.handler, case.first_path],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
     if proc.returncode != 0 or not lines:

@@ -77,23 +77,26 @@ def _cold_start(results: ImportResults) -> list[str]:
         )
     lines += [
         "",
-        "First request (functions behind the HTTP API) = import + one `GET /health` (payload 2.0) through the Lambda",
-        "handler, in the same fresh interpreter.",
+        "First request (functions behind the HTTP API) = import + one GET (payload 2.0) through the Lambda handler,",
+        "in the same fresh interpreter: `/health` for the hello app, ApiSystemFunction and WidgetFunction (a 404",
+        "there); for each other API function one of its own routes with an unknown API key (the whole auth path,",
+        "one key look-up, then 401).",
         "*moto server*: DynamoDB is a moto server on 127.0.0.1, so the figure includes what the core defers to first",
         "use (boto3 import, client creation, one HTTP round trip). *moto in process*: `mock_aws` started and",
         "populated before the clock, so boto3/botocore are already imported and the figure understates a cold start.",
         "",
-        "| Function | First request ms, moto server (median) | min–max | × hello | First request ms, moto in process "
-        "| HTTP status | Imported on first request |",
-        "|---|---:|---:|---:|---:|---|---|",
-        f"| hello | {_ms(hello_first)} | {_spread(hello, FIRST_SERVER)} | 1.00× | n/a "
+        "| Function | Request | First request ms, moto server (median) | min–max | × hello "
+        "| First request ms, moto in process | HTTP status | Imported on first request |",
+        "|---|---|---:|---:|---:|---:|---|---|",
+        f"| hello | `GET {hello.case.first_path}` | {_ms(hello_first)} | {_spread(hello, FIRST_SERVER)} | 1.00× | n/a "
         f"| {', '.join(map(str, sorted(hello.statuses)))} | {', '.join(hello.imported_on_first_request) or '—'} |",
     ]
     for cold in (c for c in results.functions if c.case.http):
         first = cold.median(FIRST_SERVER)
         first_ratio = f"{first / hello_first:.2f}×" if first and hello_first else "n/a"
         lines.append(
-            f"| {cold.case.name} | {_ms(first)} | {_spread(cold, FIRST_SERVER)} | {first_ratio} "
+            f"| {cold.case.name} | `GET {cold.case.first_path}` | {_ms(first)} | {_spread(cold, FIRST_SERVER)} "
+            f"| {first_ratio} "
             f"| {_ms(cold.median(FIRST_IN_PROCESS))} | {', '.join(map(str, sorted(cold.statuses))) or 'n/a'} "
             f"| {', '.join(cold.imported_on_first_request) or '—'} |"
         )

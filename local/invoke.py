@@ -1,4 +1,4 @@
-"""``python -m local.invoke --function ApiFunction --event events/api_health.json``: one handler, one event.
+"""``python -m local.invoke -f ApiSystemFunction -e events/api_system_health.json``: one handler, one event.
 
 What ``sam local invoke`` does, without Docker: the function runs in this process with its
 resolved ``Environment``. AWS calls go to ``AWS_ENDPOINT_URL`` when it is set (a running
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m local.invoke", description="Run one handler of template.yaml with a sample event."
     )
-    parser.add_argument("--function", "-f", required=True, help="logical id in template.yaml, e.g. ApiFunction")
+    parser.add_argument("--function", "-f", required=True, help="logical id in template.yaml, e.g. ApiAgentsFunction")
     parser.add_argument("--event", "-e", required=True, help="JSON event file ('-' reads stdin)")
     args = parser.parse_args(argv)
     ok, result = invoke(args.function, read_event(args.event))

@@ -1,7 +1,7 @@
 """HTTP API routes and CORS settings, read from the template's ``HttpApi`` events and APIs.
 
-Route selection follows API Gateway HTTP APIs: a path without variables beats one with
-``{param}`` segments, which beats a greedy ``{proxy+}``; more literal segments win; an
+Route selection follows API Gateway HTTP APIs (see :meth:`Route.rank`): a path without variables
+beats one with ``{param}`` segments, which beats a greedy ``{proxy+}``; more literal segments win; an
 exact method beats ``ANY``; ``$default`` (an event without ``Path``) matches last.
 """
 
@@ -32,12 +32,26 @@ class Route:
     def segments(self) -> list[str]:
         return [s for s in self.path.split("/") if s]
 
-    def rank(self) -> tuple[bool, bool, int, int, bool]:
-        """Sort key: the most specific route first."""
+    def rank(self) -> tuple[bool, bool, int, int, tuple[bool, ...], bool]:
+        """Sort key: the most specific route first (API Gateway's precedence).
+
+        Routes without variables, then with ``{param}`` variables, then greedy ``{proxy+}`` ones (the longest
+        literal prefix first), ``$default`` last; between equals, literal segments further left win, then an
+        exact method beats ``ANY``. A route whose method does not match is skipped, so a request falls through
+        to the next most specific route that takes its method.
+        """
         segments = self.segments
         greedy = bool(segments) and segments[-1].endswith("+}")
-        literals = sum(1 for s in segments if not s.startswith("{"))
-        return (self.path == DEFAULT_ROUTE, greedy, -literals, len(segments) - literals, self.method == "ANY")
+        variables = tuple(s.startswith("{") for s in segments)
+        literals = variables.count(False)
+        return (
+            self.path == DEFAULT_ROUTE,
+            greedy,
+            -literals,
+            len(segments) - literals,
+            variables,
+            self.method == "ANY",
+        )
 
     def match(self, method: str, segments: list[str]) -> dict[str, str] | None:
         """Path parameters if this route takes ``method`` on the (decoded) path ``segments``, else None."""

@@ -196,7 +196,9 @@ def functions(stack: Stack) -> dict[str, FunctionSpec]:
             **glob.get("Environment", {}).get("Variables", {}),
             **resource.get("Properties", {}).get("Environment", {}).get("Variables", {}),
         }
-        layers = [layer.get("Ref") for layer in props.get("Layers", []) if isinstance(layer, dict)]
+        # SAM adds a function's Layers to the Globals' (globals first), like its other lists
+        declared = [*glob.get("Layers", []), *resource.get("Properties", {}).get("Layers", [])]
+        layers = [layer.get("Ref") for layer in declared if isinstance(layer, dict)]
         layer_dirs = tuple(ROOT / stack.resources[name]["Properties"]["ContentUri"] for name in layers if name)
         specs[logical_id] = FunctionSpec(
             logical_id=logical_id,

@@ -127,14 +127,14 @@ def test_the_moto_server_holds_the_templates_table(local_stack: LocalStack) -> N
 
 def test_make_invoke_runs_against_the_running_stack(local_stack: LocalStack) -> None:
     # GIVEN the sample get-agent event, pointed at the seeded agent
-    event = json.loads((ROOT / "events" / "api_get_agent.json").read_text(encoding="utf-8"))
+    event = json.loads((ROOT / "events" / "api_agents_get_agent.json").read_text(encoding="utf-8"))
     path = f"/api/v1/agent/{local_stack.agent_id}"
     event["rawPath"] = event["requestContext"]["http"]["path"] = path
-    event["pathParameters"] = {"proxy": path.removeprefix("/api/v1/")}
+    event["pathParameters"] = {"proxy": local_stack.agent_id}  # of ANY /api/v1/agent/{proxy+}
     # WHEN local.invoke runs it with AWS_ENDPOINT_URL set to the stack's moto server
     env = {**os.environ, "AWS_ENDPOINT_URL": local_stack.aws_endpoint_url}
     done = subprocess.run(
-        [sys.executable, "-m", "local.invoke", "--function", "ApiFunction", "--event", "-"],
+        [sys.executable, "-m", "local.invoke", "--function", "ApiAgentsFunction", "--event", "-"],
         input=json.dumps(event),
         capture_output=True,
         text=True,

@@ -1,4 +1,8 @@
-"""Unit fixtures: moto in process, resources created from template.yaml, the API over ASGI."""
+"""Unit fixtures: moto in process, resources created from template.yaml, the API over ASGI.
+
+``client`` sends each request to the API function the template routes it to (:class:`tests.unit.gateway.Gateway`);
+every AWS call a function makes meanwhile is checked against that function's IAM policies when the test ends.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ from knowrithm_core.config import get_settings
 from knowrithm_core.container import Services, get_services
 from local.resources import create_all
 from local.template import Stack, functions, load_template
-from rest_api.app import create_app
+from tests.unit.gateway import AwsCalls, Gateway
 
 
 @pytest.fixture(scope="session")
@@ -34,8 +38,18 @@ def stack(template: dict[str, Any]) -> Iterator[Stack]:
 
 
 @pytest.fixture
-def services(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[Services]:
-    for key, value in functions(stack)["ApiFunction"].environment.items():
+def aws_calls(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsCalls]:
+    """Records the AWS calls of every API function; the test fails if a function's IAM policies miss one."""
+    calls = AwsCalls(stack)
+    calls.install(monkeypatch)
+    yield calls
+    assert calls.not_allowed() == {}, "a function made AWS calls its template policies do not allow"
+
+
+@pytest.fixture
+def services(stack: Stack, aws_calls: AwsCalls, monkeypatch: pytest.MonkeyPatch) -> Iterator[Services]:
+    # every API function has the same environment (the template's Globals)
+    for key, value in functions(stack)["ApiConversationsFunction"].environment.items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("API_KEY_CACHE_SECONDS", "0")
     get_settings.cache_clear()
@@ -46,8 +60,13 @@ def services(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[Services
 
 
 @pytest.fixture
-def client(services: Services) -> TestClient:
-    return TestClient(create_app(), raise_server_exceptions=False)
+def gateway(stack: Stack) -> Gateway:
+    return Gateway(stack)
+
+
+@pytest.fixture
+def client(services: Services, gateway: Gateway) -> TestClient:
+    return TestClient(gateway, raise_server_exceptions=False)
 
 
 @dataclass

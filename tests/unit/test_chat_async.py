@@ -418,7 +418,7 @@ def test_the_chat_queue_agrees_with_the_worker(template: dict[str, Any]) -> None
     queue = resources["ChatQueue"]["Properties"]
     worker = resources["ChatWorkerFunction"]["Properties"]
     # THEN a turn is not redelivered while it is still being answered, the DLQ comes after the last attempt
-    # (the one that stores the model's failure or fails the task), and the API may send to the queue
+    # (the one that stores the model's failure or fails the task), and the conversations function may send to the queue
     assert queue["VisibilityTimeout"] >= 6 * worker["Timeout"]
     attempts = int(worker["Environment"]["Variables"]["CHAT_MAX_ATTEMPTS"])
     assert queue["RedrivePolicy"]["maxReceiveCount"] == attempts
@@ -426,7 +426,7 @@ def test_the_chat_queue_agrees_with_the_worker(template: dict[str, Any]) -> None
     source = worker["Events"]["Chat"]["Properties"]
     assert source["Queue"] == {"Fn::GetAtt": ["ChatQueue", "Arn"]}
     assert "ReportBatchItemFailures" in source["FunctionResponseTypes"]
-    api_policies = resources["ApiFunction"]["Properties"]["Policies"]
+    api_policies = resources["ApiConversationsFunction"]["Properties"]["Policies"]
     assert {"SQSSendMessagePolicy": {"QueueName": {"Fn::GetAtt": ["ChatQueue", "QueueName"]}}} in api_policies
 
 
@@ -447,7 +447,7 @@ def test_a_queued_turn_costs_three_requests_in_the_api_and_six_in_the_worker(
     assert ack.status_code == 202
     assert in_api == ["Query", "Query", "TransactWriteItems"], in_api
     assert calls.count("TransactWriteItems") == 2 and len(calls) <= 6, calls
-    assert missing_dynamodb_actions(template, "ApiFunction", in_api) == set()  # and IAM allows each of them
+    assert missing_dynamodb_actions(template, "ApiConversationsFunction", in_api) == set()  # IAM allows each
     assert missing_dynamodb_actions(template, "ChatWorkerFunction", calls) == set()
     assert _status(client, tenant, ack.json()["task_id"])["status"] == "completed"
 

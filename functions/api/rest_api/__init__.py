@@ -1,1 +1,1 @@
-"""ApiFunction: the REST API (FastAPI + Mangum), one router module per resource."""
+"""The REST API's shared package (the API layer): app factory, errors, middleware, deps, one router per resource."""

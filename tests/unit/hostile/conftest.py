@@ -68,7 +68,7 @@ def world(template: dict[str, Any]) -> Iterator[World]:
     with mock_aws(), pytest.MonkeyPatch.context() as env:
         stack = Stack(template)
         create_all(stack)
-        for key, value in functions(stack)["ApiFunction"].environment.items():
+        for key, value in functions(stack)["ApiConversationsFunction"].environment.items():
             env.setenv(key, value)
         get_settings.cache_clear()
         get_services.cache_clear()

@@ -17,6 +17,7 @@ from knowrithm_core.config import get_settings
 from knowrithm_core.container import Services, get_services
 from local.template import Stack
 from tests.sqs_pump import pump
+from tests.unit.gateway import Gateway
 
 Pump = Callable[..., dict[str, Any]]
 
@@ -35,10 +36,8 @@ def kb_services(services: Services, stack: Stack, monkeypatch: pytest.MonkeyPatc
 
 
 @pytest.fixture
-def kb_client(kb_services: Services) -> TestClient:
-    from rest_api.app import create_app
-
-    return TestClient(create_app(), raise_server_exceptions=False)
+def kb_client(kb_services: Services, gateway: Gateway) -> TestClient:
+    return TestClient(gateway, raise_server_exceptions=False)
 
 
 @pytest.fixture

@@ -123,10 +123,11 @@ def test_a_second_document_rebuilds_the_index_with_both(
 def test_handlers_do_not_import_the_heavy_libraries() -> None:
     # GIVEN fresh interpreters with the functions' import paths
     code = (
-        "import sys; import rest_api.handler, document_ingest.handler; "
+        "import sys; import api_documents, api_conversations, document_ingest.handler; "
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'numpy', 'bm25s', 'pypdf', 'bs4'}))"
     )
-    paths = [ROOT / "functions/api", ROOT / "functions/document_ingest", ROOT / "layers/core", ROOT]
+    paths = [ROOT / "functions" / d for d in ("api", "api_documents", "api_conversations", "document_ingest")]
+    paths += [ROOT / "layers/core", ROOT]
     env = {"PYTHONPATH": ":".join(map(str, paths)), "POWERTOOLS_TRACE_DISABLED": "true", "PATH": ""}
     # WHEN both handlers are imported
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)

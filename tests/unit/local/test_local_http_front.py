@@ -227,3 +227,38 @@ def test_route_ranking_prefers_exact_method_and_literal_segments() -> None:
     assert chosen("POST", "a", "1") == "Any"
     assert chosen("POST", "a", "1", "2") == "Greedy"
     assert chosen("GET", "b") == "Default"
+
+
+def test_route_precedence_follows_api_gateway() -> None:
+    # GIVEN the routes of API Gateway's own example plus the overlaps the API functions rely on
+    routes = sorted(
+        [
+            Route("Catchall", "ANY", "/{proxy+}", "Api"),
+            Route("Pets", "GET", "/pets/{proxy+}", "Api"),
+            Route("DogById", "GET", "/pets/dog/{id}", "Api"),
+            Route("Dog1", "GET", "/pets/dog/1", "Api"),
+            Route("ApiRest", "ANY", "/api/v1/{proxy+}", "Api"),
+            Route("Agent", "ANY", "/api/v1/agent/{proxy+}", "Api"),
+            Route("AgentTest", "ANY", "/api/v1/agent/{agent_id}/test", "Api"),
+            Route("LeftLiteral", "GET", "/x/a/{v}", "Api"),
+            Route("RightLiteral", "GET", "/x/{v}/b", "Api"),
+        ],
+        key=Route.rank,
+    )
+
+    def chosen(method: str, path: str) -> str:
+        found = find_route(routes, method, [s for s in path.split("/") if s])
+        return found[0].function if found else "none"
+
+    # THEN a full match beats a path variable, which beats a greedy one; a method mismatch falls through
+    assert chosen("GET", "/pets/dog/1") == "Dog1"
+    assert chosen("GET", "/pets/dog/2") == "DogById"
+    assert chosen("GET", "/pets/cat/1") == "Pets"
+    assert chosen("POST", "/pets/dog/1") == "Catchall"
+    # AND the longest greedy prefix wins, a {param} route beats any greedy one, and a greedy one needs a segment
+    assert chosen("POST", "/api/v1/agent/a1/test") == "AgentTest"
+    assert chosen("GET", "/api/v1/agent/a1") == "Agent"
+    assert chosen("GET", "/api/v1/agent") == "ApiRest"
+    assert chosen("GET", "/api/v1/nothing/here") == "ApiRest"
+    # AND between equally specific routes, the literal further left wins
+    assert chosen("GET", "/x/a/b") == "LeftLiteral"

@@ -105,7 +105,7 @@ def test_invoke_runs_a_handler_on_in_process_moto(clean_process: None, capsys: p
     # GIVEN no AWS_ENDPOINT_URL (so moto runs in process with the template's resources)
     assert "AWS_ENDPOINT_URL" not in os.environ
     # WHEN the health event is invoked
-    code = invoke.main(["--function", "ApiFunction", "--event", str(EVENTS / "api_health.json")])
+    code = invoke.main(["--function", "ApiSystemFunction", "--event", str(EVENTS / "api_system_health.json")])
     # THEN the handler's result is printed as JSON
     result = json.loads(capsys.readouterr().out)
     assert code == 0 and result["statusCode"] == 200
@@ -114,4 +114,4 @@ def test_invoke_runs_a_handler_on_in_process_moto(clean_process: None, capsys: p
 
 def test_invoke_rejects_an_unknown_function(clean_process: None) -> None:
     with pytest.raises(SystemExit, match="unknown function 'Nope'"):
-        invoke.main(["--function", "Nope", "--event", str(EVENTS / "api_health.json")])
+        invoke.main(["--function", "Nope", "--event", str(EVENTS / "api_system_health.json")])

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from knowrithm_core.config import get_settings
 from knowrithm_core.container import Services, get_services
 from local.template import Stack
+from tests.unit.gateway import Gateway
 
 
 @dataclass
@@ -104,7 +105,5 @@ def webhook_services(services: Services, stack: Stack, monkeypatch: pytest.Monke
 
 
 @pytest.fixture
-def webhook_client(webhook_services: Services) -> TestClient:
-    from rest_api.app import create_app
-
-    return TestClient(create_app(), raise_server_exceptions=False)
+def webhook_client(webhook_services: Services, gateway: Gateway) -> TestClient:
+    return TestClient(gateway, raise_server_exceptions=False)

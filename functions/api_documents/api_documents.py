@@ -1,0 +1,10 @@
+"""ApiDocumentsFunction: the knowledge base (``/document``: uploads, chunks) and document search."""
+
+from __future__ import annotations
+
+from rest_api.factory import create_api
+from rest_api.handler import lambda_handler_for
+from rest_api.routers import documents
+
+app = create_api([documents.router])
+lambda_handler = lambda_handler_for(app)
