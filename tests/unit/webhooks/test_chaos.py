@@ -212,23 +212,32 @@ def test_hundreds_of_events_to_failing_endpoints_all_end_delivered_failed_or_dea
     failed = {r["event_id"] for rows in final.values() for r in rows.values() if r["status"] == "failed"}
     assert dict(dead_lettered) == dict.fromkeys(failed, 1), "exactly the failed deliveries are in the DLQ, once each"
     # AND every behaviour took the attempts its receiver scripted, and the log agrees with what was received
-    late_answers = 0  # 2xx answers that came after the POST's timeout (only on a heavily loaded machine)
+    # On a loaded machine an attempt can time out after the receiver answered 2xx (late), or never reach it (its
+    # connection refused or timed out): the worker then logs a failure the script did not plan, and retries.
+    late_answers = unreached = 0
     for name, kind in KINDS.items():
         for event_id, record in final[name].items():
-            got = sorted(receivers[name].attempts(event_id), key=lambda r: int(r.json["attempt"]))
+            got = {int(r.json["attempt"]): r for r in receivers[name].attempts(event_id)}
             log = record.get("attempts", [])
-            assert record["attempt_count"] == len(log) == len(got), f"{name}: {event_id}"
-            late = 0
-            for logged, request in zip(log, got, strict=True):
+            assert record["attempt_count"] == len(log) >= len(got), f"{name}: {event_id}"
+            extra = 0
+            for logged in log:
+                request = got.get(logged["attempt"])
+                if request is None:  # never reached the receiver: a connection-level failure
+                    assert logged["outcome"] == "failed" and logged["status_code"] is None, f"{name}: {logged}"
+                    extra, unreached = extra + 1, unreached + 1
+                    continue
                 timed_out = (logged.get("error") or "").startswith("timeout")
-                late += timed_out and request.answered_ok
+                if timed_out and request.answered_ok:
+                    extra, late_answers = extra + 1, late_answers + 1
                 assert (logged["outcome"] == "succeeded") == (request.answered_ok and not timed_out), name
-            late_answers += late
             outcomes = [a["outcome"] for a in log]
             assert outcomes.count("succeeded") == (record["status"] == "succeeded"), f"{name}: {outcomes}"
             assert record["status"] != "succeeded" or outcomes[-1] == "succeeded", f"{name}: nothing after a success"
             if kind.attempts is not None:
-                assert (record["status"], record["attempt_count"]) == (kind.outcome, kind.attempts + late), name
+                planned = kind.attempts + extra
+                expected = (kind.outcome, planned) if planned <= MAX_ATTEMPTS else ("failed", MAX_ATTEMPTS)
+                assert (record["status"], record["attempt_count"]) == expected, f"{name}: {outcomes}"
     assert statuses["random 503s"]["succeeded"] > 0 and statuses["always 500"]["failed"] == EVENTS_PER_ENDPOINT
     # AND every retry of one message carried the same webhook-id (the event id), each attempt was POSTed once,
     # and each request is signed with the endpoint's secret
@@ -239,15 +248,21 @@ def test_hundreds_of_events_to_failing_endpoints_all_end_delivered_failed_or_dea
             assert request.json["id"] == request.webhook_id == verifier.verify(request.body, request.headers)["id"]
             by_id.setdefault(request.webhook_id, []).append(int(request.json["attempt"]))
         assert set(by_id) <= set(events[name]), f"{name}: only its own events"
-        for numbers in by_id.values():
-            assert sorted(numbers) == list(range(1, len(numbers) + 1)), f"{name}: attempts {numbers}"
+        for event_id, numbers in by_id.items():
+            assert len(numbers) == len(set(numbers)), f"{name}: an attempt POSTed twice: {numbers}"
+            assert max(numbers) <= final[name][event_id]["attempt_count"], f"{name}: an attempt not in the log"
     # AND the 429's Retry-After (1 s) was honoured although the schedule's first step is 0 s
     for event_id in events["429 Retry-After"]:
-        first, second = receivers["429 Retry-After"].attempts(event_id)
-        assert second.at - first.at >= 0.9
+        arrivals = sorted(receivers["429 Retry-After"].attempts(event_id), key=lambda r: r.at)
+        assert arrivals[0].reply is not None and arrivals[0].reply.status == 429
+        assert arrivals[1].at - arrivals[0].at >= 0.9
     # AND the endpoint that answered 410 is disabled; whatever was still queued for it was skipped, not sent
     gone = webhook_client.get(f"/api/v1/webhook/{hooks['410 Gone']['webhook']['id']}", headers=tenant.key_headers)
     assert gone.json()["webhook"]["enabled"] is False and "410" in gone.json()["webhook"]["disabled_reason"]
-    assert statuses["410 Gone"]["failed"] == len(receivers["410 Gone"].hooks()) >= 1
+    gone_records = list(final["410 Gone"].values())
+    assert statuses["410 Gone"]["failed"] >= 1 and all(
+        r["attempts"][-1]["status_code"] == 410 for r in gone_records if r["status"] == "failed"
+    )
+    assert all(not r.get("attempts") for r in gone_records if r["status"] == "skipped")
     posts = sum(len(r.hooks()) for r in receivers.values())
-    print(f"\nchaos: {total} events, {posts} POSTs, {late_answers} late 2xx, settled in {settled:.1f} s")
+    print(f"\nchaos: {total} events, {posts} POSTs ({late_answers} late 2xx, {unreached} unreached), {settled:.1f} s")
