@@ -189,3 +189,20 @@ def test_the_data_key_cache_is_bounded_in_size_and_time() -> None:
     # THEN only the least recently used key was evicted, and an expired key is loaded again
     assert loads == ["a", "b", "c", "b", "a", "a"]
     assert len(cache) == 2
+
+
+def test_when_kms_refuses_a_data_key_creating_an_endpoint_answers_503_and_writes_nothing(
+    webhook_client: TestClient, webhook_services: Services, tenant: Tenant
+) -> None:
+    # GIVEN the key alias the API names is gone (KMS answers NotFoundException)
+    assert webhook_services.settings.webhook_secrets_key_id is not None
+    boto3.client("kms").delete_alias(AliasName=webhook_services.settings.webhook_secrets_key_id)
+    # WHEN an endpoint is registered
+    response = webhook_client.post(
+        "/api/v1/webhook", json={"url": "http://127.0.0.1:9/hooks", "events": ["*"]}, headers=tenant.key_headers
+    )
+    # THEN the answer is a JSON 503 with the usual fields, and no endpoint exists
+    body = response.json()
+    assert response.status_code == 503 and body["error_code"] == "service_unavailable"
+    assert {"detail", "error", "message", "error_code"} <= set(body)
+    assert webhook_client.get("/api/v1/webhook", headers=tenant.key_headers).json()["webhooks"] == []

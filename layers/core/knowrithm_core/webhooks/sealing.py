@@ -105,9 +105,14 @@ class SecretVault:
 
         if not self.key_id:
             raise ServiceUnavailable("Webhook secrets cannot be stored: WEBHOOK_SECRETS_KEY_ID is not set.")
-        data_key = self.client.generate_data_key(
-            KeyId=self.key_id, KeySpec="AES_256", EncryptionContext=encryption_context(company_id, endpoint_id)
-        )
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            data_key = self.client.generate_data_key(
+                KeyId=self.key_id, KeySpec="AES_256", EncryptionContext=encryption_context(company_id, endpoint_id)
+            )
+        except (BotoCoreError, ClientError) as exc:  # throttled, key disabled, no network: nothing was written
+            raise ServiceUnavailable("Webhook secrets cannot be sealed right now; try again shortly.") from exc
         nonce = secrets.token_bytes(12)
         ciphertext = AESGCM(data_key["Plaintext"]).encrypt(nonce, secret.encode(), _aad(company_id, endpoint_id))
         return {
