@@ -33,6 +33,8 @@ KINDS = {
     "AWS::SQS::Queue": "queue",
     "AWS::S3::Bucket": "bucket",
     "AWS::SecretsManager::Secret": "secret",
+    "AWS::KMS::Key": "KMS key",
+    "AWS::KMS::Alias": "KMS alias",
 }
 
 

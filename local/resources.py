@@ -1,4 +1,4 @@
-"""Create every table, queue, bucket and secret that ``template.yaml`` declares, on moto.
+"""Create every table, queue, bucket, secret and KMS key (with its alias) that ``template.yaml`` declares, on moto.
 
 Works both in process (``moto.mock_aws``) and against a moto server (``endpoint_url``).
 """
@@ -121,11 +121,39 @@ def create_secret(stack: Stack, logical_id: str, props: dict[str, Any], endpoint
     )
 
 
+def create_kms_key(stack: Stack, logical_id: str, props: dict[str, Any], endpoint_url: str | None) -> None:
+    """A symmetric key with the template's policy and rotation; its id (moto's choice) goes to ``physical_ids``.
+    moto stores the key policy but never enforces it (nor IAM): the IAM-vs-calls tests cover the grants."""
+    props = stack.resolve(props)
+    client = _client("kms", endpoint_url, stack.region)
+    args: dict[str, Any] = {
+        "Description": props.get("Description", logical_id),
+        "KeyUsage": props.get("KeyUsage", "ENCRYPT_DECRYPT"),
+        "KeySpec": props.get("KeySpec", "SYMMETRIC_DEFAULT"),
+        "Tags": [{"TagKey": "local:logical-id", "TagValue": stack.physical_name(logical_id)}],
+    }
+    if props.get("KeyPolicy"):
+        args["Policy"] = json.dumps(props["KeyPolicy"])
+    key_id = client.create_key(**args)["KeyMetadata"]["KeyId"]
+    if props.get("EnableKeyRotation"):
+        client.enable_key_rotation(KeyId=key_id)
+    stack.physical_ids[logical_id] = key_id
+
+
+def create_kms_alias(stack: Stack, _logical_id: str, props: dict[str, Any], endpoint_url: str | None) -> None:
+    props = stack.resolve(props)
+    _client("kms", endpoint_url, stack.region).create_alias(
+        AliasName=props["AliasName"], TargetKeyId=props["TargetKeyId"]
+    )
+
+
 CREATORS = {
     "AWS::DynamoDB::Table": create_table,
     "AWS::SQS::Queue": create_queue,
     "AWS::S3::Bucket": create_bucket,
     "AWS::SecretsManager::Secret": create_secret,
+    "AWS::KMS::Key": create_kms_key,
+    "AWS::KMS::Alias": create_kms_alias,
 }
 
 

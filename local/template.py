@@ -56,6 +56,8 @@ class Stack:
     name: str = "knowrithm-local"
     region: str = "us-east-1"
     parameters: dict[str, str] = field(default_factory=dict)
+    # ids the emulator chose when it created a resource (a KMS key's id), by logical id
+    physical_ids: dict[str, str] = field(default_factory=dict)
 
     @property
     def resources(self) -> dict[str, dict[str, Any]]:
@@ -80,6 +82,7 @@ class Stack:
             "AWS::S3::Bucket": f"arn:aws:s3:::{name.lower()}",
             "AWS::SecretsManager::Secret": f"arn:aws:secretsmanager:{self.region}:{ACCOUNT_ID}:secret:{name}",
             "AWS::Serverless::Function": f"arn:aws:lambda:{self.region}:{ACCOUNT_ID}:function:{name}",
+            "AWS::KMS::Key": f"arn:aws:kms:{self.region}:{ACCOUNT_ID}:key/{self.physical_ids.get(logical_id, name)}",
         }.get(kind, f"arn:aws:local:{self.region}:{ACCOUNT_ID}:{name}")
 
     # --- intrinsics ------------------------------------------------------------
@@ -108,6 +111,10 @@ class Stack:
             return self.arn(name)
         if kind == "AWS::S3::Bucket":
             return self.physical_name(name).lower()
+        if kind == "AWS::KMS::Alias":
+            return self.resolve(self.resources[name]["Properties"]["AliasName"])
+        if name in self.physical_ids:
+            return self.physical_ids[name]
         return self.physical_name(name)
 
     def get_att(self, logical_id: str, attribute: str) -> Any:

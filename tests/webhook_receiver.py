@@ -113,6 +113,7 @@ def flaky(failure_rate: float, seed: int, failure: Reply = Reply(status=500)) ->
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 64  # a sender's ten concurrent POSTs must not overflow the listen backlog (default 5)
     aborted: set[socket.socket]
 
     def shutdown_request(self, request: Any) -> None:

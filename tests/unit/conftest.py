@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 import types
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -132,19 +132,29 @@ def other_tenant(client: TestClient) -> Tenant:
 
 
 @contextmanager
-def dynamodb_calls(services: Services) -> Iterator[list[str]]:
-    """The names of the DynamoDB API calls the table's client makes inside the block, in order."""
+def api_calls(client: Any, service: str) -> Iterator[list[str]]:
+    """The names of the ``service`` API calls a boto3 ``client`` makes inside the block, in order."""
     calls: list[str] = []
 
     def record(model: Any, **_: Any) -> None:
         calls.append(model.name)
 
-    events = services.table.client.meta.events
-    events.register("before-call.dynamodb", record)
+    events = client.meta.events
+    events.register(f"before-call.{service}", record)
     try:
         yield calls
     finally:
-        events.unregister("before-call.dynamodb", record)
+        events.unregister(f"before-call.{service}", record)
+
+
+def dynamodb_calls(services: Services) -> AbstractContextManager[list[str]]:
+    """The names of the DynamoDB API calls the table's client makes inside the block, in order."""
+    return api_calls(services.table.client, "dynamodb")
+
+
+def kms_calls(services: Services) -> AbstractContextManager[list[str]]:
+    """The names of the KMS API calls the webhook secret vault (API and worker share it) makes inside the block."""
+    return api_calls(services.webhooks.vault.client, "kms")
 
 
 @dataclass
@@ -175,18 +185,30 @@ def rate_clock(monkeypatch: pytest.MonkeyPatch) -> RateClock:
 _TRANSACTION_ACTIONS = {"dynamodb:PutItem", "dynamodb:UpdateItem"}
 
 
-def missing_dynamodb_actions(template: dict[str, Any], function: str, calls: list[str]) -> set[str]:
-    """The IAM actions the DynamoDB ``calls`` need that ``function``'s template policies do not allow
-    (moto never checks IAM, so without this a new call would only fail once deployed)."""
+def allowed_actions(template: dict[str, Any], function: str) -> set[str]:
+    """Every action the inline statements of ``function``'s template policies allow."""
     allowed: set[str] = set()
     for policy in template["Resources"][function]["Properties"].get("Policies", []):
         for statement in policy.get("Statement", []) if isinstance(policy, dict) else []:
+            if statement.get("Effect") != "Allow":
+                continue
             actions = statement.get("Action", [])
             allowed.update([actions] if isinstance(actions, str) else actions)
+    return allowed
+
+
+def missing_dynamodb_actions(template: dict[str, Any], function: str, calls: list[str]) -> set[str]:
+    """The IAM actions the DynamoDB ``calls`` need that ``function``'s template policies do not allow
+    (moto never checks IAM, so without this a new call would only fail once deployed)."""
     needed: set[str] = set()
     for call in calls:
         needed |= _TRANSACTION_ACTIONS if call == "TransactWriteItems" else {f"dynamodb:{call}"}
-    return needed - allowed
+    return needed - allowed_actions(template, function)
+
+
+def missing_kms_actions(template: dict[str, Any], function: str, calls: list[str]) -> set[str]:
+    """The IAM actions the KMS ``calls`` need that ``function``'s template policies do not allow."""
+    return {f"kms:{call}" for call in calls} - allowed_actions(template, function)
 
 
 def new_conversation(client: TestClient, tenant: Tenant, **extra: object) -> str:

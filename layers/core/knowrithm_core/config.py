@@ -50,6 +50,7 @@ class Settings:
     webhook_timeout_seconds: float = 10.0
     webhook_disable_after_days: float = 5.0
     webhook_secret_grace_hours: float = 24.0
+    webhook_secrets_key_id: str | None = None
     delivery_ttl_days: int = 90
     rate_limit_register_ip: str = "30/600"
     rate_limit_register_email: str = "10/600"
@@ -99,6 +100,7 @@ def get_settings() -> Settings:
         webhook_retry_schedule=os.environ.get("WEBHOOK_RETRY_SCHEDULE") or None,
         webhook_timeout_seconds=float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS") or 10),
         webhook_disable_after_days=float(os.environ.get("WEBHOOK_DISABLE_AFTER_DAYS") or 5),
+        webhook_secrets_key_id=os.environ.get("WEBHOOK_SECRETS_KEY_ID") or None,
         delivery_ttl_days=_int("DELIVERY_TTL_DAYS", 90),
         rate_limit_register_ip=os.environ.get("RATE_LIMIT_REGISTER_IP", "30/600"),
         rate_limit_register_email=os.environ.get("RATE_LIMIT_REGISTER_EMAIL", "10/600"),

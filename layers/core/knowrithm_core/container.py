@@ -140,7 +140,7 @@ class Services:
         from knowrithm_core.webhooks.delivery import DeliveryWorker
         from knowrithm_core.webhooks.http import PinnedPoster
 
-        return DeliveryWorker(self.table, self.settings, PinnedPoster())
+        return DeliveryWorker(self.table, self.settings, PinnedPoster(), vault=self.webhooks.vault)
 
     def health(self) -> dict[str, str]:
         """Reachability of the table (one GetItem of a key that never exists)."""

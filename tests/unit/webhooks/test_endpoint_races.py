@@ -122,7 +122,8 @@ def test_a_secret_rotation_keeps_a_success_the_worker_recorded_meanwhile(
     # THEN the new secret is stored next to the old one and the recovery survives
     assert response.status_code == 200, response.text
     stored = _stored(webhook_services, tenant, endpoint_id)
-    assert [s["secret"] for s in stored["_secrets"]] == [response.json()["secret"], created["secret"]]
+    opened = webhook_services.webhooks.vault.open_all(tenant.company_id, endpoint_id, stored["_secrets"])
+    assert opened == [response.json()["secret"], created["secret"]]
     assert stored["consecutive_failures"] == 0 and stored["last_success_at"] and "failing_since" not in stored
 
 

@@ -1,7 +1,8 @@
 """The webhook endpoint API: register, list, read, update, delete, rotate, test, deliveries, retry, recover.
 
-Secrets are shown only on create and rotate. Retry and recover re-queue existing delivery records;
-delivery is at least once, and receivers deduplicate on ``webhook-id`` (the event id).
+Secrets are shown only on create and rotate, and stored sealed (``webhooks.sealing``: a KMS data key per
+secret). Retry and recover re-queue existing delivery records; delivery is at least once,
+and receivers deduplicate on ``webhook-id`` (the event id).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from knowrithm_core.store import keys
 from knowrithm_core.store.queue import MessageQueue
 from knowrithm_core.store.table import DynamoTable
 from knowrithm_core.webhooks.records import deliveries_pk, endpoint_item, load_delivery, load_endpoint
+from knowrithm_core.webhooks.sealing import SecretVault, is_sealed
 from knowrithm_core.webhooks.signing import new_secret
 from knowrithm_core.webhooks.url_safety import check_url
 
@@ -53,16 +55,20 @@ def _parse_time(value: str, field: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=now().tzinfo)
 
 
-def live_secrets(secrets: list[dict[str, Any]], moment: datetime | None = None) -> list[str]:
-    """Secrets that still sign: the current one first, then any whose grace period has not ended."""
+def live_secrets(secrets: list[dict[str, Any]], moment: datetime | None = None) -> list[dict[str, Any]]:
+    """Stored secrets (sealed or legacy plaintext) that still sign: the current one first, then any whose grace
+    period has not ended."""
     stamp = iso(moment)
-    return [s["secret"] for s in secrets if not s.get("expires_at") or s["expires_at"] > stamp]
+    return [s for s in secrets if not s.get("expires_at") or s["expires_at"] > stamp]
 
 
 class WebhookService(Service):
-    def __init__(self, table: DynamoTable, settings: Settings, queue: MessageQueue | None) -> None:
+    def __init__(
+        self, table: DynamoTable, settings: Settings, queue: MessageQueue | None, vault: SecretVault | None = None
+    ) -> None:
         super().__init__(table, settings)
         self.queue = queue
+        self.vault = vault or SecretVault(settings.webhook_secrets_key_id)
 
     # --- endpoints -----------------------------------------------------------------
     def _load(self, principal: Principal, endpoint_id: str) -> tuple[WebhookEndpoint, list[dict[str, Any]]]:
@@ -79,14 +85,23 @@ class WebhookService(Service):
     def _create(self, endpoint: WebhookEndpoint, secrets: list[dict[str, Any]]) -> None:
         self.table.put(endpoint_item(endpoint, secrets), condition="attribute_not_exists(PK)")
 
-    def _change(self, current: WebhookEndpoint, changes: dict[str, Any], stamp: str | None = None) -> WebhookEndpoint:
-        """Write only ``changes`` (``None`` removes the attribute), plus ``updated_at`` and the next ``version``.
+    def _change(
+        self,
+        current: WebhookEndpoint,
+        changes: dict[str, Any],
+        stamp: str | None = None,
+        secrets: list[dict[str, Any]] | None = None,
+    ) -> WebhookEndpoint:
+        """Write only ``changes`` (``None`` removes the attribute), plus ``updated_at`` and the next ``version``;
+        legacy plaintext ``secrets`` (items written before encryption) are sealed by the same write.
 
         An UpdateItem, not a Put of the whole item: the delivery worker updates the health fields
         (``consecutive_failures``, ``failing_since``, ``last_success_at``, ``enabled`` on 410...) in place
         without bumping ``version``, so a health update made between our read and this write passes the
         version check and survives. Returns the endpoint as stored after the write.
         """
+        if secrets and "_secrets" not in changes and not all(is_sealed(s) for s in secrets):
+            changes = {**changes, "_secrets": self.vault.seal_all(current.company_id, current.id, secrets)}
         fields = {**changes, "updated_at": stamp or iso(), "version": current.version + 1}
         names: dict[str, str] = {}
         values: dict[str, Any] = {":expected": current.version}
@@ -131,7 +146,9 @@ class WebhookService(Service):
             rate_limit_per_second=request.rate_limit_per_second,
         )
         secret = new_secret()
-        self._create(endpoint, [{"secret": secret, "created_at": stamp}])
+        self._create(
+            endpoint, [{"sealed": self.vault.seal(endpoint.company_id, endpoint.id, secret), "created_at": stamp}]
+        )
         return {
             "message": "Webhook endpoint created. Store the secret now: it is shown only once.",
             "webhook": endpoint.public(),
@@ -152,7 +169,7 @@ class WebhookService(Service):
     def update(self, principal: Principal, endpoint_id: str, body: Any) -> dict[str, Any]:
         principal.require("write", "PUT")
         request = parse(EndpointUpdate, body)
-        current, _ = self._load(principal, endpoint_id)
+        current, secrets = self._load(principal, endpoint_id)
         changes = request.model_dump(exclude_none=True)
         if not changes:
             raise ValidationFailed("Nothing to update.")
@@ -162,14 +179,14 @@ class WebhookService(Service):
             changes["events"] = _check_events(request.events)
         if changes.get("enabled") is True:
             changes |= {"disabled_reason": None, "disabled_at": None, "consecutive_failures": 0, "failing_since": None}
-        endpoint = self._change(current, changes)
+        endpoint = self._change(current, changes, secrets=secrets)
         return {"message": "Webhook endpoint updated.", "webhook": endpoint.public()}
 
     def delete(self, principal: Principal, endpoint_id: str) -> dict[str, Any]:
         principal.require("write", "DELETE")
-        current, _ = self._load(principal, endpoint_id)
+        current, secrets = self._load(principal, endpoint_id)
         stamp = iso()
-        endpoint = self._change(current, {"deleted_at": stamp, "enabled": False}, stamp)
+        endpoint = self._change(current, {"deleted_at": stamp, "enabled": False}, stamp, secrets)
         return {"message": "Webhook endpoint deleted.", "webhook_id": endpoint.id}
 
     def enable(self, principal: Principal, endpoint_id: str) -> dict[str, Any]:
@@ -183,13 +200,13 @@ class WebhookService(Service):
         grace_ends = iso(moment + timedelta(hours=request.grace_period_hours))
         kept = [
             {**s, "expires_at": min(s.get("expires_at") or grace_ends, grace_ends)}
-            for s in secrets
-            if s["secret"] in live_secrets(secrets, moment)
+            for s in live_secrets(secrets, moment)
         ]
         secret = new_secret()
-        endpoint = self._change(
-            current, {"_secrets": [{"secret": secret, "created_at": iso(moment)}, *kept]}, iso(moment)
+        stored = self.vault.seal_all(
+            current.company_id, current.id, [{"secret": secret, "created_at": iso(moment)}, *kept]
         )
+        endpoint = self._change(current, {"_secrets": stored}, iso(moment))
         return {
             "message": "Secret rotated. The previous secret keeps signing until the grace period ends.",
             "secret": secret,
