@@ -3,7 +3,8 @@ template policies (inline statements and the SAM policy templates we use) say wh
 
 moto never checks IAM, so without this a call a function's role does not allow would only fail once deployed.
 Resources are named by template logical id: ``table:AppTable``, ``table:AppTable/index/GSI1``,
-``bucket:DocumentBucket/<key>``, ``queue:ChatQueue``, ``secret:JwtSecret``, ``model:<id>``.
+``bucket:DocumentBucket/<key>``, ``queue:ChatQueue``, ``secret:JwtSecret``, ``model:<id>``,
+``key:WebhookSecretsKey``.
 """
 
 from __future__ import annotations
@@ -61,6 +62,8 @@ def needs(service: str, operation: str, params: Mapping[str, Any], names: Names)
         return [(f"sqs:{action}", f"queue:{queue}")]
     if service == "bedrock-runtime":
         return [("bedrock:InvokeModel", f"model:{params.get('modelId', '')}")]
+    if service == "kms":  # the template's one key (webhook signing secrets), named by its alias in KeyId
+        return [(f"kms:{operation}", "key:WebhookSecretsKey")]
     return [(f"{service}:{operation}", "*")]
 
 
@@ -123,7 +126,7 @@ def _resource(value: Any) -> str:
     raise AssertionError(f"unsupported resource {value!r}")
 
 
-_KIND = {"AppTable": "table", "DocumentBucket": "bucket"}
+_KIND = {"AppTable": "table", "DocumentBucket": "bucket", "WebhookSecretsKey": "key"}
 
 
 def missing(grants: Iterable[Need], wanted: Iterable[Need]) -> set[Need]:

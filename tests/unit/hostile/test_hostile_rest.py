@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from rest_api.app import API_PREFIX, create_app
+from rest_api.app import create_app
+from rest_api.factory import API_PREFIX
 from tests.unit.hostile.conftest import World, changes, error_problems, snapshot
 from tests.unit.hostile.payloads import REFUSED, WRONG_SHAPE, Payload
 

@@ -14,7 +14,7 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from rest_api.app import API_PREFIX
+from rest_api.factory import API_PREFIX
 from tests.unit.hostile.conftest import World
 
 # per operation and generation mode (~110 operations x up to 3 modes); SCHEMATHESIS_EXAMPLES=50 for a deeper run

@@ -81,8 +81,8 @@ def test_the_stored_endpoint_holds_no_plaintext_secret_and_the_api_only_generate
     ]
     # AND the API asked KMS for one data key per new secret, never to decrypt one, as its policy allows
     assert calls == ["GenerateDataKey", "GenerateDataKey"]
-    assert missing_kms_actions(template, "ApiFunction", calls) == set()
-    assert "kms:Decrypt" not in allowed_actions(template, "ApiFunction")
+    assert missing_kms_actions(template, "ApiWebhooksFunction", calls) == set()
+    assert "kms:Decrypt" not in allowed_actions(template, "ApiWebhooksFunction")
     # AND lists and reads never show a secret
     listed = webhook_client.get("/api/v1/webhook", headers=tenant.key_headers).text
     read = webhook_client.get(f"/api/v1/webhook/{endpoint_id}", headers=tenant.key_headers).json()
