@@ -5,8 +5,9 @@ another thread made meanwhile would be lost. A real table has no such problem; t
 stack faithful when the HTTP front, the pollers and the delivery worker's threads write at the same time.
 
 With the lock in place, :func:`serialize_dynamodb` also swaps in a transaction that snapshots only the items
-it touches (:mod:`local.moto_transactions`; moto deep-copies whole tables, stream included, per item) and
-bounds the streams (:mod:`local.moto_streams`). These patch moto's public classes at start because moto
+it touches (:mod:`local.moto_transactions`; moto deep-copies whole tables, stream included, per item),
+bounds the streams (:mod:`local.moto_streams`) and queries without sorting the whole table
+(:mod:`local.moto_queries`). These patch moto's public classes at start because moto
 offers no hook for either; they are checked against moto's own semantics in ``tests/unit/local``.
 """
 
@@ -51,10 +52,11 @@ def serialize_dynamodb() -> None:
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodbstreams.models import DynamoDBStreamsBackend
 
-    from local import moto_streams, moto_transactions
+    from local import moto_queries, moto_streams, moto_transactions
 
     moto_transactions.install()
     moto_streams.install()
+    moto_queries.install()
 
     for backend, names in ((DynamoDBBackend, OPERATIONS), (DynamoDBStreamsBackend, STREAM_OPERATIONS)):
         for name in names:
