@@ -140,9 +140,9 @@ class StreamPoller:
         out = self.streams.get_records(ShardIterator=shard.iterator, Limit=shard.limit)
         records = [self._record(r) for r in out.get("Records", [])]
         if not records:
-            # Reopen from the checkpoint next time: moto swaps in a copy of the table when it rolls back a
-            # cancelled transaction, and an old iterator never sees the new table's records. (Without a
-            # checkpoint a TRIM_HORIZON reopen reads the same empty shard; a LATEST one keeps its iterator.)
+            # Reopen from the checkpoint next time: stock moto swaps in a copy of the table when it rolls back a
+            # cancelled transaction (local.moto_transactions does not), and an old iterator never sees the copy.
+            # (Without a checkpoint a TRIM_HORIZON reopen reads the same empty shard; a LATEST one keeps its iterator.)
             if shard.checkpoint or self.source.starting_position != "LATEST":
                 shard.iterator = None
             return 0
