@@ -7,7 +7,7 @@ import sys
 import time
 from datetime import UTC, datetime
 
-from bench import chat, imports, input_parser, knowledge, queued_chat, report, webhooks, widget_size
+from bench import chat, imports, input_parser, knowledge, local_load_report, queued_chat, report, webhooks, widget_size
 from bench.common import AWS_ENV, RESULTS_PATH, load_stack
 from local.template import Stack
 
@@ -50,6 +50,7 @@ def main() -> int:
     turns = chat.run(stack)
     appended = widget_size.section() + input_parser.section() + knowledge.section(stack)
     appended += _queued_chat(started) + _webhooks(stack, started)
+    appended += local_load_report.section()
     machine = report.Machine.current()
     text = report.render(cold, turns, machine, started_at, time.perf_counter() - started) + appended
     RESULTS_PATH.write_text(text, encoding="utf-8")

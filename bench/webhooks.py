@@ -422,6 +422,7 @@ def _local_stack(state: Path) -> Iterator[tuple[str, dict[str, str], Path]]:
         process = subprocess.Popen(
             [sys.executable, "-m", "local"], cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log
         )
+        (state / "local.pid").write_text(str(process.pid), encoding="utf-8")  # for RSS readings (bench.local_load)
         try:
             deadline = time.monotonic() + START_TIMEOUT_S
             while True:

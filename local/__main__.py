@@ -45,11 +45,16 @@ class StartupError(Exception):
     """A reason not to start that needs no traceback."""
 
 
-def _check_port(name: str, port: int) -> None:
-    """Fail early and clearly if the port is taken (moto would otherwise fail on its own thread and hang)."""
+def check_port(name: str, port: int) -> None:
+    """Fail early and clearly if the port is taken (moto would otherwise fail on its own thread and hang).
+
+    The probe binds with ``SO_REUSEADDR`` like the servers do, so connections of a stopped stack still in
+    TIME-WAIT do not count as taken (a restart right after Ctrl-C works); a listening socket still does.
+    """
     if port == 0:
         return
     with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError as exc:
@@ -105,10 +110,10 @@ def run(cleanup: ExitStack, port: int, moto_port: int, demo_port: int | None = N
     """Start every part, registering its stop on ``cleanup``; returns once the stack is serving."""
     from moto.server import ThreadedMotoServer
 
-    _check_port("PORT", port)
-    _check_port("MOTO_PORT", moto_port)
+    check_port("PORT", port)
+    check_port("MOTO_PORT", moto_port)
     if demo_port is not None:
-        _check_port("DEMO_PORT", demo_port)
+        check_port("DEMO_PORT", demo_port)
     (state_dir() / "demo.json").unlink(missing_ok=True)
     serialize_dynamodb()  # moto's DynamoDB is not thread-safe; our threads write concurrently
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)

@@ -1,9 +1,14 @@
-"""One lock around moto's DynamoDB operations, so the emulator stays correct under concurrent requests.
+"""One lock around moto's DynamoDB operations, so the emulator stays correct (and bounded) under load.
 
-moto is not thread-safe: ``TransactWriteItems`` deep-copies the table and puts the copy back when a
-transaction is cancelled, so a write another thread made meanwhile is lost (or the copy fails with
-"dictionary changed size during iteration"). A real table has no such problem; this only keeps the local
+moto is not thread-safe: a cancelled ``TransactWriteItems`` restores what it snapshotted, so a write
+another thread made meanwhile would be lost. A real table has no such problem; this only keeps the local
 stack faithful when the HTTP front, the pollers and the delivery worker's threads write at the same time.
+
+With the lock in place, :func:`serialize_dynamodb` also swaps in a transaction that snapshots only the items
+it touches (:mod:`local.moto_transactions`; moto deep-copies whole tables, stream included, per item),
+bounds the streams (:mod:`local.moto_streams`) and queries without sorting the whole table
+(:mod:`local.moto_queries`). These patch moto's public classes at start because moto
+offers no hook for either; they are checked against moto's own semantics in ``tests/unit/local``.
 """
 
 from __future__ import annotations
@@ -25,29 +30,36 @@ OPERATIONS = (
     "transact_get_items",
 )
 STREAM_OPERATIONS = ("get_shard_iterator", "get_records", "describe_stream")
-_lock = threading.RLock()
+LOCK = threading.RLock()
 _installed = False
 
 
-def _locked(method: Any) -> Any:
+def locked(method: Any) -> Any:
     @functools.wraps(method)
     def call(*args: Any, **kwargs: Any) -> Any:
-        with _lock:
+        with LOCK:
             return method(*args, **kwargs)
 
     return call
 
 
 def serialize_dynamodb() -> None:
-    """Wrap moto's DynamoDB (and DynamoDB Streams) backend operations in one process-wide lock. Idempotent."""
+    """Wrap moto's DynamoDB (and Streams) backend operations in one process-wide lock, with the narrow
+    transaction and bounded streams inside it. Idempotent."""
     global _installed
     if _installed:
         return
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodbstreams.models import DynamoDBStreamsBackend
 
+    from local import moto_queries, moto_streams, moto_transactions
+
+    moto_transactions.install()
+    moto_streams.install()
+    moto_queries.install()
+
     for backend, names in ((DynamoDBBackend, OPERATIONS), (DynamoDBStreamsBackend, STREAM_OPERATIONS)):
         for name in names:
             if hasattr(backend, name):
-                setattr(backend, name, _locked(getattr(backend, name)))
+                setattr(backend, name, locked(getattr(backend, name)))
     _installed = True

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
+from local import moto_streams
 from local.batch import Invoke
 from local.filters import parse_filters
 from local.sqs_poller import SqsPoller, SqsSource
@@ -96,7 +97,11 @@ def build_pollers(
                     **common,
                 )
                 clients = (_dynamodb(endpoint_url, stack.region), _streams(endpoint_url, stack.region))
-                pollers.append(StreamPoller(stream, invoke, *clients, _sqs(endpoint_url, stack.region), stack.region))
+                poller = StreamPoller(
+                    stream, invoke, *clients, _sqs(endpoint_url, stack.region), stack.region, moto_streams.acknowledge
+                )
+                moto_streams.register(stream.stream_arn, poller.name)  # an in-process moto trims what all have read
+                pollers.append(poller)
     return pollers
 
 

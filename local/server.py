@@ -10,6 +10,7 @@ import logging
 import threading
 import time
 from collections.abc import Mapping
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -30,6 +31,7 @@ from local.template import FunctionSpec, Stack
 
 log = logging.getLogger("local.http")
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway HTTP API payload limit
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")  # what API Gateway routes; others: 405
 
 
 class Gateway:
@@ -48,12 +50,20 @@ class Gateway:
                 return self.cors[route.api]
         return next(iter(self.cors.values()), None)
 
+    def _allowed(self, request: Request) -> list[str]:
+        """The methods routed on the request's path (all of them under an ``ANY`` route)."""
+        routed = {r.method for r in self.routes if r.match(r.method, request.segments) is not None}
+        return list(METHODS) if "ANY" in routed or not routed else [m for m in METHODS if m in routed]
+
     def handle(self, request: Request) -> Response:
         cors = self._cors_for(request)
         if cors and is_preflight(request):
             return preflight(request, cors)
-        found = find_route(self.routes, request.method, request.segments)
-        if found is None:
+        found = find_route(self.routes, request.method, request.segments) if request.method in METHODS else None
+        if request.method not in METHODS:
+            response = error_response(405, "Method Not Allowed", "method_not_allowed")
+            response.headers.append(("allow", ", ".join(self._allowed(request))))
+        elif found is None:
             response = error_response(404, "Not Found", "not_found")
         else:
             route, params = found
@@ -106,6 +116,12 @@ class _Handler(BaseHTTPRequestHandler):
                 self.command, self.path, list(self.headers.items()), body, self.client_address[0], self.request_version
             )
             response = self.server.gateway.handle(request)
+        self._send(response)
+        log.info(
+            "%s %s -> %d (%.0f ms)", self.command, self.path, response.status, (time.perf_counter() - started) * 1000
+        )
+
+    def _send(self, response: Response) -> None:
         self.send_response(response.status)
         for key, value in response.headers:
             self.send_header(key, value)
@@ -113,11 +129,25 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(response.body)
-        log.info(
-            "%s %s -> %d (%.0f ms)", self.command, self.path, response.status, (time.perf_counter() - started) * 1000
-        )
 
-    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _serve
+    def __getattr__(self, name: str) -> Any:
+        """Every method, known or not, goes to the gateway (the stdlib answers 501 HTML to unknown ones)."""
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """The stdlib's own errors (malformed request line or headers, URI too long...) as JSON, then close."""
+        if self.request_version == "HTTP/0.9":  # a request line too broken to tell: answer in HTTP/1.1
+            self.request_version = "HTTP/1.1"
+        try:
+            phrase = HTTPStatus(code).phrase
+        except ValueError:
+            phrase = "Error"
+        self.log_error("code %d, message %s", code, message)
+        response = error_response(code, message or phrase, phrase.lower().replace(" ", "_").replace("-", "_"))
+        response.headers.append(("Connection", "close"))
+        self._send(response)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's signature
         log.debug(format, *args)

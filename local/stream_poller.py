@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs.client import SQSClient
 
 log = logging.getLogger("local.pollers")
+Acknowledge = Callable[[str, str, str], object]  # (stream ARN, reader, checkpoint): records up to it may go
 
 
 @dataclass(frozen=True)
@@ -76,8 +78,10 @@ class StreamPoller:
         streams: DynamoDBStreamsClient,
         sqs: SQSClient,
         region: str = "us-east-1",
+        acknowledge: Acknowledge | None = None,
     ) -> None:
         self.source = source
+        self.acknowledge = acknowledge
         self.invoke = invoke
         self.dynamodb = dynamodb
         self.streams = streams
@@ -136,9 +140,9 @@ class StreamPoller:
         out = self.streams.get_records(ShardIterator=shard.iterator, Limit=shard.limit)
         records = [self._record(r) for r in out.get("Records", [])]
         if not records:
-            # Reopen from the checkpoint next time: moto swaps in a copy of the table when it rolls back a
-            # cancelled transaction, and an old iterator never sees the new table's records. (Without a
-            # checkpoint a TRIM_HORIZON reopen reads the same empty shard; a LATEST one keeps its iterator.)
+            # Reopen from the checkpoint next time: stock moto swaps in a copy of the table when it rolls back a
+            # cancelled transaction (local.moto_transactions does not), and an old iterator never sees the copy.
+            # (Without a checkpoint a TRIM_HORIZON reopen reads the same empty shard; a LATEST one keeps its iterator.)
             if shard.checkpoint or self.source.starting_position != "LATEST":
                 shard.iterator = None
             return 0
@@ -182,6 +186,8 @@ class StreamPoller:
 
     def _advance(self, shard: Shard, sequence: str, next_iterator: str | None) -> None:
         shard.checkpoint, shard.iterator, shard.attempts = sequence, next_iterator, 0
+        if self.acknowledge is not None and self.stream_arn is not None:
+            self.acknowledge(self.stream_arn, self.name, sequence)
         if shard.split_until is not None and int(sequence) >= shard.split_until:
             shard.limit, shard.split_until = self.source.batch_size, None
 

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import base64
+import errno
+import json
 import logging
+import socket
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
 
+from local.__main__ import StartupError, check_port
 from local.invoker import Invoker
 from local.routes import Route, find_route
 from local.server import Gateway, start_server
@@ -73,10 +77,15 @@ Boom:
 
 
 @pytest.fixture
-def http(make_stack: Callable[[str], Stack], handlers: Handlers) -> Iterator[httpx.Client]:
+def gateway(make_stack: Callable[[str], Stack], handlers: Handlers) -> Gateway:
     stack = make_stack(TEMPLATE)
     specs = functions(stack)
-    server = start_server(Gateway(stack, specs, Invoker(stack, specs)), port=0)
+    return Gateway(stack, specs, Invoker(stack, specs))
+
+
+@pytest.fixture
+def http(gateway: Gateway) -> Iterator[httpx.Client]:
+    server = start_server(gateway, port=0)
     with httpx.Client(base_url=f"http://127.0.0.1:{server.port}", timeout=10) as client:
         yield client
     server.shutdown()
@@ -262,3 +271,78 @@ def test_route_precedence_follows_api_gateway() -> None:
     assert chosen("GET", "/api/v1/nothing/here") == "ApiRest"
     # AND between equally specific routes, the literal further left wins
     assert chosen("GET", "/x/a/b") == "LeftLiteral"
+
+
+def raw(client: httpx.Client, request: bytes) -> tuple[str, dict[str, str], bytes]:
+    """Send bytes as they are on a new connection; the status line, headers and body of the answer."""
+    with socket.create_connection(("127.0.0.1", client.base_url.port or 80), timeout=10) as connection:
+        connection.sendall(request)
+        data = b""
+        while chunk := connection.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    status, *lines = head.decode("latin-1").split("\r\n")
+    return status, {k.lower(): v.strip() for k, v in (line.split(":", 1) for line in lines)}, body
+
+
+def test_unknown_and_unsupported_methods_are_a_405_json_error(http: httpx.Client) -> None:
+    # GIVEN routes for GET /items/{id} and ANY /files/{proxy+}
+    # WHEN methods API Gateway does not route are sent, to routed and unrouted paths
+    answers = [http.request(method, path) for method in ("TRACE", "FOO") for path in ("/items/1", "/files/a", "/x")]
+    status, headers, body = raw(http, b"CONNECT 127.0.0.1:443 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    # THEN each is a 405 with the error keys and an Allow header (no handler ran: the echo handler answers 201)
+    for response in answers:
+        assert response.status_code == 405, response.text
+        assert response.json()["error_code"] == "method_not_allowed"
+        assert {"detail", "error", "message", "error_code"} <= response.json().keys()
+        assert "GET" in response.headers["allow"] and "TRACE" not in response.headers["allow"]
+    assert answers[0].headers["allow"] == "GET"
+    assert status.split()[1] == "405" and headers["content-type"] == "application/json"
+    assert json.loads(body)["error_code"] == "method_not_allowed"
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status", "code"),
+    [
+        (b"GARBAGE\r\n\r\n", 400, "bad_request"),
+        (b"GET /items/1 HTTP/1.1 extra\r\n\r\n", 400, "bad_request"),
+        (b"GET /items/1 HTTP/9.9\r\n\r\n", 505, "http_version_not_supported"),
+        (b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\n\r\n", 414, "request_uri_too_long"),
+    ],
+)
+def test_malformed_requests_get_a_json_error_and_a_closed_connection(
+    http: httpx.Client, request_bytes: bytes, status: int, code: str
+) -> None:
+    # WHEN a request line or header the server cannot parse arrives
+    line, headers, body = raw(http, request_bytes)
+    # THEN the answer is an HTTP/1.1 JSON error with the error keys, and the server closes the connection
+    assert line.startswith("HTTP/1.1 ") and int(line.split()[1]) == status
+    assert headers["content-type"] == "application/json" and headers["connection"] == "close"
+    error = json.loads(body)
+    assert error["error_code"] == code and {"detail", "error", "message"} <= error.keys()
+
+
+def test_the_port_of_a_stopped_front_is_free_again_at_once(gateway: Gateway) -> None:
+    # GIVEN a front that answered a request (the server closed first: its side of the connection is in TIME-WAIT)
+    server = start_server(gateway, port=0)
+    port = server.port
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+        status, _, _ = raw(client, b"GET /items/1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")  # read to EOF
+    assert status.split()[1] == "201"
+    with pytest.raises(StartupError):
+        check_port("PORT", port)  # taken while it listens
+    server.shutdown()
+    server.server_close()
+    with socket.socket() as plain, pytest.raises(OSError) as taken:
+        plain.bind(("127.0.0.1", port))  # a bind without SO_REUSEADDR still sees the TIME-WAIT socket
+    assert taken.value.errno == errno.EADDRINUSE
+    # WHEN the stack starts again on the same port
+    check_port("PORT", port)
+    again = start_server(gateway, port=port)
+    # THEN it serves at once
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            assert client.get("/items/1").status_code == 201
+    finally:
+        again.shutdown()
+        again.server_close()

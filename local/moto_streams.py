@@ -1,0 +1,125 @@
+"""Bounded DynamoDB Streams in moto: drop records every local poller has read, cap the rest, forget old iterators.
+
+moto's ``StreamShard.add`` keeps every stream record (old and new image) until a moto Lambda event-source
+mapping consumes it; the local stack polls streams itself (:mod:`local.stream_poller`), so nothing is ever
+dropped, and ``DynamoDBStreamsBackend`` keeps every shard iterator it hands out (two per idle poll). Here:
+
+* :func:`register` names each local reader of a table's stream; :func:`acknowledge` records a reader's
+  checkpoint and trims the records every registered reader has checkpointed (AWS keeps them 24 h);
+* a shard never keeps more than :data:`MAX_RECORDS` records (the oldest go first), a bound for streams
+  nobody acknowledges;
+* at most :data:`MAX_ITERATORS` shard iterators are kept (the oldest go first; AWS expires them after 15 min).
+
+Trimming advances the shard's ``starting_sequence_number`` by the records removed, so sequence numbers stay
+as they were and ``TRIM_HORIZON`` starts at the oldest kept record. An iterator positioned before it reads
+from the oldest kept record (AWS would answer ``TrimmedDataAccessException``).
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING, Any
+
+from local.moto_safety import LOCK
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from moto.dynamodb.models.table import StreamShard
+
+MAX_RECORDS = 10_000
+MAX_ITERATORS = 1_000
+_readers: dict[str, dict[str, int | None]] = {}  # table name -> reader -> last acknowledged sequence number
+_installed = False
+
+
+def table_name(stream_or_table_arn: str) -> str:
+    """``arn:aws:dynamodb:region:account:table/NAME[/stream/label]`` -> ``NAME``."""
+    return stream_or_table_arn.split(":table/", 1)[1].split("/", 1)[0]
+
+
+def register(stream_arn: str, reader: str) -> None:
+    """Declare ``reader`` a consumer of the table's stream: nothing it has not acknowledged is trimmed."""
+    with LOCK:
+        _readers.setdefault(table_name(stream_arn), {})[reader] = None
+
+
+def forget_readers() -> None:
+    """Forget every registered reader (tests that recreate tables of the same name start clean)."""
+    with LOCK:
+        _readers.clear()
+
+
+def trim(shard: StreamShard, through: int) -> int:
+    """Drop the shard's records up to sequence number ``through``; returns how many went."""
+    count = min(len(shard.items), through - shard.starting_sequence_number + 1)
+    if count <= 0:
+        return 0
+    del shard.items[:count]
+    shard.starting_sequence_number += count
+    return count
+
+
+def _shard(stream_arn: str) -> StreamShard | None:
+    from moto.dynamodb.models import dynamodb_backends
+
+    _, _, _, region, account, _ = stream_arn.split(":", 5)
+    table = dynamodb_backends[account][region].tables.get(table_name(stream_arn))
+    return table.stream_shard if table is not None else None
+
+
+def acknowledge(stream_arn: str, reader: str, sequence: str) -> int:
+    """``reader`` is done with every record up to ``sequence``: trim what all readers are done with."""
+    if not _installed:
+        return 0
+    with LOCK:
+        readers = _readers.setdefault(table_name(stream_arn), {})
+        readers[reader] = int(sequence)
+        done = list(readers.values())
+        shard = _shard(stream_arn)
+        if shard is None or any(position is None for position in done):
+            return 0
+        return trim(shard, min(position for position in done if position is not None))
+
+
+def _capped_add(add: Callable[..., None]) -> Callable[..., None]:
+    @functools.wraps(add)
+    def capped(self: StreamShard, *args: Any, **kwargs: Any) -> None:
+        add(self, *args, **kwargs)
+        if len(self.items) > MAX_RECORDS:
+            trim(self, self.starting_sequence_number + len(self.items) - MAX_RECORDS - 1)
+
+    return capped
+
+
+def _clamped_get(self: StreamShard, start: int, quantity: int) -> list[dict[str, Any]]:
+    """moto's ``StreamShard.get``, reading from the oldest kept record when ``start`` was trimmed."""
+    offset = max(0, start - self.starting_sequence_number)
+    return [record.to_json() for record in self.items[offset : offset + quantity]]
+
+
+def _pruned(method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+        result = method(self, *args, **kwargs)
+        iterators: dict[str, Any] = self.shard_iterators
+        while len(iterators) > MAX_ITERATORS:
+            del iterators[next(iter(iterators))]
+        return result
+
+    return call
+
+
+def install() -> None:
+    """Patch moto's public ``StreamShard`` and ``DynamoDBStreamsBackend`` classes (see the module). Idempotent."""
+    global _installed
+    if _installed:
+        return
+    from moto.dynamodb.models.table import StreamShard
+    from moto.dynamodbstreams.models import DynamoDBStreamsBackend
+
+    StreamShard.add = _capped_add(StreamShard.add)  # type: ignore[method-assign]
+    StreamShard.get = _clamped_get  # type: ignore[method-assign]
+    for name in ("get_shard_iterator", "get_records"):
+        setattr(DynamoDBStreamsBackend, name, _pruned(getattr(DynamoDBStreamsBackend, name)))
+    _installed = True
