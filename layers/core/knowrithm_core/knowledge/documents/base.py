@@ -9,11 +9,7 @@ from typing import Any
 
 from knowrithm_core.auth import Principal
 from knowrithm_core.config import Settings
-from knowrithm_core.errors import (
-    BadRequest,
-    Conflict,
-    NotFound,
-)
+from knowrithm_core.errors import BadRequest, Conflict, NotFound
 from knowrithm_core.ids import is_uuid, iso, new_id, now
 from knowrithm_core.knowledge.documents.requests import MAX_HIDDEN_CHUNKS
 from knowrithm_core.knowledge.records import (
@@ -74,6 +70,8 @@ def showing(
 
 
 class DocumentBase(Service):
+    """The stores, records and manifest changes every document route shares."""
+
     def __init__(
         self,
         agents: AgentService,

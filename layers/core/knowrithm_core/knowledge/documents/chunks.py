@@ -5,23 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from knowrithm_core.auth import Principal
-from knowrithm_core.errors import (
-    BadRequest,
-    NotFound,
-)
+from knowrithm_core.errors import BadRequest, NotFound
 from knowrithm_core.ids import is_uuid, iso
 from knowrithm_core.knowledge.documents.base import DocumentBase, hiding, showing
-from knowrithm_core.knowledge.records import (
-    Document,
-    deleted_chunks_gsi,
-    load_chunk,
-    load_document,
-)
+from knowrithm_core.knowledge.records import Document, deleted_chunks_gsi, load_chunk, load_document
 from knowrithm_core.store import keys
 
 
 class ChunksMixin(DocumentBase):
-    # --- chunks -----------------------------------------------------------------------
+    """Soft delete and restore chunks, one or a document's."""
+
     def _chunk(self, principal: Principal, chunk_id: str) -> tuple[dict[str, Any], Document]:
         found = (
             self.table.query(keys.global_id("CHUNK", chunk_id), index=keys.GSI1, limit=1) if is_uuid(chunk_id) else []

@@ -8,10 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from knowrithm_core.auth import Principal
-from knowrithm_core.errors import (
-    NotFound,
-    ValidationFailed,
-)
+from knowrithm_core.errors import NotFound, ValidationFailed
 from knowrithm_core.ids import iso
 from knowrithm_core.knowledge.documents.base import DocumentBase, hiding, showing
 from knowrithm_core.knowledge.documents.requests import MAX_BULK_IDS, STATUSES
@@ -64,6 +61,8 @@ class DocumentFilter:
 
 
 class LifecycleMixin(DocumentBase):
+    """Read, list, soft delete and restore documents."""
+
     def list_documents(
         self, principal: Principal, query: dict[str, str], *, agent_id: str | None = None
     ) -> dict[str, Any]:

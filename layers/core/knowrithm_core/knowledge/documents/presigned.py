@@ -9,11 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from knowrithm_core.auth import Principal
-from knowrithm_core.errors import (
-    Conflict,
-    PayloadTooLarge,
-    ServiceUnavailable,
-)
+from knowrithm_core.errors import Conflict, PayloadTooLarge, ServiceUnavailable
 from knowrithm_core.ids import iso, now
 from knowrithm_core.knowledge import formats
 from knowrithm_core.knowledge.documents.base import DocumentBase
@@ -27,12 +23,7 @@ from knowrithm_core.knowledge.documents.requests import (
     clean_metadata,
     staging_key,
 )
-from knowrithm_core.knowledge.records import (
-    Document,
-    blob_key,
-    document_item,
-    load_document,
-)
+from knowrithm_core.knowledge.records import Document, blob_key, document_item, load_document
 from knowrithm_core.models.requests import parse
 from knowrithm_core.store.blobs import BlobMissing
 from knowrithm_core.store.table import TransactionConflict
@@ -41,7 +32,8 @@ log = logging.getLogger(__name__)
 
 
 class PresignedUploadMixin(DocumentBase):
-    # --- pre-signed uploads (files larger than a Lambda request can carry) -------------------
+    """Pre-signed uploads: the upload URL, then complete."""
+
     def create_upload_url(self, principal: Principal, body: Any) -> dict[str, Any]:
         """``POST /document/upload-url``: the document (``awaiting_upload``) and an S3 POST policy for its file.
 

@@ -10,11 +10,7 @@ from typing import Any
 
 from pydantic import Field
 
-from knowrithm_core.errors import (
-    Conflict,
-    KnowrithmError,
-    ValidationFailed,
-)
+from knowrithm_core.errors import Conflict, KnowrithmError, ValidationFailed
 from knowrithm_core.models.requests import Request
 from knowrithm_core.safe_json import parse_json
 

@@ -11,9 +11,7 @@ from knowrithm_core.auth import Principal
 from knowrithm_core.knowledge.documents.base import DocumentBase
 from knowrithm_core.knowledge.documents.requests import SearchRequest
 from knowrithm_core.knowledge.index import Scored
-from knowrithm_core.knowledge.records import (
-    EMBEDDING_MODEL,
-)
+from knowrithm_core.knowledge.records import EMBEDDING_MODEL
 from knowrithm_core.knowledge.text import tokens
 from knowrithm_core.models.requests import parse
 from knowrithm_core.store import keys
@@ -65,7 +63,8 @@ def hit_body(hit: Scored, query_tokens: Sequence[str], agent_id: str, *, include
 
 
 class SearchMixin(DocumentBase):
-    # --- search -----------------------------------------------------------------------
+    """Search the agents' indexes."""
+
     def search(self, principal: Principal, body: Any) -> dict[str, Any]:
         principal.require("read")
         request = parse(SearchRequest, body)

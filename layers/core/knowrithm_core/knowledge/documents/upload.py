@@ -5,10 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from knowrithm_core.auth import Principal
-from knowrithm_core.errors import (
-    ServiceUnavailable,
-    ValidationFailed,
-)
+from knowrithm_core.errors import ServiceUnavailable, ValidationFailed
 from knowrithm_core.knowledge import formats
 from knowrithm_core.knowledge.documents.base import DocumentBase
 from knowrithm_core.knowledge.documents.requests import (
@@ -20,14 +17,13 @@ from knowrithm_core.knowledge.documents.requests import (
     clean_metadata,
     parse_url_values,
 )
-from knowrithm_core.knowledge.records import (
-    Document,
-    blob_key,
-)
+from knowrithm_core.knowledge.records import Document, blob_key
 from knowrithm_core.webhooks.url_safety import UnsafeUrl, check_url
 
 
 class UploadMixin(DocumentBase):
+    """Direct uploads: files and URLs in one request."""
+
     def upload(self, principal: Principal, request: UploadRequest) -> tuple[int, dict[str, Any]]:
         """(200 | 207, the Knowrithm upload summary); raises :class:`UploadRejected` if nothing was accepted."""
         principal.require("write")

@@ -14,6 +14,8 @@ from knowrithm_core.services.base import load
 
 
 class AgentMetricsMixin(AnalyticsBase):
+    """One agent's analytics."""
+
     def agent(self, principal: Principal, agent_id: str, query: Mapping[str, str]) -> dict[str, Any]:
         principal.require("read")
         span = DateRange.parse(query.get("start_date"), query.get("end_date"))

@@ -17,6 +17,8 @@ from knowrithm_core.store.table import Item
 
 
 class AnalyticsBase(Service):
+    """The counter reads every analytics route shares."""
+
     def __init__(self, agents: AgentService, companies: CompanyService) -> None:
         super().__init__(agents.table, agents.settings)
         self.agents = agents

@@ -52,6 +52,8 @@ def activity_timeline(messages: list[Message]) -> list[dict[str, Any]]:
 
 
 class ConversationMetricsMixin(AnalyticsBase):
+    """One conversation's analytics."""
+
     def conversation(self, principal: Principal, conversation_id: str) -> dict[str, Any]:
         """One conversation from its own partition (one Query: the conversation and its messages)."""
         principal.require("read")

@@ -21,6 +21,8 @@ from knowrithm_core.store import keys
 
 
 class DashboardMixin(AnalyticsBase):
+    """The company dashboard."""
+
     def dashboard(self, principal: Principal) -> dict[str, Any]:
         principal.require("read")
         company_id = principal.company_id

@@ -107,7 +107,8 @@ EXPORT_COLUMNS: dict[str, tuple[str, ...]] = {
 
 
 class ExportMixin(AnalyticsBase):
-    # --- export --------------------------------------------------------------------------------------------
+    """Exports as JSON or CSV."""
+
     def export(self, principal: Principal, body: Any) -> ExportResult:
         principal.require("read")
         if not isinstance(body, dict):

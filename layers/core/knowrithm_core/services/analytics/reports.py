@@ -21,6 +21,8 @@ from knowrithm_core.store import keys
 
 
 class ReportsMixin(AnalyticsBase):
+    """The lead and usage reports."""
+
     def leads(self, principal: Principal, query: Mapping[str, str]) -> dict[str, Any]:
         principal.require("read")
         span = DateRange.parse(query.get("start_date"), query.get("end_date"))
