@@ -21,7 +21,7 @@ export AWS_ACCOUNT_ID_ENDPOINT_MODE ?= disabled
 help:
 	@echo "make dev    - set up and run the whole stack on 127.0.0.1 (PORT=3000)"
 	@echo "make webhook-listen - with make dev running: register a local receiver and print each verified webhook"
-	@echo "make test   - set up and run every gate: ruff, mypy, cfn-lint, sam validate, unit + integration tests"
+	@echo "make test   - set up and run every gate: ruff, radon, mypy, cfn-lint, sam validate, unit + integration tests"
 	@echo "make openapi - regenerate openapi.json (the API contract; make test fails when it is stale)"
 	@echo "make bench  - run the benchmarks and write bench/RESULTS.md"
 	@echo "make build  - sam build;  make deploy / deploy-prod - sam deploy (default / prod config env)"
@@ -49,8 +49,13 @@ dev: venv
 webhook-listen: venv
 	$(PY) -m local.webhook_listen
 
+# Complexity gate: no function rated D or worse (cyclomatic complexity above 20) by radon.
+COMPLEXITY_PATHS := layers functions local sdk bench
+
 lint: venv
 	$(VENV)/bin/ruff check .
+	@out="$$($(VENV)/bin/radon cc -s -n D $(COMPLEXITY_PATHS))"; test -z "$$out" || \
+		{ echo "$$out"; echo "radon rates these functions D or worse: split them (C or better)"; exit 1; }
 
 # The API contract: openapi.json (committed) is regenerated from rest_api.app.create_app(); `make test` fails
 # when the committed file differs (run `make openapi` and commit the result).

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -139,31 +140,27 @@ class Stack:
             return value
         if len(value) == 1:
             ((key, arg),) = value.items()
-            if key == "Ref":
-                return self.ref(arg)
-            if key == "Fn::GetAtt":
-                logical, attribute = arg.split(".", 1) if isinstance(arg, str) else arg
-                return self.get_att(logical, attribute)
-            if key == "Fn::Sub":
-                return self._sub(arg)
-            if key == "Fn::If":
-                return self.resolve(arg[1] if self.condition(arg[0]) else arg[2])
-            if key == "Fn::Equals":
-                return self.resolve(arg[0]) == self.resolve(arg[1])
-            if key == "Fn::Not":
-                return not self.resolve(arg[0])
-            if key == "Fn::And":
-                return all(self.resolve(a) for a in arg)
-            if key == "Fn::Or":
-                return any(self.resolve(a) for a in arg)
-            if key == "Condition":
-                return self.condition(arg)
-            if key == "Fn::Join":
-                return str(arg[0]).join(str(self.resolve(v)) for v in arg[1])
-            if key == "Fn::Select":
-                return self.resolve(arg[1])[int(self.resolve(arg[0]))]
+            intrinsic = self._intrinsics().get(key)
+            if intrinsic is not None:
+                return intrinsic(arg)
         resolved = {k: self.resolve(v) for k, v in value.items()}
         return {k: v for k, v in resolved.items() if v is not NO_VALUE}
+
+    def _intrinsics(self) -> dict[str, Callable[[Any], Any]]:
+        """The intrinsic functions the local stack resolves, by name (each takes the function's argument)."""
+        return {
+            "Ref": self.ref,
+            "Fn::GetAtt": lambda arg: self.get_att(*(arg.split(".", 1) if isinstance(arg, str) else arg)),
+            "Fn::Sub": self._sub,
+            "Fn::If": lambda arg: self.resolve(arg[1] if self.condition(arg[0]) else arg[2]),
+            "Fn::Equals": lambda arg: self.resolve(arg[0]) == self.resolve(arg[1]),
+            "Fn::Not": lambda arg: not self.resolve(arg[0]),
+            "Fn::And": lambda arg: all(self.resolve(a) for a in arg),
+            "Fn::Or": lambda arg: any(self.resolve(a) for a in arg),
+            "Condition": self.condition,
+            "Fn::Join": lambda arg: str(arg[0]).join(str(self.resolve(v)) for v in arg[1]),
+            "Fn::Select": lambda arg: self.resolve(arg[1])[int(self.resolve(arg[0]))],
+        }
 
     def _sub(self, arg: Any) -> str:
         text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], self.resolve(arg[1]))

@@ -56,6 +56,24 @@ def _error_lines(error: KnowrithmAPIError) -> list[str]:
     return [error.message]
 
 
+def _files(file_paths: Iterable[str | PathLike[str]] | None) -> list[Path]:
+    """The paths to upload (``~`` expanded); FileNotFoundError for one that is not a file."""
+    paths = [Path(p).expanduser() for p in (file_paths or [])]
+    for path in paths:
+        if not path.is_file():
+            raise FileNotFoundError(f"Not a file: {path}")
+    return paths
+
+
+def _with_urls(fields: dict[str, Any], urls: Sequence[str] | None, url: str | None) -> dict[str, Any]:
+    """``fields`` plus the ``urls`` and ``url`` of an upload, when given."""
+    if urls:
+        fields["urls"] = list(urls)
+    if url:
+        fields["url"] = url
+    return fields
+
+
 class DocumentService(Service):
     def upload_documents(
         self,
@@ -77,27 +95,16 @@ class DocumentService(Service):
         raises :class:`KnowrithmAPIError` when none was. Processing continues in the background: see
         :meth:`wait_until_processed`.
         """
-        paths = [Path(p).expanduser() for p in (file_paths or [])]
-        for path in paths:
-            if not path.is_file():
-                raise FileNotFoundError(f"Not a file: {path}")
+        paths = _files(file_paths)
         large = [p for p in paths if presigned_threshold is not None and p.stat().st_size > presigned_threshold]
         if large:
             small = [p for p in paths if p not in large]
             return self._upload_mixed(agent_id, small, large, urls, url, metadata, headers)
         extra = {k: v for k, v in (metadata or {}).items() if v is not None}
         if not paths:
-            body: dict[str, Any] = {"agent_id": agent_id, **extra}
-            if urls:
-                body["urls"] = list(urls)
-            if url:
-                body["url"] = url
+            body = _with_urls({"agent_id": agent_id, **extra}, urls, url)
             return cast(UploadResult, self._core.call("POST", "/document/upload", json=body, headers=headers))
-        form: dict[str, Any] = {"agent_id": agent_id, **{k: str(v) for k, v in extra.items()}}
-        if urls:
-            form["urls"] = list(urls)
-        if url:
-            form["url"] = url
+        form = _with_urls({"agent_id": agent_id, **{k: str(v) for k, v in extra.items()}}, urls, url)
         files = [("files", (path.name, path.read_bytes(), _mime(path))) for path in paths]
         result = self._core.call("POST", "/document/upload", data=form, files=files, headers=headers)
         return cast(UploadResult, result)

@@ -52,15 +52,15 @@ class ExtractiveResponder:
         introduction = f"Hello! I'm {agent.name}." + (f" {agent.description.strip()}" if agent.description else "")
         if IDENTITY.search(question.lower()) or not content and greeted:
             return Answer(introduction + " How can I help you today?", True, self.name, 1.0)
-        query = {stem(w): 1.0 for w in content}
-        if len(query) <= 2 and not greeted:  # a short follow-up: borrow the previous question's terms, half weight
-            previous = next((t.content for t in reversed(history) if t.role == "user"), "")
-            for word in terms(previous):
-                query.setdefault(stem(word), 0.5)
+        query = _weighted_query(content, history, greeted=greeted)
         cited = self._from_documents(agent, query) if self.retriever is not None and query else None
         if cited is not None:
             prefix = "Hello! " if greeted else ""
             return Answer(prefix + cited.text, True, self.name, cited.confidence, cited.sources)
+        return self._from_description(agent, query, introduction, greeted=greeted)
+
+    def _from_description(self, agent: Agent, query: dict[str, float], introduction: str, *, greeted: bool) -> Answer:
+        """The best sentences of the agent's own description, its introduction for a bare greeting, or no answer."""
         best = self._best_sentences(agent, query)
         if best:
             text, score = best
@@ -121,6 +121,16 @@ class ExtractiveResponder:
             return None
         best = sorted(scored, key=lambda s: (-s[0], s[1]))[:2]
         return " ".join(sentence for _, _, sentence in sorted(best, key=lambda s: s[1])), best[0][0]
+
+
+def _weighted_query(content: Sequence[str], history: Sequence[Turn], *, greeted: bool) -> dict[str, float]:
+    """The question's stems (weight 1); a short follow-up borrows the previous question's at half weight."""
+    query = {stem(w): 1.0 for w in content}
+    if len(query) <= 2 and not greeted:
+        previous = next((t.content for t in reversed(history) if t.role == "user"), "")
+        for word in terms(previous):
+            query.setdefault(stem(word), 0.5)
+    return query
 
 
 def _pick_sentences(chunks: Sequence[Scored], query: dict[str, float]) -> list[tuple[str, Scored]]:
