@@ -10,6 +10,7 @@ Per item: PK / SK; GSI1PK (look-up by global id); GSI2PK and GSI3PK (listings, s
 - conversation:  COMPANY#c#CONV#v / ~META           GSI1 CONV#v, GSI2 COMPANY#c#CONVS, GSI3 COMPANY#c#AGENT#a#CONVS
 - message:       COMPANY#c#CONV#v / MSG#m           GSI1 MSG#m, GSI3 COMPANY#c#DELETED_MSGS while deleted
 - lead:          COMPANY#c / LEAD#l                 GSI1 LEAD#l    (email uniqueness: LEADEMAIL#e)
+                 while live: GSI2 COMPANY#c#LEADS, GSI3 COMPANY#c#LEADS#STATUS#s (both LEAD#l: list pages)
 - task:          COMPANY#c / TASK#t                 GSI1 TASK#t
 - settings:      inside their agent's item (GSI2 SETTINGS#s); company-level: COMPANY#c / SETTINGS#s   GSI2 SETTINGS#s
 - rate counter:  RATE#<limit>#<key hash> / W#<window start>   (TTL)
@@ -44,6 +45,14 @@ def company_conversations(company_id: str) -> str:
 
 def agent_conversations(company_id: str, agent_id: str) -> str:
     return f"COMPANY#{company_id}#AGENT#{agent_id}#CONVS"
+
+
+def company_leads(company_id: str) -> str:
+    return f"COMPANY#{company_id}#LEADS"
+
+
+def company_leads_by_status(company_id: str, status: str) -> str:
+    return f"COMPANY#{company_id}#LEADS#STATUS#{status}"
 
 
 def events_pk(company_id: str) -> str:

@@ -1,0 +1,47 @@
+"""Where each list route's items live (see :mod:`knowrithm_core.store.pages`) and the totals beside them.
+
+Services ask for a :class:`~knowrithm_core.store.pages.Listing` by tenant and filter; keys stay here.
+"""
+
+from __future__ import annotations
+
+from knowrithm_core.store import keys
+from knowrithm_core.store.pages import Listing
+from knowrithm_core.store.table import DynamoTable
+
+MAX_FILTER_CHARS = 64
+
+
+def _filter_value(value: str) -> str:
+    return value[:MAX_FILTER_CHARS].replace("#", "")
+
+
+def leads(company_id: str, status: str | None = None) -> Listing:
+    """A company's live leads, newest first (optionally only one status)."""
+    tenant = keys.company_pk(company_id)
+    if status:
+        pk = keys.company_leads_by_status(company_id, _filter_value(status))
+        return Listing(pk=pk, tenant_pk=tenant, index=keys.GSI3, sk_prefix="LEAD#", forward=False)
+    return Listing(
+        pk=keys.company_leads(company_id), tenant_pk=tenant, index=keys.GSI2, sk_prefix="LEAD#", forward=False
+    )
+
+
+def lead_index_keys(company_id: str, lead_id: str, status: str, *, live: bool) -> dict[str, str]:
+    """The sparse index attributes that put a live lead on its company's list pages."""
+    if not live:
+        return {}
+    sk = f"LEAD#{lead_id}"
+    return {
+        "GSI2PK": keys.company_leads(company_id),
+        "GSI2SK": sk,
+        "GSI3PK": keys.company_leads_by_status(company_id, status),
+        "GSI3SK": sk,
+    }
+
+
+def company_total(table: DynamoTable, company_id: str, name: str) -> int:
+    """One all-time company counter (``COMPANY#c#STATS / TOTAL``, kept by the writes' transactions)."""
+    item = table.get(keys.stats_pk(company_id), "TOTAL") or {}
+    value = item.get(name, 0)
+    return max(int(value), 0) if isinstance(value, (int, float)) else 0
