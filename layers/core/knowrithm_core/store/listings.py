@@ -40,6 +40,48 @@ def lead_index_keys(company_id: str, lead_id: str, status: str, *, live: bool) -
     }
 
 
+def conversations(company_id: str, *, agent_id: str | None = None, lead_id: str | None = None) -> Listing:
+    """A company's live conversations newest first: all of them, one agent's, or one visitor's (lead's)."""
+    tenant = keys.company_pk(company_id)
+    if lead_id:
+        pk, index = keys.lead_conversations(company_id, lead_id), keys.GSI4
+    elif agent_id:
+        pk, index = keys.agent_conversations(company_id, _filter_value(agent_id)), keys.GSI3
+    else:
+        pk, index = keys.company_conversations(company_id), keys.GSI2
+    # live_only: conversations deleted before the deleted ones moved out of these partitions still sit there
+    return Listing(pk=pk, tenant_pk=tenant, index=index, forward=False, live_only=True)
+
+
+def deleted_conversations(company_id: str) -> Listing:
+    pk = keys.deleted_conversations(company_id)
+    return Listing(pk=pk, tenant_pk=keys.company_pk(company_id), index=keys.GSI2, forward=False)
+
+
+def conversation_index_keys(
+    company_id: str, conversation_id: str, agent_id: str, lead_id: str | None, *, live: bool
+) -> dict[str, str]:
+    """The sparse index attributes of a conversation: on its company's, agent's and visitor's lists while live,
+    on the company's deleted list once deleted."""
+    if not live:
+        return {"GSI2PK": keys.deleted_conversations(company_id), "GSI2SK": conversation_id}
+    found = {
+        "GSI2PK": keys.company_conversations(company_id),
+        "GSI2SK": conversation_id,
+        "GSI3PK": keys.agent_conversations(company_id, agent_id),
+        "GSI3SK": conversation_id,
+    }
+    if lead_id:
+        found |= {"GSI4PK": keys.lead_conversations(company_id, lead_id), "GSI4SK": conversation_id}
+    return found
+
+
+def messages(company_id: str, conversation_id: str) -> Listing:
+    """A conversation's messages oldest first (ids are time-ordered); soft-deleted ones are filtered out."""
+    pk = keys.conversation_pk(company_id, conversation_id)
+    return Listing(pk=pk, tenant_pk=keys.company_pk(company_id), sk_prefix="MSG#", live_only=True)
+
+
 def company_total(table: DynamoTable, company_id: str, name: str) -> int:
     """One all-time company counter (``COMPANY#c#STATS / TOTAL``, kept by the writes' transactions)."""
     item = table.get(keys.stats_pk(company_id), "TOTAL") or {}

@@ -43,6 +43,7 @@ class Listing:
     index: str | None = None
     sk_prefix: str = ""
     forward: bool = True
+    live_only: bool = False  # soft-deleted items share the partition: filtered out (read, but rare)
 
     @property
     def key_names(self) -> tuple[str, ...]:
@@ -83,24 +84,37 @@ def decode_cursor(cursor: str, listing: Listing) -> dict[str, str]:
     return key
 
 
-def _skip(table: DynamoTable, listing: Listing, count: int) -> dict[str, str] | None:
-    """The key after which the ``count``-th item ends (key attributes only), or None past the end."""
-    start: dict[str, str] | None = None
-    while count > 0:
+def _collect(
+    table: DynamoTable, listing: Listing, start: dict[str, str] | None, want: int, *, keys_only: bool = False
+) -> tuple[list[Item], bool]:
+    """Up to ``want`` items after ``start`` (at most ``SKIP_BATCH`` per request), and whether the list ended."""
+    found: list[Item] = []
+    while len(found) < want:
         items, last = table.query_once(
             listing.pk,
-            limit=min(count, SKIP_BATCH),
+            limit=min(want - len(found), SKIP_BATCH),
             index=listing.index,
             sk_prefix=listing.sk_prefix or None,
             forward=listing.forward,
             start_key=start,
-            keys_only=True,
+            keys_only=keys_only,
+            live_only=listing.live_only,
         )
-        count -= len(items)
-        if not items or (count > 0 and last is None):
-            return None
-        start = listing.key_of(items[-1])
-    return start
+        found += items
+        if last is None:
+            return found, True
+        start = {name: str(last[name]) for name in listing.key_names}
+    return found, False
+
+
+def _skip(table: DynamoTable, listing: Listing, count: int) -> tuple[dict[str, str] | None, bool]:
+    """The key after which the first ``count`` items end (read as key attributes only) and whether any remain."""
+    if count <= 0:
+        return None, True
+    items, ended = _collect(table, listing, None, count, keys_only=not listing.live_only)
+    if len(items) < count:
+        return None, False
+    return listing.key_of(items[-1]), True
 
 
 def _envelope(request: PageRequest, total: int, has_next: bool, next_cursor: str | None) -> dict[str, Any]:
@@ -123,17 +137,10 @@ def read_page(
     if cursor:
         start: dict[str, str] | None = decode_cursor(cursor, listing)
     else:
-        start = _skip(table, listing, (request.page - 1) * request.per_page)
-        if request.page > 1 and start is None:
+        start, more = _skip(table, listing, (request.page - 1) * request.per_page)
+        if not more:
             return Page([], _envelope(request, total, False, None))
-    items, _ = table.query_once(
-        listing.pk,
-        limit=request.per_page + 1,
-        index=listing.index,
-        sk_prefix=listing.sk_prefix or None,
-        forward=listing.forward,
-        start_key=start,
-    )
+    items, _ = _collect(table, listing, start, request.per_page + 1)
     has_next = len(items) > request.per_page
     window = items[: request.per_page]
     next_cursor = encode_cursor(listing.key_of(window[-1])) if has_next else None
@@ -143,25 +150,17 @@ def read_page(
 def search_page(table: DynamoTable, listing: Listing, request: PageRequest, matches: Callable[[Item], bool]) -> Page:
     """Page ``request.page`` of the items among the first ``SEARCH_SCAN_LIMIT`` of the list that ``matches``
     (bounded: ``total`` counts the matches in that window; no cursor)."""
-    scanned: list[Item] = []
-    start: dict[str, str] | None = None
-    while len(scanned) < SEARCH_SCAN_LIMIT:
-        items, last = table.query_once(
-            listing.pk,
-            limit=SEARCH_SCAN_LIMIT - len(scanned),
-            index=listing.index,
-            sk_prefix=listing.sk_prefix or None,
-            forward=listing.forward,
-            start_key=start,
-        )
-        scanned += items
-        if last is None or not items:
-            break
-        start = listing.key_of(items[-1])
+    scanned, _ = _collect(table, listing, None, SEARCH_SCAN_LIMIT)
     found = [item for item in scanned if matches(item)]
     offset = (request.page - 1) * request.per_page
     window = found[offset : offset + request.per_page]
     return Page(window, _envelope(request, len(found), offset + request.per_page < len(found), None))
+
+
+def count_bounded(table: DynamoTable, listing: Listing) -> int:
+    """How many items the list holds, counting at most ``SEARCH_SCAN_LIMIT`` (for lists with no counter)."""
+    items, _ = _collect(table, listing, None, SEARCH_SCAN_LIMIT, keys_only=not listing.live_only)
+    return len(items)
 
 
 def cursor_param(query: dict[str, str]) -> str | None:

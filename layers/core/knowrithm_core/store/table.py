@@ -203,9 +203,11 @@ class DynamoTable:
         forward: bool = True,
         start_key: Mapping[str, str] | None = None,
         keys_only: bool = False,
+        live_only: bool = False,
     ) -> tuple[list[Item], Item | None]:
-        """One Query request of at most ``limit`` items after ``start_key``: the items and the
-        ``LastEvaluatedKey`` (None at the end). ``keys_only`` projects the key attributes only."""
+        """One Query request reading at most ``limit`` items after ``start_key``: the items and the
+        ``LastEvaluatedKey`` (None at the end). ``keys_only`` projects the key attributes only; ``live_only``
+        leaves out soft-deleted items (still read, so fewer may come back)."""
         pk_name, sk_name = ("PK", "SK") if index is None else (f"{index}PK", f"{index}SK")
         names = {"#pk": pk_name}
         values: dict[str, Any] = {":pk": pk}
@@ -228,6 +230,8 @@ class DynamoTable:
             kwargs["ConsistentRead"] = True
         if start_key:
             kwargs["ExclusiveStartKey"] = self._ser(start_key)
+        if live_only:
+            kwargs["FilterExpression"] = "attribute_not_exists(deleted_at)"
         if keys_only:
             key_names = ["PK", "SK"] + ([pk_name, sk_name] if index else [])
             names.update({f"#k{i}": name for i, name in enumerate(key_names)})
