@@ -6,7 +6,9 @@ Per item: PK / SK; GSI1PK (look-up by global id); GSI2PK, GSI3PK and GSI4PK (lis
 - user:          COMPANY#c / USER#u                 GSI1 USER#u
 - user email:    UNIQUE#EMAIL#e / UNIQUE
 - api key:       COMPANY#c / APIKEY#k               GSI1 APIKEY#ak_...
-- agent:         COMPANY#c / AGENT#a                GSI1 AGENT#a   (counters in AGENT#a#STATS)
+- agent:         COMPANY#c / AGENT#a                GSI1 AGENT#a   (counters in AGENT#a#STATS); list pages: while
+                 live GSI4 COMPANY#c#AGENTS and GSI3 COMPANY#c#AGENTS#STATUS#s, once deleted GSI4
+                 COMPANY#c#DELETED_AGENTS (all AGENT#a)
 - conversation:  COMPANY#c#CONV#v / ~META           GSI1 CONV#v; while live GSI2 COMPANY#c#CONVS,
                  GSI3 COMPANY#c#AGENT#a#CONVS and (a visitor's) GSI4 COMPANY#c#LEAD#l#CONVS; once deleted
                  GSI2 COMPANY#c#DELETED_CONVS only
@@ -48,6 +50,18 @@ def company_conversations(company_id: str) -> str:
 
 def agent_conversations(company_id: str, agent_id: str) -> str:
     return f"COMPANY#{company_id}#AGENT#{agent_id}#CONVS"
+
+
+def company_agents(company_id: str) -> str:
+    return f"COMPANY#{company_id}#AGENTS"
+
+
+def company_agents_by_status(company_id: str, status: str) -> str:
+    return f"COMPANY#{company_id}#AGENTS#STATUS#{status}"
+
+
+def deleted_agents(company_id: str) -> str:
+    return f"COMPANY#{company_id}#DELETED_AGENTS"
 
 
 def company_leads(company_id: str) -> str:

@@ -82,6 +82,34 @@ def messages(company_id: str, conversation_id: str) -> Listing:
     return Listing(pk=pk, tenant_pk=keys.company_pk(company_id), sk_prefix="MSG#", live_only=True)
 
 
+def agents(company_id: str, status: str | None = None) -> Listing:
+    """A company's agents newest first: live ones (optionally one status), or the deleted ones."""
+    tenant = keys.company_pk(company_id)
+    if status == "deleted":
+        return Listing(
+            pk=keys.deleted_agents(company_id), tenant_pk=tenant, index=keys.GSI4, sk_prefix="AGENT#", forward=False
+        )
+    if status:
+        pk = keys.company_agents_by_status(company_id, _filter_value(status))
+        return Listing(pk=pk, tenant_pk=tenant, index=keys.GSI3, sk_prefix="AGENT#", forward=False)
+    return Listing(
+        pk=keys.company_agents(company_id), tenant_pk=tenant, index=keys.GSI4, sk_prefix="AGENT#", forward=False
+    )
+
+
+def agent_index_keys(company_id: str, agent_id: str, status: str, *, live: bool) -> dict[str, str]:
+    """The sparse index attributes of an agent: its company's live lists (all, and by status), or deleted list."""
+    sk = f"AGENT#{agent_id}"
+    if not live:
+        return {"GSI4PK": keys.deleted_agents(company_id), "GSI4SK": sk}
+    return {
+        "GSI3PK": keys.company_agents_by_status(company_id, status),
+        "GSI3SK": sk,
+        "GSI4PK": keys.company_agents(company_id),
+        "GSI4SK": sk,
+    }
+
+
 def company_total(table: DynamoTable, company_id: str, name: str) -> int:
     """One all-time company counter (``COMPANY#c#STATS / TOTAL``, kept by the writes' transactions)."""
     item = table.get(keys.stats_pk(company_id), "TOTAL") or {}
