@@ -64,6 +64,10 @@ def deleted_agents(company_id: str) -> str:
     return f"COMPANY#{company_id}#DELETED_AGENTS"
 
 
+def company_webhooks(company_id: str) -> str:
+    return f"COMPANY#{company_id}#WEBHOOKS"
+
+
 def company_leads(company_id: str) -> str:
     return f"COMPANY#{company_id}#LEADS"
 

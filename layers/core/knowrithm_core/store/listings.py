@@ -110,6 +110,22 @@ def agent_index_keys(company_id: str, agent_id: str, status: str, *, live: bool)
     }
 
 
+def endpoints(company_id: str) -> Listing:
+    """A company's live webhook endpoints, oldest first."""
+    pk = keys.company_webhooks(company_id)
+    return Listing(pk=pk, tenant_pk=keys.company_pk(company_id), index=keys.GSI2, sk_prefix="WEBHOOK#")
+
+
+def endpoint_index_keys(company_id: str, endpoint_id: str, *, live: bool) -> dict[str, str]:
+    return {"GSI2PK": keys.company_webhooks(company_id), "GSI2SK": f"WEBHOOK#{endpoint_id}"} if live else {}
+
+
+def deliveries(company_id: str, endpoint_id: str) -> Listing:
+    """An endpoint's delivery records, newest event first."""
+    pk = f"{keys.company_pk(company_id)}#WEBHOOK#{endpoint_id}"
+    return Listing(pk=pk, tenant_pk=keys.company_pk(company_id), sk_prefix="DELIVERY#", forward=False)
+
+
 def company_total(table: DynamoTable, company_id: str, name: str) -> int:
     """One all-time company counter (``COMPANY#c#STATS / TOTAL``, kept by the writes' transactions)."""
     item = table.get(keys.stats_pk(company_id), "TOTAL") or {}
