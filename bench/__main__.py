@@ -7,7 +7,18 @@ import sys
 import time
 from datetime import UTC, datetime
 
-from bench import chat, imports, input_parser, knowledge, local_load_report, queued_chat, report, webhooks, widget_size
+from bench import (
+    chat,
+    imports,
+    input_parser,
+    knowledge,
+    list_pages,
+    local_load_report,
+    queued_chat,
+    report,
+    webhooks,
+    widget_size,
+)
 from bench.common import AWS_ENV, RESULTS_PATH, load_stack
 from local.template import Stack
 
@@ -49,6 +60,8 @@ def main() -> int:
     print(f"bench: chat turns in process ({elapsed:.0f} s so far) ...", file=sys.stderr, flush=True)
     turns = chat.run(stack)
     appended = widget_size.section() + input_parser.section() + knowledge.section(stack)
+    print(f"bench: list pages in process ({time.perf_counter() - started:.0f} s so far) ...", file=sys.stderr)
+    appended += list_pages.run_section()
     appended += _queued_chat(started) + _webhooks(stack, started)
     appended += local_load_report.section()
     machine = report.Machine.current()

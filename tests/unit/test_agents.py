@@ -78,7 +78,9 @@ def test_list_paginates_filters_and_searches(client: TestClient, tenant: Tenant)
             headers=tenant.key_headers,
         )
     page = client.get("/api/v1/agent?page=2&per_page=5", headers=tenant.key_headers).json()
-    assert page["pagination"] == {"page": 2, "per_page": 5, "total": 13, "pages": 3, "has_next": True, "has_prev": True}
+    pagination = page["pagination"]
+    assert isinstance(pagination.pop("next_cursor"), str)  # key-paged: where page 3 starts
+    assert pagination == {"page": 2, "per_page": 5, "total": 13, "pages": 3, "has_next": True, "has_prev": True}
     inactive = client.get("/api/v1/agent?status=inactive&per_page=100", headers=tenant.key_headers).json()
     assert inactive["pagination"]["total"] == 6 and all(a["status"] == "inactive" for a in inactive["agents"])
     found = client.get("/api/v1/agent?search=bot 1", headers=tenant.key_headers).json()

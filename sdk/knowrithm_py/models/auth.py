@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Required, TypedDict
 
+from knowrithm_py.models.common import Pagination
+
 
 class Company(TypedDict, total=False):
     id: str
@@ -141,6 +143,7 @@ class ApiKeyCreated(TypedDict, total=False):
 
 class ApiKeyList(TypedDict, total=False):
     api_keys: list[ApiKeyDetails]
+    pagination: Pagination
 
 
 class ApiKeyRevoked(TypedDict, total=False):

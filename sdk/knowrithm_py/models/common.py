@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 
 class Pagination(TypedDict):
@@ -12,6 +12,7 @@ class Pagination(TypedDict):
     pages: int
     has_next: bool
     has_prev: bool
+    next_cursor: NotRequired[str | None]  # key-paged lists: pass as ``cursor`` for the next page
 
 
 class TaskAccepted(TypedDict, total=False):

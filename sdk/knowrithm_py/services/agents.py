@@ -49,10 +49,12 @@ class AgentService(Service):
         per_page: int | None = None,
         status: str | None = None,
         search: str | None = None,
+        cursor: str | None = None,
         headers: Headers = None,
     ) -> AgentList:
-        """``GET /agent``: newest first; ``status="deleted"`` lists soft-deleted agents."""
-        params = page_params(page, per_page, status=status, search=search)
+        """``GET /agent``: newest first; ``status="deleted"`` lists soft-deleted agents; ``cursor`` is the previous
+        page's ``pagination["next_cursor"]``."""
+        params = page_params(page, per_page, status=status, search=search, cursor=cursor)
         return cast(AgentList, self._core.call("GET", "/agent", params=params, headers=headers))
 
     def get_agent(self, agent_id: str, *, headers: Headers = None) -> AgentEnvelope:

@@ -19,7 +19,7 @@ from knowrithm_py.models.auth import (
     Session,
     Validation,
 )
-from knowrithm_py.services._base import Headers, Service
+from knowrithm_py.services._base import Headers, Service, page_params
 
 
 class AuthService(Service):
@@ -60,9 +60,18 @@ class ApiKeyService(Service):
         body = dict(payload or {})
         return cast(ApiKeyCreated, self._core.call("POST", "/auth/api-keys", json=body, headers=headers))
 
-    def list_api_keys(self, *, headers: Headers = None) -> ApiKeyList:
-        """``GET /auth/api-keys``."""
-        return cast(ApiKeyList, self._core.call("GET", "/auth/api-keys", headers=headers))
+    def list_api_keys(
+        self,
+        *,
+        page: int | None = None,
+        per_page: int | None = None,
+        cursor: str | None = None,
+        headers: Headers = None,
+    ) -> ApiKeyList:
+        """``GET /auth/api-keys``: oldest first, 100 per page unless ``per_page``; ``cursor`` is the previous
+        page's ``pagination["next_cursor"]``."""
+        params = page_params(page, per_page, cursor=cursor)
+        return cast(ApiKeyList, self._core.call("GET", "/auth/api-keys", params=params, headers=headers))
 
     def delete_api_key(self, api_key_id: str, *, headers: Headers = None) -> ApiKeyRevoked:
         """``DELETE /auth/api-keys/{id}``: revokes the key (404 if unknown or already revoked)."""

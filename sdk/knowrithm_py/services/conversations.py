@@ -49,10 +49,11 @@ class ConversationService(Service):
         status: str | None = None,
         agent_id: str | None = None,
         search: str | None = None,
+        cursor: str | None = None,
         headers: Headers = None,
     ) -> ConversationList:
-        """``GET /conversation``: newest first."""
-        params = page_params(page, per_page, status=status, agent_id=agent_id, search=search)
+        """``GET /conversation``: newest first; ``cursor`` is the previous page's ``pagination["next_cursor"]``."""
+        params = page_params(page, per_page, status=status, agent_id=agent_id, search=search, cursor=cursor)
         return cast(ConversationList, self._core.call("GET", "/conversation", params=params, headers=headers))
 
     def list_conversations_by_agent(
@@ -62,11 +63,12 @@ class ConversationService(Service):
         status: str | None = None,
         page: int | None = None,
         per_page: int | None = None,
+        cursor: str | None = None,
         headers: Headers = None,
     ) -> ConversationList:
-        """``GET /conversation/agent/{agent_id}``."""
+        """``GET /conversation/agent/{agent_id}``; ``cursor`` as in :meth:`list_conversations`."""
         path = f"/conversation/agent/{quote(agent_id, safe='')}"
-        params = page_params(page, per_page, status=status)
+        params = page_params(page, per_page, status=status, cursor=cursor)
         return cast(ConversationList, self._core.call("GET", path, params=params, headers=headers))
 
     def get_conversation(self, conversation_id: str, *, headers: Headers = None) -> Conversation:
@@ -93,10 +95,16 @@ class ConversationService(Service):
         return cast(Conversation, answer.get("conversation", answer) if isinstance(answer, dict) else answer)
 
     def list_conversation_messages(
-        self, conversation_id: str, *, page: int | None = None, per_page: int | None = None, headers: Headers = None
+        self,
+        conversation_id: str,
+        *,
+        page: int | None = None,
+        per_page: int | None = None,
+        cursor: str | None = None,
+        headers: Headers = None,
     ) -> MessageList:
-        """``GET /conversation/{id}/messages``: oldest first."""
-        params = page_params(page, per_page)
+        """``GET /conversation/{id}/messages``: oldest first; ``cursor`` as in :meth:`list_conversations`."""
+        params = page_params(page, per_page, cursor=cursor)
         path = f"{_conv(conversation_id)}/messages"
         return cast(MessageList, self._core.call("GET", path, params=params, headers=headers))
 

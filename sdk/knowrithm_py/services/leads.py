@@ -37,10 +37,12 @@ class LeadService(Service):
         per_page: int | None = None,
         status: str | None = None,
         search: str | None = None,
+        cursor: str | None = None,
         headers: Headers = None,
     ) -> LeadList:
-        """``GET /lead/company``: newest first; ``leads`` at the top level and under ``data``."""
-        params = page_params(page, per_page, status=status, search=search)
+        """``GET /lead/company``: newest first; ``leads`` at the top level and under ``data``; ``cursor`` is the
+        previous page's ``pagination["next_cursor"]``."""
+        params = page_params(page, per_page, status=status, search=search, cursor=cursor)
         return cast(LeadList, self._core.call("GET", "/lead/company", params=params, headers=headers))
 
     def update_lead(self, lead_id: str, payload: LeadUpdateRequest, *, headers: Headers = None) -> LeadEnvelope:

@@ -90,10 +90,16 @@ class WebhookService(Service):
         return cast(WebhookEndpointCreated, self._core.call("POST", "/webhook", json=body, headers=request_headers))
 
     def list_endpoints(
-        self, *, page: int | None = None, per_page: int | None = None, headers: Headers = None
+        self,
+        *,
+        page: int | None = None,
+        per_page: int | None = None,
+        cursor: str | None = None,
+        headers: Headers = None,
     ) -> WebhookEndpointList:
-        """``GET /webhook``: the company's endpoints (not deleted ones), without their secrets."""
-        params = page_params(page, per_page)
+        """``GET /webhook``: the company's endpoints (not deleted ones), without their secrets; ``cursor`` is the
+        previous page's ``pagination["next_cursor"]``."""
+        params = page_params(page, per_page, cursor=cursor)
         return cast(WebhookEndpointList, self._core.call("GET", "/webhook", params=params, headers=headers))
 
     def get_endpoint(self, endpoint_id: str, *, headers: Headers = None) -> WebhookEndpointDetails:
@@ -170,14 +176,16 @@ class WebhookService(Service):
         until: str | datetime | None = None,
         page: int | None = None,
         per_page: int | None = None,
+        cursor: str | None = None,
         headers: Headers = None,
     ) -> WebhookDeliveryList:
         """``GET /webhook/{id}/deliveries``: the attempt log, newest event first.
 
         Filters: ``status`` (pending, succeeded, failed, skipped), ``event_type``, and the event
-        time window ``since``/``until`` (ISO 8601 strings or datetimes)."""
+        time window ``since``/``until`` (ISO 8601 strings or datetimes), each looking at the newest 1,000 records;
+        ``cursor`` (without filters) is the previous page's ``pagination["next_cursor"]``."""
         window = {"since": _time(since), "until": _time(until)}
-        params = page_params(page, per_page, status=status, event_type=event_type, **window)
+        params = page_params(page, per_page, status=status, event_type=event_type, cursor=cursor, **window)
         path = f"/webhook/{_id(endpoint_id)}/deliveries"
         return cast(WebhookDeliveryList, self._core.call("GET", path, params=params, headers=headers))
 

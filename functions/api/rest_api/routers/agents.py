@@ -45,7 +45,7 @@ def create_agent(caller: Caller, body: CreateBody, svc: ServicesDep) -> dict[str
     "/agent",
     response_model=AgentList,
     response_model_exclude_unset=True,
-    openapi_extra=query_doc("page", "per_page", "status", "search"),
+    openapi_extra=query_doc("page", "per_page", "status", "search", "cursor"),
 )
 def list_agents(caller: Caller, query: Query, svc: ServicesDep) -> dict[str, Any]:
     return svc.agents.list(caller, query)

@@ -16,8 +16,8 @@ from knowrithm_core.models.responses.auth import (
     Session,
     Validation,
 )
-from rest_api.contract import ERRORS, body_doc, body_of
-from rest_api.deps import Caller, MaybeCaller, ServicesDep
+from rest_api.contract import ERRORS, body_doc, body_of, query_doc
+from rest_api.deps import Caller, MaybeCaller, Query, ServicesDep
 
 router = APIRouter(prefix="/auth", tags=["auth"], responses=ERRORS)
 RegisterBody = Annotated[UserRegister, Depends(body_of(UserRegister))]
@@ -75,9 +75,14 @@ def create_api_key(caller: Caller, body: ApiKeyBody, svc: ServicesDep) -> dict[s
     return svc.auth.create_api_key(caller, body)
 
 
-@router.get("/api-keys", response_model=ApiKeyList, response_model_exclude_unset=True)
-def list_api_keys(caller: Caller, svc: ServicesDep) -> dict[str, Any]:
-    return svc.auth.list_api_keys(caller)
+@router.get(
+    "/api-keys",
+    response_model=ApiKeyList,
+    response_model_exclude_unset=True,
+    openapi_extra=query_doc("page", "per_page", "cursor"),
+)
+def list_api_keys(caller: Caller, query: Query, svc: ServicesDep) -> dict[str, Any]:
+    return svc.auth.list_api_keys(caller, query)
 
 
 @router.delete("/api-keys/{key_id}", response_model=ApiKeyRevoked, response_model_exclude_unset=True)

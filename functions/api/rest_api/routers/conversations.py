@@ -50,7 +50,7 @@ def create_conversation(caller: Caller, body: CreateBody, svc: ServicesDep) -> d
     "/conversation",
     response_model=ConversationList,
     response_model_exclude_unset=True,
-    openapi_extra=query_doc("page", "per_page", "status", "search", "agent_id"),
+    openapi_extra=query_doc("page", "per_page", "status", "search", "agent_id", "cursor"),
 )
 def list_conversations(caller: Caller, query: Query, svc: ServicesDep) -> dict[str, Any]:
     return svc.conversations.list(caller, query)
@@ -65,7 +65,7 @@ def list_deleted_conversations(caller: Caller, svc: ServicesDep) -> dict[str, An
     "/conversation/agent/{agent_id}",
     response_model=ConversationList,
     response_model_exclude_unset=True,
-    openapi_extra=query_doc("page", "per_page", "status", "search"),
+    openapi_extra=query_doc("page", "per_page", "status", "search", "cursor"),
 )
 def list_agent_conversations(agent_id: str, caller: Caller, query: Query, svc: ServicesDep) -> dict[str, Any]:
     return svc.conversations.list_by_agent(caller, agent_id, query)
@@ -90,7 +90,7 @@ def update_conversation(conversation_id: str, caller: Caller, body: UpdateBody, 
     "/conversation/{conversation_id}/messages",
     response_model=MessageList,
     response_model_exclude_unset=True,
-    openapi_extra=query_doc("page", "per_page"),
+    openapi_extra=query_doc("page", "per_page", "cursor"),
 )
 def list_messages(conversation_id: str, caller: Caller, query: Query, svc: ServicesDep) -> dict[str, Any]:
     return svc.conversations.messages(caller, conversation_id, query)

@@ -53,7 +53,7 @@ def create_lead(caller: Caller, body: CreateBody, svc: ServicesDep) -> dict[str,
     "/lead/company",
     response_model=LeadList,
     response_model_exclude_unset=True,
-    openapi_extra=query_doc("page", "per_page", "status", "search"),
+    openapi_extra=query_doc("page", "per_page", "status", "search", "cursor"),
 )
 def list_company_leads(caller: Caller, query: Query, svc: ServicesDep) -> dict[str, Any]:
     return svc.leads.list_company(caller, query)

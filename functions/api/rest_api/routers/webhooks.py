@@ -51,7 +51,7 @@ def create_endpoint(caller: Caller, body: CreateBody, svc: ServicesDep) -> dict[
     "",
     response_model=WebhookEndpointList,
     response_model_exclude_unset=True,
-    openapi_extra=query_doc("page", "per_page"),
+    openapi_extra=query_doc("page", "per_page", "cursor"),
 )
 def list_endpoints(caller: Caller, query: Query, svc: ServicesDep) -> dict[str, Any]:
     return svc.webhooks.list_endpoints(caller, query)
@@ -119,7 +119,7 @@ def send_test(endpoint_id: str, caller: Caller, svc: ServicesDep) -> dict[str, A
     "/{endpoint_id}/deliveries",
     response_model=WebhookDeliveryList,
     response_model_exclude_unset=True,
-    openapi_extra=query_doc("page", "per_page", "status", "event_type", "since", "until"),
+    openapi_extra=query_doc("page", "per_page", "status", "event_type", "since", "until", "cursor"),
 )
 def deliveries(endpoint_id: str, caller: Caller, query: Query, svc: ServicesDep) -> dict[str, Any]:
     return svc.webhooks.deliveries(caller, endpoint_id, query)

@@ -25,10 +25,14 @@ from knowrithm_core.errors import Conflict, Forbidden, NotFound, Unauthorized
 from knowrithm_core.ids import iso, new_id, now
 from knowrithm_core.models.requests import ApiKeyCreate, Login, UserRegister, parse
 from knowrithm_core.models.resources import ApiKeyDetails, Company, User
+from knowrithm_core.pagination import MAX_PER_PAGE, PageRequest
 from knowrithm_core.services.base import Service, load
 from knowrithm_core.services.companies import CompanyService
-from knowrithm_core.store import keys
+from knowrithm_core.store import keys, listings
+from knowrithm_core.store.pages import cursor_param, read_page
 from knowrithm_core.store.table import DynamoTable, TransactionConflict
+
+API_KEYS_TOTAL = "api_keys"  # company TOTAL counter: +1 per key created (revoked keys stay listed)
 
 
 class _KeyCache:
@@ -295,22 +299,34 @@ class AuthService(Service):
         }
 
     def put_api_key(self, details: ApiKeyDetails, api_key: str, api_secret: str) -> None:
-        self.table.put(
-            {
-                "PK": keys.company_pk(details.company_id),
-                "SK": f"APIKEY#{details.id}",
-                "GSI1PK": keys.global_id("APIKEY", api_key),
-                "GSI1SK": "APIKEY",
-                **details.public(),
-                "secret_hash": hash_secret(api_secret),
-            },
-            condition="attribute_not_exists(PK)",
+        """The key and the company's count of keys (``api_keys``), in one transaction."""
+        item = {
+            "PK": keys.company_pk(details.company_id),
+            "SK": f"APIKEY#{details.id}",
+            "GSI1PK": keys.global_id("APIKEY", api_key),
+            "GSI1SK": "APIKEY",
+            **details.public(),
+            "secret_hash": hash_secret(api_secret),
+        }
+        self.table.transact(
+            [
+                self.table.put_op(item, condition="attribute_not_exists(PK)"),
+                listings.company_total_op(self.table, details.company_id, API_KEYS_TOTAL, 1),
+            ]
         )
 
-    def list_api_keys(self, principal: Principal) -> dict[str, Any]:
+    def list_api_keys(self, principal: Principal, query: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """Keys oldest first (revoked ones too): one Query of ``per_page + 1`` (default 100, so a company with
+        up to 100 keys still gets them all at once), ``cursor`` to go on, the total from the company counter."""
         principal.require("admin")
-        items = self.table.query(keys.company_pk(principal.company_id), sk_prefix="APIKEY#")
-        return {"api_keys": [load(ApiKeyDetails, item).public() for item in items]}
+        query = query or {}
+        request = PageRequest.parse(query.get("page"), query.get("per_page"), default_per_page=MAX_PER_PAGE)
+        company_id = principal.company_id
+        total = listings.company_total(self.table, company_id, API_KEYS_TOTAL)
+        page = read_page(
+            self.table, listings.api_keys(company_id), request, total=total, cursor=cursor_param(dict(query))
+        )
+        return {"api_keys": [load(ApiKeyDetails, item).public() for item in page.items], "pagination": page.pagination}
 
     def revoke_api_key(self, principal: Principal, key_id: str) -> dict[str, Any]:
         principal.require("admin")

@@ -20,7 +20,7 @@ from knowrithm_core.ids import is_uuid, iso, new_id
 from knowrithm_core.models.requests import Request, parse
 from knowrithm_core.models.resources import Agent, AgentSettings
 from knowrithm_core.responder import Responder
-from knowrithm_core.services.agents import AgentService
+from knowrithm_core.services.agents import AgentService, agent_total_ops
 from knowrithm_core.services.analytics_counters import agent_test_ops
 from knowrithm_core.services.base import Service, load
 from knowrithm_core.store import keys
@@ -133,6 +133,7 @@ class AgentToolsService(Service):
             [
                 self.table.put_op(AgentService._item(clone), condition="attribute_not_exists(PK)"),
                 self.event_op(clone.company_id, EventType.AGENT_CREATED, clone.public()),
+                *agent_total_ops(self.table, None, clone),
             ]
         )
         return {

@@ -13,10 +13,12 @@ from knowrithm_core.events import EventType
 from knowrithm_core.ids import is_uuid, iso, new_id
 from knowrithm_core.models.requests import AgentCreate, AgentUpdate, ProviderChoice, parse
 from knowrithm_core.models.resources import Agent, AgentSettings
-from knowrithm_core.pagination import PageRequest, paginate
+from knowrithm_core.pagination import PageRequest
+from knowrithm_core.services.analytics_counters import total_op
 from knowrithm_core.services.base import Service, load
 from knowrithm_core.services.providers import ProviderCatalogue
-from knowrithm_core.store import keys
+from knowrithm_core.store import keys, listings
+from knowrithm_core.store.pages import cursor_param, read_page, search_page
 from knowrithm_core.store.table import DynamoTable, TransactionConflict
 
 STATS_SUFFIX = "#STATS"
@@ -57,6 +59,24 @@ def _merged_choice(request: AgentCreate | AgentUpdate) -> ProviderChoice:
 def _with_stats(item: dict[str, Any], stats: dict[str, Any]) -> Agent:
     counters = {"total_conversations": stats.get("conversations", 0), "total_messages": stats.get("messages", 0)}
     return load(Agent, {**item, **counters})
+
+
+def _agent_standing(status: str | None, deleted: bool) -> dict[str, int]:
+    """What one agent adds to the company totals its list pages report."""
+    if status is None:
+        return {}
+    if deleted:
+        return {"agents_deleted": 1}
+    return {"agents": 1, f"agents_status_{status}": 1}
+
+
+def agent_total_ops(table: DynamoTable, previous: dict[str, Any] | None, agent: Agent) -> list[dict[str, Any]]:
+    """The change of the company's agent totals from ``previous`` (the stored item, None when new) to ``agent``:
+    none or one op, for the transaction that writes the agent."""
+    old = _agent_standing(previous.get("status"), bool(previous.get("deleted_at"))) if previous else {}
+    new = _agent_standing(agent.status, bool(agent.deleted_at))
+    op = total_op(table, agent.company_id, {k: new.get(k, 0) - old.get(k, 0) for k in sorted({*old, *new})})
+    return [op] if op else []
 
 
 class AgentService(Service):
@@ -109,22 +129,31 @@ class AgentService(Service):
         return {"agent": {k: public[k] for k in PUBLIC_FIELDS}}
 
     def list(self, principal: Principal, query: dict[str, str]) -> dict[str, Any]:
+        """Agents newest first (``status=deleted`` for the deleted ones): one Query of ``per_page + 1`` on the
+        list's index and one BatchGetItem of the page's counters; totals from the company counters; ``search``
+        looks at the newest ``SEARCH_SCAN_LIMIT``."""
         principal.require("read")
-        page = PageRequest.parse(query.get("page"), query.get("per_page"), default_per_page=10)
-        items = self.table.query(keys.company_pk(principal.company_id), sk_prefix="AGENT#")
-        stats = {i["SK"][: -len(STATS_SUFFIX)]: i for i in items if i["SK"].endswith(STATS_SUFFIX)}
-        agents = [_with_stats(i, stats.get(i["SK"], {})) for i in items if not i["SK"].endswith(STATS_SUFFIX)]
+        company_id = principal.company_id
+        request = PageRequest.parse(query.get("page"), query.get("per_page"), default_per_page=10)
         status = (query.get("status") or "").strip().lower()
-        if status == "deleted":
-            agents = [a for a in agents if a.deleted_at]
-        else:
-            agents = [a for a in agents if not a.deleted_at and (not status or a.status == status)]
+        listing = listings.agents(company_id, status or None)
         search = (query.get("search") or "").strip().lower()
         if search:
-            agents = [a for a in agents if search in a.name.lower() or search in (a.description or "").lower()]
-        agents.reverse()  # newest first
-        window, pagination = paginate(agents, page)
-        rows = [a.public() for a in window]
+
+            def matches(item: dict[str, Any]) -> bool:
+                return (
+                    search in str(item.get("name", "")).lower() or search in str(item.get("description") or "").lower()
+                )
+
+            page = search_page(self.table, listing, request, matches)
+        else:
+            counter = {"": "agents", "deleted": "agents_deleted"}.get(status, f"agents_status_{status}")
+            total = listings.company_total(self.table, company_id, counter)
+            page = read_page(self.table, listing, request, total=total, cursor=cursor_param(query))
+        stats = self.table.batch_get([(str(i["PK"]), f"{i['SK']}{STATS_SUFFIX}") for i in page.items])
+        agents = [_with_stats(i, stats.get((str(i["PK"]), f"{i['SK']}{STATS_SUFFIX}"), {})) for i in page.items]
+        rows = [a.public() for a in agents]
+        pagination = page.pagination
         return {
             "agents": rows,
             "items": rows,
@@ -203,6 +232,7 @@ class AgentService(Service):
             [
                 self.table.put_op(self._item(agent), condition="attribute_not_exists(PK)"),
                 self.event_op(agent.company_id, EventType.AGENT_CREATED, agent.public()),
+                *agent_total_ops(self.table, None, agent),
             ]
         )
         return {
@@ -221,6 +251,7 @@ class AgentService(Service):
             "SK": f"AGENT#{agent.id}",
             "GSI1PK": f"AGENT#{agent.id}",
             "GSI1SK": "AGENT",
+            **listings.agent_index_keys(agent.company_id, agent.id, agent.status, live=not agent.deleted_at),
             **stored,
         }
         if agent.settings:  # the agent's settings are found by their own id too (GET /settings/{id})
@@ -236,6 +267,7 @@ class AgentService(Service):
                         self._item(agent), condition="version = :v", values={":v": previous.get("version", 1)}
                     ),
                     self.event_op(agent.company_id, EventType.AGENT_UPDATED, agent.public()),
+                    *agent_total_ops(self.table, previous, agent),
                 ]
             )
         except TransactionConflict as exc:

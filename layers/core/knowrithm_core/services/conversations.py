@@ -14,16 +14,18 @@ from knowrithm_core.events import EventType
 from knowrithm_core.ids import is_uuid, iso, new_id
 from knowrithm_core.models.requests import ConversationCreate, ConversationUpdate, parse
 from knowrithm_core.models.resources import Conversation, Message
-from knowrithm_core.pagination import PageRequest, paginate
+from knowrithm_core.pagination import PageRequest
 from knowrithm_core.services.agents import AgentService
-from knowrithm_core.services.analytics_counters import conversation_started_ops
+from knowrithm_core.services.analytics_counters import conversation_started_ops, total_op
 from knowrithm_core.services.base import Service, load
-from knowrithm_core.store import keys
+from knowrithm_core.store import keys, listings
+from knowrithm_core.store.pages import SEARCH_SCAN_LIMIT, Listing, count_bounded, cursor_param, read_page, search_page
 from knowrithm_core.store.soft_delete import flag_op, set_deleted
 from knowrithm_core.store.table import TransactionConflict
 
 NOT_DELETED = "attribute_not_exists(deleted_at)"
 MAX_METADATA_BYTES = 16_384
+LIVE_CONVERSATIONS = "conversations_live"  # company TOTAL counter: created +1, deleted -1, restored +1
 
 
 def conversation_item(conversation: Conversation) -> dict[str, Any]:
@@ -33,10 +35,13 @@ def conversation_item(conversation: Conversation) -> dict[str, Any]:
         "SK": keys.CONVERSATION_META,
         "GSI1PK": keys.global_id("CONV", vid),
         "GSI1SK": "CONV",
-        "GSI2PK": keys.company_conversations(cid),
-        "GSI2SK": vid,
-        "GSI3PK": keys.agent_conversations(cid, conversation.agent_id),
-        "GSI3SK": vid,
+        **listings.conversation_index_keys(
+            cid,
+            vid,
+            conversation.agent_id,
+            conversation.entity_id if conversation.entity_type == "lead" else None,
+            live=not conversation.deleted_at,
+        ),
         **conversation.public(),
     }
 
@@ -85,25 +90,48 @@ class ConversationService(Service):
             raise NotFound("Conversation not found.")
         return conversation
 
-    def _listing(
-        self, principal: Principal, conversations: list[Conversation], query: dict[str, str]
-    ) -> dict[str, Any]:
+    def _listing(self, principal: Principal, query: dict[str, str], agent_id: str | None = None) -> dict[str, Any]:
+        """One page of live conversations, newest first: the caller's list by key (company, ``agent_id``, or a
+        visitor's own); ``status`` and ``search`` look at the newest ``SEARCH_SCAN_LIMIT`` of it."""
+        company_id = principal.company_id
+        agent_id = agent_id or (query.get("agent_id") or "").strip() or None
+        lead_id = principal.subject_id if principal.is_lead else None
+        listing = listings.conversations(company_id, agent_id=None if lead_id else agent_id, lead_id=lead_id)
+        request = PageRequest.parse(query.get("page"), query.get("per_page"), default_per_page=20)
         status = (query.get("status") or "").strip().lower()
-        rows = [
-            c
-            for c in conversations
-            if visible_to(principal, c) and not c.deleted_at and (not status or c.status == status)
-        ]
-        if query.get("agent_id"):
-            rows = [c for c in rows if c.agent_id == query["agent_id"]]
         search = (query.get("search") or "").strip().lower()
-        if search:
-            rows = [c for c in rows if search in c.title.lower()]
-        rows.reverse()  # newest first
-        page = PageRequest.parse(query.get("page"), query.get("per_page"), default_per_page=20)
-        window, pagination = paginate(rows, page)
-        data = [c.public() for c in window]
+        wanted_agent = agent_id if lead_id else None
+        if status or search or wanted_agent:
+
+            def matches(item: dict[str, Any]) -> bool:
+                return (
+                    (not status or item.get("status") == status)
+                    and search in str(item.get("title") or "").lower()
+                    and (not wanted_agent or item.get("agent_id") == wanted_agent)
+                )
+
+            page = search_page(self.table, listing, request, matches)
+        else:
+            total = self._total(company_id, agent_id=agent_id, lead_listing=listing if lead_id else None)
+            page = read_page(self.table, listing, request, total=total, cursor=cursor_param(query))
+        data = [load(Conversation, i).public() for i in page.items]
+        pagination = page.pagination
         return {"conversations": data, "items": data, "total": pagination["total"], "pagination": pagination}
+
+    def _live_total_op(self, company_id: str, delta: int) -> dict[str, Any]:
+        op = total_op(self.table, company_id, {LIVE_CONVERSATIONS: delta})
+        assert op is not None  # a non-zero delta always makes an operation
+        return op
+
+    def _total(self, company_id: str, *, agent_id: str | None, lead_listing: Listing | None) -> int:
+        """Live conversations: the company counter, the agent's ``active_conversations``, or (a visitor's, no
+        counter) counted up to ``SEARCH_SCAN_LIMIT``."""
+        if lead_listing:
+            return count_bounded(self.table, lead_listing)
+        if agent_id:
+            _, stats = self.agents.read_items(company_id, agent_id)
+            return max(int(stats.get("active_conversations", 0)), 0)
+        return listings.company_total(self.table, company_id, LIVE_CONVERSATIONS)
 
     # --- routes ------------------------------------------------------------------
     def create(self, principal: Principal, body: Any) -> dict[str, Any]:
@@ -134,6 +162,7 @@ class ConversationService(Service):
                     conversation.company_id, conversation.agent_id, conversations=1, active_conversations=1
                 ),
                 *conversation_started_ops(self.table, conversation),
+                self._live_total_op(conversation.company_id, 1),
                 self.event_op(conversation.company_id, EventType.CONVERSATION_STARTED, conversation.public()),
             ]
         )
@@ -181,32 +210,33 @@ class ConversationService(Service):
 
     def list(self, principal: Principal, query: dict[str, str]) -> dict[str, Any]:
         self._require_access(principal)
-        items = self.table.query(keys.company_conversations(principal.company_id), index=keys.GSI2)
-        return self._listing(principal, [load(Conversation, i) for i in items], query)
+        return self._listing(principal, query)
 
     def list_by_agent(self, principal: Principal, agent_id: str, query: dict[str, str]) -> dict[str, Any]:
         self._require_access(principal)
         if principal.is_lead and agent_id != principal.agent_id:
             raise NotFound("Agent not found.")
         self.agents.read(principal.company_id, agent_id)
-        items = self.table.query(keys.agent_conversations(principal.company_id, agent_id), index=keys.GSI3)
-        return self._listing(principal, [load(Conversation, i) for i in items], query)
+        return self._listing(principal, query, agent_id)
 
     def list_deleted(self, principal: Principal) -> dict[str, Any]:
+        """Deleted conversations, newest first, from their own index partition (at most ``SEARCH_SCAN_LIMIT``)."""
         principal.require("read")
-        items = self.table.query(keys.company_conversations(principal.company_id), index=keys.GSI2)
-        rows = [c.public() for c in (load(Conversation, i) for i in items) if c.deleted_at]
+        listing = listings.deleted_conversations(principal.company_id)
+        page = search_page(self.table, listing, PageRequest(1, SEARCH_SCAN_LIMIT), lambda i: bool(i.get("deleted_at")))
+        rows = [load(Conversation, i).public() for i in page.items]
         return {"deleted_conversations": rows, "total": len(rows)}
 
     def messages(self, principal: Principal, conversation_id: str, query: dict[str, str]) -> dict[str, Any]:
-        """Messages oldest first (ids are time-ordered), paginated."""
+        """Messages oldest first (ids are time-ordered): one Query of ``per_page + 1`` per page (plus any
+        soft-deleted messages on the way); ``total`` is the conversation's ``message_count`` counter."""
         self._require_access(principal)
         conversation = self.load(principal, conversation_id)
-        items = self.table.query(keys.conversation_pk(principal.company_id, conversation.id), sk_prefix="MSG#")
-        rows = [load(Message, i) for i in items if not i.get("deleted_at")]
-        page = PageRequest.parse(query.get("page"), query.get("per_page"), default_per_page=50)
-        window, pagination = paginate(rows, page)
-        data = [m.public() for m in window]
+        request = PageRequest.parse(query.get("page"), query.get("per_page"), default_per_page=50)
+        listing = listings.messages(principal.company_id, conversation.id)
+        page = read_page(self.table, listing, request, total=conversation.message_count, cursor=cursor_param(query))
+        data = [load(Message, i).public() for i in page.items]
+        pagination = page.pagination
         return {
             "messages": data,
             "items": data,
@@ -246,6 +276,7 @@ class ConversationService(Service):
             self.agents.stats_op(
                 conversation.company_id, conversation.agent_id, active_conversations=-1 if deleted else 1
             ),
+            self._live_total_op(conversation.company_id, -1 if deleted else 1),
         ]
         if deleted:
             ops.append(self.event_op(conversation.company_id, EventType.CONVERSATION_ENDED, updated.public()))

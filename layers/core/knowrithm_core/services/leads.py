@@ -15,12 +15,13 @@ from knowrithm_core.events import EventType
 from knowrithm_core.ids import is_uuid, iso, new_id
 from knowrithm_core.models.requests import LeadCreate, LeadRegister, LeadUpdate, parse
 from knowrithm_core.models.resources import Lead
-from knowrithm_core.pagination import PageRequest, paginate
+from knowrithm_core.pagination import PageRequest
 from knowrithm_core.services.agents import AgentService
 from knowrithm_core.services.analytics_counters import lead_change_ops, lead_created_ops
 from knowrithm_core.services.base import Service, load
 from knowrithm_core.services.companies import CompanyService
-from knowrithm_core.store import keys
+from knowrithm_core.store import keys, listings
+from knowrithm_core.store.pages import cursor_param, read_page, search_page
 from knowrithm_core.store.table import TransactionConflict
 from knowrithm_core.widget.limits import RateLimiter
 from knowrithm_core.widget.origins import require_allowed
@@ -32,6 +33,7 @@ def lead_item(lead: Lead) -> dict[str, Any]:
         "SK": f"LEAD#{lead.id}",
         "GSI1PK": keys.global_id("LEAD", lead.id),
         "GSI1SK": "LEAD",
+        **listings.lead_index_keys(lead.company_id, lead.id, lead.status, live=not lead.deleted_at),
         **lead.public(),
     }
 
@@ -191,17 +193,26 @@ class LeadService(Service):
         return {"success": True, "lead": {**lead.public(), "company": company.public()}}
 
     def list_company(self, principal: Principal, query: dict[str, str]) -> dict[str, Any]:
+        """Live leads newest first: one Query of ``per_page + 1`` per page (status by index, ``cursor`` to go
+        on), the total from the company counters; ``search`` looks at the newest ``SEARCH_SCAN_LIMIT`` only."""
         principal.require("read")
-        leads = [load(Lead, i) for i in self.table.query(keys.company_pk(principal.company_id), sk_prefix="LEAD#")]
+        company_id = principal.company_id
         status = (query.get("status") or "").strip().lower()
-        rows = [lead for lead in leads if not lead.deleted_at and (not status or lead.status == status)]
         search = (query.get("search") or "").strip().lower()
+        request = PageRequest.parse(query.get("page"), query.get("per_page"), default_per_page=20)
+        listing = listings.leads(company_id, status or None)
         if search:
-            rows = [x for x in rows if search in f"{x.full_name} {x.email} {x.phone or ''}".lower()]
-        rows.reverse()
-        page = PageRequest.parse(query.get("page"), query.get("per_page"), default_per_page=20)
-        window, pagination = paginate(rows, page)
-        data = [x.public() for x in window]
+
+            def matches(item: dict[str, Any]) -> bool:
+                return search in f"{item.get('full_name')} {item.get('email')} {item.get('phone') or ''}".lower()
+
+            page = search_page(self.table, listing, request, matches)
+        else:
+            counter = f"lead_status_{status}" if status else "leads"
+            total = listings.company_total(self.table, company_id, counter)
+            page = read_page(self.table, listing, request, total=total, cursor=cursor_param(query))
+        data = [load(Lead, item).public() for item in page.items]
+        pagination = page.pagination
         return {
             "success": True,
             "leads": data,

@@ -1,15 +1,20 @@
 """Key layout of the single table. Every tenant-owned partition key starts with ``COMPANY#<id>``.
 
-Per item: PK / SK; GSI1PK (look-up by global id); GSI2PK and GSI3PK (listings, sparse).
+Per item: PK / SK; GSI1PK (look-up by global id); GSI2PK, GSI3PK and GSI4PK (listings, sparse).
 
 - company:       COMPANY#c / COMPANY
 - user:          COMPANY#c / USER#u                 GSI1 USER#u
 - user email:    UNIQUE#EMAIL#e / UNIQUE
 - api key:       COMPANY#c / APIKEY#k               GSI1 APIKEY#ak_...
-- agent:         COMPANY#c / AGENT#a                GSI1 AGENT#a   (counters in AGENT#a#STATS)
-- conversation:  COMPANY#c#CONV#v / ~META           GSI1 CONV#v, GSI2 COMPANY#c#CONVS, GSI3 COMPANY#c#AGENT#a#CONVS
+- agent:         COMPANY#c / AGENT#a                GSI1 AGENT#a   (counters in AGENT#a#STATS); list pages: while
+                 live GSI4 COMPANY#c#AGENTS and GSI3 COMPANY#c#AGENTS#STATUS#s, once deleted GSI4
+                 COMPANY#c#DELETED_AGENTS (all AGENT#a)
+- conversation:  COMPANY#c#CONV#v / ~META           GSI1 CONV#v; while live GSI2 COMPANY#c#CONVS,
+                 GSI3 COMPANY#c#AGENT#a#CONVS and (a visitor's) GSI4 COMPANY#c#LEAD#l#CONVS; once deleted
+                 GSI2 COMPANY#c#DELETED_CONVS only
 - message:       COMPANY#c#CONV#v / MSG#m           GSI1 MSG#m, GSI3 COMPANY#c#DELETED_MSGS while deleted
 - lead:          COMPANY#c / LEAD#l                 GSI1 LEAD#l    (email uniqueness: LEADEMAIL#e)
+                 while live: GSI2 COMPANY#c#LEADS, GSI3 COMPANY#c#LEADS#STATUS#s (both LEAD#l: list pages)
 - task:          COMPANY#c / TASK#t                 GSI1 TASK#t
 - settings:      inside their agent's item (GSI2 SETTINGS#s); company-level: COMPANY#c / SETTINGS#s   GSI2 SETTINGS#s
 - rate counter:  RATE#<limit>#<key hash> / W#<window start>   (TTL)
@@ -27,6 +32,7 @@ from __future__ import annotations
 GSI1 = "GSI1"
 GSI2 = "GSI2"
 GSI3 = "GSI3"
+GSI4 = "GSI4"
 CONVERSATION_META = "~META"
 
 
@@ -44,6 +50,38 @@ def company_conversations(company_id: str) -> str:
 
 def agent_conversations(company_id: str, agent_id: str) -> str:
     return f"COMPANY#{company_id}#AGENT#{agent_id}#CONVS"
+
+
+def company_agents(company_id: str) -> str:
+    return f"COMPANY#{company_id}#AGENTS"
+
+
+def company_agents_by_status(company_id: str, status: str) -> str:
+    return f"COMPANY#{company_id}#AGENTS#STATUS#{status}"
+
+
+def deleted_agents(company_id: str) -> str:
+    return f"COMPANY#{company_id}#DELETED_AGENTS"
+
+
+def company_webhooks(company_id: str) -> str:
+    return f"COMPANY#{company_id}#WEBHOOKS"
+
+
+def company_leads(company_id: str) -> str:
+    return f"COMPANY#{company_id}#LEADS"
+
+
+def company_leads_by_status(company_id: str, status: str) -> str:
+    return f"COMPANY#{company_id}#LEADS#STATUS#{status}"
+
+
+def deleted_conversations(company_id: str) -> str:
+    return f"COMPANY#{company_id}#DELETED_CONVS"
+
+
+def lead_conversations(company_id: str, lead_id: str) -> str:
+    return f"COMPANY#{company_id}#LEAD#{lead_id}#CONVS"
 
 
 def events_pk(company_id: str) -> str:
@@ -70,7 +108,19 @@ def global_id(kind: str, value: str) -> str:
     return f"{kind}#{value}"
 
 
-KEY_ATTRIBUTES = ("PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK", "expires_at_epoch")
+KEY_ATTRIBUTES = (
+    "PK",
+    "SK",
+    "GSI1PK",
+    "GSI1SK",
+    "GSI2PK",
+    "GSI2SK",
+    "GSI3PK",
+    "GSI3SK",
+    "GSI4PK",
+    "GSI4SK",
+    "expires_at_epoch",
+)
 
 
 def strip_keys(item: dict[str, object]) -> dict[str, object]:

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
-from knowrithm_core.errors import Conflict, KnowrithmError, PayloadTooComplex, PayloadTooLarge
+from knowrithm_core.errors import Conflict, KnowrithmError, PayloadTooComplex, PayloadTooLarge, ValidationFailed
 
 Item = dict[str, Any]
 
@@ -192,6 +192,58 @@ class DynamoTable:
         if limit:
             kwargs["Limit"] = limit
         return list(self._pages(kwargs, limit))
+
+    def query_once(
+        self,
+        pk: str,
+        *,
+        limit: int,
+        index: str | None = None,
+        sk_prefix: str | None = None,
+        forward: bool = True,
+        start_key: Mapping[str, str] | None = None,
+        keys_only: bool = False,
+        live_only: bool = False,
+    ) -> tuple[list[Item], Item | None]:
+        """One Query request reading at most ``limit`` items after ``start_key``: the items and the
+        ``LastEvaluatedKey`` (None at the end). ``keys_only`` projects the key attributes only; ``live_only``
+        leaves out soft-deleted items (still read, so fewer may come back)."""
+        pk_name, sk_name = ("PK", "SK") if index is None else (f"{index}PK", f"{index}SK")
+        names = {"#pk": pk_name}
+        values: dict[str, Any] = {":pk": pk}
+        expression = "#pk = :pk"
+        if sk_prefix:
+            expression += " AND begins_with(#sk, :prefix)"
+            names["#sk"] = sk_name
+            values[":prefix"] = sk_prefix
+        kwargs: dict[str, Any] = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": expression,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": self._ser(values),
+            "ScanIndexForward": forward,
+            "Limit": limit,
+        }
+        if index:
+            kwargs["IndexName"] = index
+        else:
+            kwargs["ConsistentRead"] = True
+        if start_key:
+            kwargs["ExclusiveStartKey"] = self._ser(start_key)
+        if live_only:
+            kwargs["FilterExpression"] = "attribute_not_exists(deleted_at)"
+        if keys_only:
+            key_names = ["PK", "SK"] + ([pk_name, sk_name] if index else [])
+            names.update({f"#k{i}": name for i, name in enumerate(key_names)})
+            kwargs["ProjectionExpression"] = ", ".join(f"#k{i}" for i in range(len(key_names)))
+        try:
+            response = self.client.query(**kwargs)
+        except self.client.exceptions.ClientError as exc:
+            if start_key and exc.response.get("Error", {}).get("Code") == "ValidationException":
+                raise ValidationFailed("The cursor does not belong to this list.") from exc
+            raise
+        last = response.get("LastEvaluatedKey")
+        return [self._de(raw) for raw in response.get("Items", [])], (self._de(last) if last else None)
 
     def _pages(self, kwargs: dict[str, Any], limit: int | None) -> Iterator[Item]:
         count = 0

@@ -7,6 +7,7 @@ and receivers deduplicate on ``webhook-id`` (the event id).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,9 +25,11 @@ from knowrithm_core.models.webhooks import (
     RotateSecret,
     WebhookEndpoint,
 )
-from knowrithm_core.pagination import PageRequest, paginate
+from knowrithm_core.pagination import PageRequest
+from knowrithm_core.services.analytics_counters import total_op
 from knowrithm_core.services.base import Service
-from knowrithm_core.store import keys
+from knowrithm_core.store import keys, listings
+from knowrithm_core.store.pages import cursor_param, read_page, search_page
 from knowrithm_core.store.queue import MessageQueue
 from knowrithm_core.store.table import DynamoTable
 from knowrithm_core.webhooks.records import deliveries_pk, endpoint_item, load_delivery, load_endpoint
@@ -35,6 +38,7 @@ from knowrithm_core.webhooks.signing import new_secret
 from knowrithm_core.webhooks.url_safety import check_url
 
 VALID_EVENTS = {e.value for e in EventType}
+LIVE_ENDPOINTS = "webhooks"  # company TOTAL counter: created +1, deleted -1
 
 
 def _check_events(events: list[str]) -> list[str]:
@@ -62,6 +66,26 @@ def live_secrets(secrets: list[dict[str, Any]], moment: datetime | None = None) 
     return [s for s in secrets if not s.get("expires_at") or s["expires_at"] > stamp]
 
 
+def _delivery_filter(query: dict[str, str]) -> Callable[[dict[str, Any]], bool] | None:
+    """The delivery filters of ``query`` as one predicate on stored items (None without filters)."""
+    status, event_type = query.get("status"), query.get("event_type")
+    since = iso(_parse_time(query["since"], "since")) if query.get("since") else None
+    until = iso(_parse_time(query["until"], "until")) if query.get("until") else None
+    if not (status or event_type or since or until):
+        return None
+
+    def matches(item: dict[str, Any]) -> bool:
+        stamp = str(item.get("event_timestamp", ""))
+        return (
+            (not status or item.get("status") == status)
+            and (not event_type or item.get("event_type") == event_type)
+            and (not since or stamp >= since)
+            and (not until or stamp <= until)
+        )
+
+    return matches
+
+
 class WebhookService(Service):
     def __init__(
         self, table: DynamoTable, settings: Settings, queue: MessageQueue | None, vault: SecretVault | None = None
@@ -83,7 +107,18 @@ class WebhookService(Service):
         return load_endpoint(item)
 
     def _create(self, endpoint: WebhookEndpoint, secrets: list[dict[str, Any]]) -> None:
-        self.table.put(endpoint_item(endpoint, secrets), condition="attribute_not_exists(PK)")
+        """The endpoint and the company's count of live endpoints (``webhooks``), in one transaction."""
+        self.table.transact(
+            [
+                self.table.put_op(endpoint_item(endpoint, secrets), condition="attribute_not_exists(PK)"),
+                self._count_op(endpoint.company_id, 1),
+            ]
+        )
+
+    def _count_op(self, company_id: str, delta: int) -> dict[str, Any]:
+        op = total_op(self.table, company_id, {LIVE_ENDPOINTS: delta})
+        assert op is not None  # a non-zero delta always makes an operation
+        return op
 
     def _change(
         self,
@@ -100,6 +135,28 @@ class WebhookService(Service):
         without bumping ``version``, so a health update made between our read and this write passes the
         version check and survives. Returns the endpoint as stored after the write.
         """
+        update, names, values = self._change_expression(current, changes, stamp, secrets)
+        try:
+            item = self.table.update(
+                keys.company_pk(current.company_id),
+                f"WEBHOOK#{current.id}",
+                update,
+                names=names,
+                values=values,
+                condition="version = :expected",
+            )
+        except Conflict as exc:
+            raise Conflict("The webhook endpoint changed meanwhile; fetch it and try again.") from exc
+        return load_endpoint(item)[0]
+
+    def _change_expression(
+        self,
+        current: WebhookEndpoint,
+        changes: dict[str, Any],
+        stamp: str | None,
+        secrets: list[dict[str, Any]] | None,
+    ) -> tuple[str, dict[str, str], dict[str, Any]]:
+        """The UpdateExpression, names and values of :meth:`_change` (conditioned on ``version = :expected``)."""
         if secrets and "_secrets" not in changes and not all(is_sealed(s) for s in secrets):
             changes = {**changes, "_secrets": self.vault.seal_all(current.company_id, current.id, secrets)}
         fields = {**changes, "updated_at": stamp or iso(), "version": current.version + 1}
@@ -115,18 +172,7 @@ class WebhookService(Service):
                 sets.append(f"#f{n} = :f{n}")
                 values[f":f{n}"] = value
         update = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
-        try:
-            item = self.table.update(
-                keys.company_pk(current.company_id),
-                f"WEBHOOK#{current.id}",
-                update,
-                names=names,
-                values=values,
-                condition="version = :expected",
-            )
-        except Conflict as exc:
-            raise Conflict("The webhook endpoint changed meanwhile; fetch it and try again.") from exc
-        return load_endpoint(item)[0]
+        return update, names, values
 
     def create(self, principal: Principal, body: Any) -> dict[str, Any]:
         principal.require("write")
@@ -156,11 +202,13 @@ class WebhookService(Service):
         }
 
     def list_endpoints(self, principal: Principal, query: dict[str, str]) -> dict[str, Any]:
+        """Live endpoints oldest first: one Query of ``per_page + 1`` (sparse GSI2), the total from the counter."""
         principal.require("read")
-        items = self.table.query(keys.company_pk(principal.company_id), sk_prefix="WEBHOOK#")
-        rows = [load_endpoint(i)[0] for i in items if not i.get("deleted_at")]
-        window, pagination = paginate(rows, PageRequest.parse(query.get("page"), query.get("per_page"), 20))
-        return {"webhooks": [e.public() for e in window], "pagination": pagination}
+        company_id = principal.company_id
+        request = PageRequest.parse(query.get("page"), query.get("per_page"), 20)
+        total = listings.company_total(self.table, company_id, LIVE_ENDPOINTS)
+        page = read_page(self.table, listings.endpoints(company_id), request, total=total, cursor=cursor_param(query))
+        return {"webhooks": [load_endpoint(i)[0].public() for i in page.items], "pagination": page.pagination}
 
     def get(self, principal: Principal, endpoint_id: str) -> dict[str, Any]:
         endpoint, secrets = self._load(principal, endpoint_id)
@@ -186,8 +234,17 @@ class WebhookService(Service):
         principal.require("write", "DELETE")
         current, secrets = self._load(principal, endpoint_id)
         stamp = iso()
-        endpoint = self._change(current, {"deleted_at": stamp, "enabled": False}, stamp, secrets)
-        return {"message": "Webhook endpoint deleted.", "webhook_id": endpoint.id}
+        # soft delete, out of the live list (its sparse GSI2 keys removed), one fewer live endpoint, in one transaction;
+        # a legacy plaintext secret is sealed by the same write
+        changes = {"deleted_at": stamp, "enabled": False, "GSI2PK": None, "GSI2SK": None}
+        update, names, values = self._change_expression(current, changes, stamp, secrets)
+        pk, sk = keys.company_pk(current.company_id), f"WEBHOOK#{current.id}"
+        op = self.table.update_op(pk, sk, update, names=names, values=values, condition="version = :expected")
+        try:
+            self.table.transact([op, self._count_op(current.company_id, -1)])
+        except Conflict as exc:
+            raise Conflict("The webhook endpoint changed meanwhile; fetch it and try again.") from exc
+        return {"message": "Webhook endpoint deleted.", "webhook_id": current.id}
 
     def enable(self, principal: Principal, endpoint_id: str) -> dict[str, Any]:
         return self.update(principal, endpoint_id, {"enabled": True})
@@ -226,25 +283,22 @@ class WebhookService(Service):
 
     # --- deliveries ----------------------------------------------------------------
     def deliveries(self, principal: Principal, endpoint_id: str, query: dict[str, str]) -> dict[str, Any]:
+        """Newest first: one Query of ``per_page + 1``; filters look at the newest ``SEARCH_SCAN_LIMIT``. Records
+        expire by TTL, so no counter can stay exact: ``total`` is what this page and the ones before it hold,
+        plus one when there is a next page (a lower bound)."""
         endpoint, _ = self._load(principal, endpoint_id)
-        rows = [
-            load_delivery(i)
-            for i in self.table.query(
-                deliveries_pk(principal.company_id, endpoint.id), sk_prefix="DELIVERY#", forward=False
-            )
-        ]
-        if query.get("status"):
-            rows = [d for d in rows if d.status == query["status"]]
-        if query.get("event_type"):
-            rows = [d for d in rows if d.event_type == query["event_type"]]
-        if query.get("since"):
-            since = iso(_parse_time(query["since"], "since"))
-            rows = [d for d in rows if d.event_timestamp >= since]
-        if query.get("until"):
-            until = iso(_parse_time(query["until"], "until"))
-            rows = [d for d in rows if d.event_timestamp <= until]
-        window, pagination = paginate(rows, PageRequest.parse(query.get("page"), query.get("per_page"), 20))
-        return {"deliveries": [d.model_dump(mode="json") for d in window], "pagination": pagination}
+        request = PageRequest.parse(query.get("page"), query.get("per_page"), 20)
+        listing = listings.deliveries(principal.company_id, endpoint.id)
+        matches = _delivery_filter(query)
+        if matches:
+            page = search_page(self.table, listing, request, matches)
+        else:
+            page = read_page(self.table, listing, request, total=0, cursor=cursor_param(query))
+            seen = (request.page - 1) * request.per_page + len(page.items) + int(page.pagination["has_next"])
+            pages = max(request.page + int(page.pagination["has_next"]), 1) if seen else 0
+            page.pagination.update(total=seen, pages=pages)
+        rows = [load_delivery(i).model_dump(mode="json") for i in page.items]
+        return {"deliveries": rows, "pagination": page.pagination}
 
     def _requeue(self, items: list[dict[str, Any]]) -> int:
         if self.queue is None:

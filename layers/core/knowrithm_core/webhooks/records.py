@@ -1,6 +1,6 @@
 """Where endpoints and delivery records live in the table, shared by the API, the fan-out and the worker.
 
-- endpoint:  COMPANY#c / WEBHOOK#w                     GSI1 WEBHOOK#w
+- endpoint:  COMPANY#c / WEBHOOK#w                     GSI1 WEBHOOK#w; while live GSI2 COMPANY#c#WEBHOOKS / WEBHOOK#w
 - delivery:  COMPANY#c#WEBHOOK#w / DELIVERY#<event id>  GSI1 DELIVERY#<delivery id>
 Delivery ids are UUIDv5 of (endpoint, event), so a retried fan-out finds the record it already wrote;
 sort keys use the event's UUIDv7, so an endpoint's deliveries list in event order.
@@ -13,7 +13,7 @@ from typing import Any
 
 from knowrithm_core.ids import now
 from knowrithm_core.models.webhooks import Delivery, WebhookEndpoint
-from knowrithm_core.store import keys
+from knowrithm_core.store import keys, listings
 from knowrithm_core.store.keys import strip_keys
 
 _NAMESPACE = uuid.UUID("0b0e7c55-5f8e-4a47-9d5f-3a8f3f1c9a01")
@@ -33,6 +33,7 @@ def endpoint_item(endpoint: WebhookEndpoint, secrets: list[dict[str, Any]]) -> d
         "SK": f"WEBHOOK#{endpoint.id}",
         "GSI1PK": f"WEBHOOK#{endpoint.id}",
         "GSI1SK": "WEBHOOK",
+        **listings.endpoint_index_keys(endpoint.company_id, endpoint.id, live=not endpoint.deleted_at),
         **endpoint.public(),
         "_secrets": secrets,
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from knowrithm_core.models.responses.common import Out
+from knowrithm_core.models.responses.common import Out, Pagination
 
 
 class Company(Out):
@@ -120,6 +120,7 @@ class ApiKeyCreated(Out):
 
 class ApiKeyList(Out):
     api_keys: list[ApiKeyDetails] | None = None
+    pagination: Pagination | None = None
 
 
 class ApiKeyRevoked(Out):

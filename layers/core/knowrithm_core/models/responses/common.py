@@ -37,6 +37,7 @@ class Pagination(Out):
     pages: int
     has_next: bool
     has_prev: bool
+    next_cursor: str | None = None  # key-paged lists: pass as ``cursor`` for the next page (None at the end)
 
 
 class TaskAccepted(Out):
