@@ -252,3 +252,14 @@ class DocumentUpload(Request):
     url: str | list[str] | None = None
     urls: str | list[str] | None = None
     metadata: dict[str, Any] | None = None
+
+
+# the agent extras ``POST /agent/{id}/test`` and ``/clone`` (the analytics function); no docstrings, which would
+# change the published schemas' descriptions
+class AgentTest(Request):
+    query: str | None = Field(default=None, max_length=20_000)
+
+
+class AgentClone(Request):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    llm_settings_id: str | None = None
