@@ -35,6 +35,17 @@ CHAT_ANALYTICS_DOCUMENTS = (
     "knowrithm_core.knowledge.documents",
     "knowrithm_core.responder",
 )
+# the request-body modules (``knowrithm_core.models.bodies.*``, besides ``base``) each function's routers read;
+# the documents function reads all of them through the documents service's module (``models.requests``)
+BODIES = {
+    "ApiAccountsFunction": {"accounts"},
+    "ApiAgentsFunction": {"agents"},
+    "ApiConversationsFunction": {"conversations"},
+    "ApiLeadsFunction": {"leads"},
+    "ApiWebhooksFunction": set(),  # its bodies are in models.webhooks
+    "ApiAnalyticsFunction": {"analytics"},
+    "ApiSystemFunction": set(),
+}
 
 
 def _within(module: str, packages: tuple[str, ...]) -> bool:
@@ -70,6 +81,16 @@ def test_importing_a_function_loads_no_service_module(function: str) -> None:
     else:
         assert services == set(), f"{function} imports {sorted(services)}"
     assert "knowrithm_core.container" in loaded  # the routes' dependencies do name the container
+
+
+@pytest.mark.parametrize("function", sorted(BODIES))
+def test_a_function_builds_only_its_own_request_bodies(function: str) -> None:
+    # GIVEN a fresh interpreter WHEN the function's handler module is imported
+    loaded = _fresh_modules(function, f"import {SPECS[function].handler.rpartition('.')[0]}")
+    # THEN of the request-body modules only its own groups' (and the shared base) were loaded, not all of them
+    prefix = "knowrithm_core.models.bodies."
+    assert {m.removeprefix(prefix) for m in loaded if m.startswith(prefix)} == BODIES[function] | {"base"}
+    assert "knowrithm_core.models.requests" not in loaded
 
 
 def test_the_leads_service_loads_without_chat_analytics_or_documents() -> None:

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response
 
-from knowrithm_core.models.requests import AgentClone, AgentTest, ExportRequest
+from knowrithm_core.models.bodies.analytics import AgentClone, AgentTest, ExportRequest
 from knowrithm_core.models.responses.analytics import (
     AgentAnalytics,
     AgentCloned,
