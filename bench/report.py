@@ -285,3 +285,21 @@ def webhooks_section(tp: ThroughputResults | None, lat: LatencyResults | None, e
         lines += [*_webhook_latency(lat), ""]
     lines += [f"Webhook benchmark not measured: {error}" for error in errors]
     return "\n".join(lines) + ("\n" if errors else "")
+
+
+def cold_start_alone(previous: str, imports: ImportResults, machine: Machine, started: datetime, seconds: float) -> str:
+    """``previous`` (the last ``bench/RESULTS.md``) with section 1 replaced by this run's (``python -m bench
+    imports``): the other sections keep their figures and their run's header; the note says when and how loaded."""
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    note = (
+        f"(Section 1 re-run alone with `python -m bench imports` on {started.astimezone(UTC):%Y-%m-%d %H:%M} UTC, "
+        f"{machine.cpus} CPU(s) ({machine.cpu_model}), {machine.python}, in {seconds:.0f} s; the other sections are "
+        f"from the run above. Load average at the end (1, 5, 15 min): {load} on {machine.cpus} CPUs, the machine "
+        "shared with other jobs, so absolute figures are high and spreads wide; every ratio compares medians of "
+        "interleaved rounds of this same run.)"
+    )
+    section = _cold_start(imports)
+    lines = previous.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("## 1. "))
+    end = next(i for i, line in enumerate(lines) if line.startswith("## 2. "))
+    return "\n".join([*lines[:start], section[0], "", note, *section[1:], "", *lines[end:]]) + "\n"

@@ -10,7 +10,7 @@ from typing import Annotated, Any, NoReturn
 
 from fastapi import APIRouter, Depends, Response
 
-from knowrithm_core.models.requests import WidgetHandshake
+from knowrithm_core.models.bodies.widget import WidgetHandshake
 from knowrithm_core.models.responses.widget import Handshake, WidgetConfig
 from rest_api.contract import ERRORS, body_doc, body_of, operation_id
 

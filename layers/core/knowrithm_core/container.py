@@ -1,101 +1,179 @@
-"""The composition root: builds every service once per process from the settings.
+"""The composition root: builds each service once per process, from the settings, on its first use.
 
-Handlers call :func:`get_services`; tests build a :class:`Services` around their own
-table (moto in process) or call ``get_services.cache_clear()`` after changing the env.
+Handlers call :func:`get_services`; tests build a :class:`Services` around their own table (moto in process)
+or call ``get_services.cache_clear()`` after changing the env. A service's module is imported when the service
+is first asked for (:class:`built`), so a function imports only the services its routes use: the leads
+function never loads chat, documents or analytics.
 """
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
-from typing import TYPE_CHECKING
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
-from knowrithm_core.auth.service import AuthService
 from knowrithm_core.config import Settings, get_settings
-from knowrithm_core.knowledge.index import IndexCache
-from knowrithm_core.knowledge.search import KnowledgeSearch
-from knowrithm_core.responder import build_responder
-from knowrithm_core.services.agents import AgentService
-from knowrithm_core.services.chat import ChatService
-from knowrithm_core.services.companies import CompanyService
-from knowrithm_core.services.conversations import ConversationService
-from knowrithm_core.services.leads import LeadService
-from knowrithm_core.services.providers import ProviderCatalogue
-from knowrithm_core.services.settings import SettingsService
-from knowrithm_core.services.tasks import TaskService
-from knowrithm_core.store.blobs import S3Blobs
-from knowrithm_core.store.counters import DynamoCounters
-from knowrithm_core.store.queue import SqsQueue
 from knowrithm_core.store.table import DynamoTable
-from knowrithm_core.webhooks.endpoints import WebhookService
-from knowrithm_core.widget.limits import RateLimiter
 
-if TYPE_CHECKING:  # imported on first use, off the cold-start path (the API never needs fan-out or delivery)
+if TYPE_CHECKING:  # each imported on first use (see the properties below), off the cold-start path
+    from knowrithm_core.auth.service import AuthService
     from knowrithm_core.knowledge.documents import DocumentService
     from knowrithm_core.knowledge.ingest import IngestWorker
+    from knowrithm_core.knowledge.search import KnowledgeSearch
     from knowrithm_core.services.agent_tools import AgentToolsService
+    from knowrithm_core.services.agents import AgentService
     from knowrithm_core.services.analytics import AnalyticsService
+    from knowrithm_core.services.chat import ChatService
     from knowrithm_core.services.chat_worker import ChatWorker
+    from knowrithm_core.services.companies import CompanyService
+    from knowrithm_core.services.conversations import ConversationService
+    from knowrithm_core.services.leads import LeadService
+    from knowrithm_core.services.providers import ProviderCatalogue
+    from knowrithm_core.services.settings import SettingsService
+    from knowrithm_core.services.tasks import TaskService
+    from knowrithm_core.store.queue import SqsQueue
     from knowrithm_core.webhooks.delivery import DeliveryWorker
+    from knowrithm_core.webhooks.endpoints import WebhookService
     from knowrithm_core.webhooks.fanout import FanOut
+    from knowrithm_core.widget.limits import RateLimiter
+
+T = TypeVar("T")
+_BUILDING = threading.RLock()  # re-entrant: building chat builds conversations, which builds agents
+
+
+class built(Generic[T]):  # noqa: N801 - used like ``functools.cached_property``
+    """Like ``functools.cached_property``, but built at most once even when threads race for it
+    (the local server serves requests from threads that share one :class:`Services`)."""
+
+    def __init__(self, build: Callable[[Any], T]) -> None:
+        self.build = build
+        self.name = build.__name__
+        self.__doc__ = build.__doc__
+
+    def __set_name__(self, owner: type[Any], name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, instance: None, owner: type[Any] | None = None) -> built[T]: ...
+
+    @overload
+    def __get__(self, instance: object, owner: type[Any] | None = None) -> T: ...
+
+    def __get__(self, instance: object | None, owner: type[Any] | None = None) -> T | built[T]:
+        if instance is None:
+            return self
+        cache: dict[str, Any] = instance.__dict__
+        with _BUILDING:
+            if self.name not in cache:  # later reads find the value in the instance dict, not here
+                cache[self.name] = self.build(instance)
+            value: T = cache[self.name]
+        return value
 
 
 @dataclass(frozen=True)
 class Services:
     settings: Settings
     table: DynamoTable
-    companies: CompanyService
-    auth: AuthService
-    providers: ProviderCatalogue
-    agents: AgentService
-    conversations: ConversationService
-    chat: ChatService
-    leads: LeadService
-    llm_settings: SettingsService
-    tasks: TaskService
-    webhooks: WebhookService
-    delivery_queue: SqsQueue | None
-    knowledge: KnowledgeSearch
 
     @classmethod
     def build(cls, settings: Settings, table: DynamoTable | None = None) -> Services:
-        table = table or DynamoTable(settings.table_name)
-        companies = CompanyService(table, settings)
-        auth = AuthService(table, settings, companies)
-        providers = ProviderCatalogue(settings)
-        agents = AgentService(table, settings, providers)
-        conversations = ConversationService(agents)
-        tasks = TaskService(table, settings)
-        queue = SqsQueue(settings.delivery_queue_url) if settings.delivery_queue_url else None
-        limiter = RateLimiter(DynamoCounters(table), settings)
-        blobs = S3Blobs(settings.document_bucket) if settings.document_bucket else None
-        knowledge = KnowledgeSearch(table, settings, blobs, IndexCache(settings.index_cache_size))
-        return cls(
-            settings=settings,
-            table=table,
-            companies=companies,
-            auth=auth,
-            providers=providers,
-            agents=agents,
-            conversations=conversations,
-            chat=ChatService(
-                conversations,
-                build_responder(settings, knowledge),
-                tasks,
-                limiter,
-                SqsQueue(settings.chat_queue_url) if settings.chat_queue_url else None,
-            ),
-            leads=LeadService(agents, companies, auth.tokens, limiter),
-            llm_settings=SettingsService(agents),
-            tasks=tasks,
-            webhooks=WebhookService(table, settings, queue),
-            delivery_queue=queue,
-            knowledge=knowledge,
-        )
+        return cls(settings, table or DynamoTable(settings.table_name))
 
-    @cached_property
+    @built
+    def companies(self) -> CompanyService:
+        from knowrithm_core.services.companies import CompanyService
+
+        return CompanyService(self.table, self.settings)
+
+    @built
+    def auth(self) -> AuthService:
+        from knowrithm_core.auth.service import AuthService
+
+        return AuthService(self.table, self.settings, self.companies)
+
+    @built
+    def providers(self) -> ProviderCatalogue:
+        from knowrithm_core.services.providers import ProviderCatalogue
+
+        return ProviderCatalogue(self.settings)
+
+    @built
+    def agents(self) -> AgentService:
+        from knowrithm_core.services.agents import AgentService
+
+        return AgentService(self.table, self.settings, self.providers)
+
+    @built
+    def conversations(self) -> ConversationService:
+        from knowrithm_core.services.conversations import ConversationService
+
+        return ConversationService(self.agents)
+
+    @built
+    def tasks(self) -> TaskService:
+        from knowrithm_core.services.tasks import TaskService
+
+        return TaskService(self.table, self.settings)
+
+    @built
+    def limiter(self) -> RateLimiter:
+        """The widget's per-IP and per-company limits (chat and lead registration share it)."""
+        from knowrithm_core.store.counters import DynamoCounters
+        from knowrithm_core.widget.limits import RateLimiter
+
+        return RateLimiter(DynamoCounters(self.table), self.settings)
+
+    @built
+    def knowledge(self) -> KnowledgeSearch:
+        from knowrithm_core.knowledge.index import IndexCache
+        from knowrithm_core.knowledge.search import KnowledgeSearch
+        from knowrithm_core.store.blobs import S3Blobs
+
+        blobs = S3Blobs(self.settings.document_bucket) if self.settings.document_bucket else None
+        return KnowledgeSearch(self.table, self.settings, blobs, IndexCache(self.settings.index_cache_size))
+
+    @built
+    def chat(self) -> ChatService:
+        from knowrithm_core.responder import build_responder
+        from knowrithm_core.services.chat import ChatService
+        from knowrithm_core.store.queue import SqsQueue
+
+        chat_queue = SqsQueue(self.settings.chat_queue_url) if self.settings.chat_queue_url else None
+        responder = build_responder(self.settings, self.knowledge)
+        return ChatService(self.conversations, responder, self.tasks, self.limiter, chat_queue)
+
+    @built
+    def leads(self) -> LeadService:
+        from knowrithm_core.services.leads import LeadService
+
+        return LeadService(self.agents, self.companies, self.auth.tokens, self.limiter)
+
+    @built
+    def llm_settings(self) -> SettingsService:
+        from knowrithm_core.services.settings import SettingsService
+
+        return SettingsService(self.agents)
+
+    @built
+    def delivery_queue(self) -> SqsQueue | None:
+        from knowrithm_core.store.queue import SqsQueue
+
+        return SqsQueue(self.settings.delivery_queue_url) if self.settings.delivery_queue_url else None
+
+    @built
+    def webhooks(self) -> WebhookService:
+        from knowrithm_core.webhooks.endpoints import WebhookService
+
+        return WebhookService(self.table, self.settings, self.delivery_queue)
+
+    @built
     def documents(self) -> DocumentService:
         from knowrithm_core.knowledge.documents import DocumentService
+        from knowrithm_core.store.counters import DynamoCounters
+        from knowrithm_core.store.queue import SqsQueue
+        from knowrithm_core.widget.limits import RateLimiter
 
         ingest_queue = SqsQueue(self.settings.ingest_queue_url) if self.settings.ingest_queue_url else None
         limiter = RateLimiter(DynamoCounters(self.table), self.settings)  # uploads: RATE_LIMIT_UPLOAD per company
@@ -112,13 +190,13 @@ class Services:
         blobs, fetcher = self.knowledge.blobs, PinnedFetcher()
         return IngestWorker(self.table, self.settings, blobs, fetcher, self.knowledge, self.documents)
 
-    @cached_property
+    @built
     def analytics(self) -> AnalyticsService:
         from knowrithm_core.services.analytics import AnalyticsService
 
         return AnalyticsService(self.agents, self.companies)
 
-    @cached_property
+    @built
     def agent_tools(self) -> AgentToolsService:
         from knowrithm_core.services.agent_tools import AgentToolsService
 

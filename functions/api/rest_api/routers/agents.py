@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 
-from knowrithm_core.models.requests import AgentCreate, AgentUpdate
+from knowrithm_core.models.bodies.agents import AgentCreate, AgentUpdate
 from knowrithm_core.models.responses.agents import (
     AgentCreated,
     AgentDeleted,

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response
 
-from knowrithm_core.models.requests import ExportRequest
+from knowrithm_core.models.bodies.analytics import AgentClone, AgentTest, ExportRequest
 from knowrithm_core.models.responses.analytics import (
     AgentAnalytics,
     AgentCloned,
@@ -17,7 +17,6 @@ from knowrithm_core.models.responses.analytics import (
     LeadAnalytics,
     UsageMetrics,
 )
-from knowrithm_core.services.agent_tools import AgentClone, AgentTest
 from rest_api.contract import ERRORS, body_doc, body_of, query_doc
 from rest_api.deps import Caller, Query, ServicesDep
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 
-from knowrithm_core.models.requests import ApiKeyCreate, Login, UserRegister
+from knowrithm_core.models.bodies.accounts import ApiKeyCreate, Login, UserRegister
 from knowrithm_core.models.responses.auth import (
     ApiKeyCreated,
     ApiKeyList,

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
-from knowrithm_core.models.requests import CompanyCreate
+from knowrithm_core.models.bodies.accounts import CompanyCreate
 from knowrithm_core.models.responses.auth import Company, CompanyCreated
 from rest_api.contract import ERRORS, body_doc, body_of
 from rest_api.deps import Caller, ServicesDep

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 
 from knowrithm_core.errors import StreamingNotConfigured
-from knowrithm_core.models.requests import ChatRequest, ConversationCreate, ConversationUpdate
+from knowrithm_core.models.bodies.conversations import ChatRequest, ConversationCreate, ConversationUpdate
 from knowrithm_core.models.responses.common import TaskAccepted
 from knowrithm_core.models.responses.conversations import (
     ChatResult,

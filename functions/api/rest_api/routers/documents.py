@@ -15,7 +15,7 @@ from knowrithm_core.knowledge.documents import (
     UploadRequest,
     UploadUrlRequest,
 )
-from knowrithm_core.models.requests import DocumentIds, DocumentUpload
+from knowrithm_core.models.bodies.documents import DocumentIds, DocumentUpload
 from knowrithm_core.models.responses.documents import (
     BulkDeleted,
     ChunkAck,

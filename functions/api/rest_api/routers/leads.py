@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 
-from knowrithm_core.models.requests import LeadCreate, LeadRegister, LeadUpdate
+from knowrithm_core.models.bodies.leads import LeadCreate, LeadRegister, LeadUpdate
 from knowrithm_core.models.responses.leads import LeadDeleted, LeadEnvelope, LeadList, LeadRegistration
 from rest_api.contract import ERRORS, body_doc, body_of, query_doc
 from rest_api.deps import Caller, Query, ServicesDep, client_ip, page_origin

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
-from knowrithm_core.models.requests import SettingsCreate, SettingsUpdate
+from knowrithm_core.models.bodies.agents import SettingsCreate, SettingsUpdate
 from knowrithm_core.models.responses.settings import SettingsDeleted, SettingsList, SettingsRecord
 from rest_api.contract import ERRORS, body_doc, body_of
 from rest_api.deps import Caller, ServicesDep

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from knowrithm_core.models.requests import Request
+from knowrithm_core.models.bodies.base import Request
 from knowrithm_core.models.resources import Resource
 
 DeliveryStatus = Literal["pending", "succeeded", "failed", "skipped"]

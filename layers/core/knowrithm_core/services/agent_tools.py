@@ -11,13 +11,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from pydantic import Field
-
 from knowrithm_core.auth import Principal
 from knowrithm_core.errors import NotFound
 from knowrithm_core.events import EventType
 from knowrithm_core.ids import is_uuid, iso, new_id
-from knowrithm_core.models.requests import Request, parse
+from knowrithm_core.models.requests import AgentClone, AgentTest, parse
 from knowrithm_core.models.resources import Agent, AgentSettings
 from knowrithm_core.responder import Responder
 from knowrithm_core.services.agents import AgentService, agent_total_ops
@@ -38,15 +36,6 @@ CLONED_FIELDS = (
     "temperature",
     "max_tokens",
 )
-
-
-class AgentTest(Request):
-    query: str | None = Field(default=None, max_length=20_000)
-
-
-class AgentClone(Request):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    llm_settings_id: str | None = None
 
 
 def _tokens(text: str) -> int:
