@@ -16,7 +16,7 @@ export AWS_SECRET_ACCESS_KEY ?= testing
 export AWS_DEFAULT_REGION ?= us-east-1
 export AWS_ACCOUNT_ID_ENDPOINT_MODE ?= disabled
 
-.PHONY: help venv sam-venv chromium dev webhook-listen test lint openapi openapi-check typecheck template-lint unit integration e2e bench build deploy deploy-prod invoke clean
+.PHONY: help venv sam-venv chromium dev webhook-listen test lint openapi openapi-check typecheck template-lint unit integration e2e bench backfill build deploy deploy-prod invoke clean
 
 help:
 	@echo "make dev    - set up and run the whole stack on 127.0.0.1 (PORT=3000)"
@@ -24,6 +24,7 @@ help:
 	@echo "make test   - set up and run every gate: ruff, radon, mypy, cfn-lint, sam validate, unit + integration tests"
 	@echo "make openapi - regenerate openapi.json (the API contract; make test fails when it is stale)"
 	@echo "make bench  - run the benchmarks and write bench/RESULTS.md"
+	@echo "make backfill TABLE_NAME=... - give items from before list pages their index attributes and totals"
 	@echo "make build  - sam build;  make deploy / deploy-prod - sam deploy (default / prod config env)"
 	@echo "make invoke FUNCTION=ApiSystemFunction EVENT=events/api_system_health.json - run one handler like sam local invoke"
 
@@ -98,6 +99,13 @@ test: venv chromium lint typecheck template-lint openapi-check build
 
 bench: venv
 	$(PY) -m bench
+
+# TABLE_NAME: the deployed table (or the local one, with AWS_ENDPOINT_URL); idempotent, see store/backfill.py
+backfill: venv
+	@test -n "$(TABLE_NAME)" || { echo "set TABLE_NAME (and AWS_ENDPOINT_URL for a local stack)"; exit 2; }
+	@# against AWS (no AWS_ENDPOINT_URL), drop this Makefile's moto credentials so the profile's apply
+	if [ -z "$$AWS_ENDPOINT_URL" ] && [ "$$AWS_ACCESS_KEY_ID" = testing ]; then unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY; fi; \
+	PYTHONPATH=layers/core $(PY) -m knowrithm_core.store.backfill --table "$(TABLE_NAME)"
 
 build: sam-venv
 	$(SAM_PATH_ENV) $(SAM) build --template template.yaml

@@ -61,7 +61,7 @@ def _with_stats(item: dict[str, Any], stats: dict[str, Any]) -> Agent:
     return load(Agent, {**item, **counters})
 
 
-def _agent_standing(status: str | None, deleted: bool) -> dict[str, int]:
+def agent_standing(status: str | None, deleted: bool) -> dict[str, int]:
     """What one agent adds to the company totals its list pages report."""
     if status is None:
         return {}
@@ -73,8 +73,8 @@ def _agent_standing(status: str | None, deleted: bool) -> dict[str, int]:
 def agent_total_ops(table: DynamoTable, previous: dict[str, Any] | None, agent: Agent) -> list[dict[str, Any]]:
     """The change of the company's agent totals from ``previous`` (the stored item, None when new) to ``agent``:
     none or one op, for the transaction that writes the agent."""
-    old = _agent_standing(previous.get("status"), bool(previous.get("deleted_at"))) if previous else {}
-    new = _agent_standing(agent.status, bool(agent.deleted_at))
+    old = agent_standing(previous.get("status"), bool(previous.get("deleted_at"))) if previous else {}
+    new = agent_standing(agent.status, bool(agent.deleted_at))
     op = total_op(table, agent.company_id, {k: new.get(k, 0) - old.get(k, 0) for k in sorted({*old, *new})})
     return [op] if op else []
 

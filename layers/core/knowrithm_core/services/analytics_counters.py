@@ -167,7 +167,7 @@ def agent_test_ops(table: DynamoTable, company_id: str, agent_id: str, stamp: st
     return day_ops(table, company_id, day_of(stamp), {"agent_tests": 1}, agent_id=agent_id)
 
 
-def _lead_standing(lead: Lead | None) -> dict[str, int]:
+def lead_standing(lead: Lead | None) -> dict[str, int]:
     """What one lead contributes to the all-time totals (nothing once deleted)."""
     if lead is None or lead.deleted_at:
         return {}
@@ -181,7 +181,7 @@ def _lead_standing(lead: Lead | None) -> dict[str, int]:
 
 def lead_change_ops(table: DynamoTable, before: Lead | None, after: Lead) -> list[dict[str, Any]]:
     """The change of the company totals from ``before`` to ``after`` (status, consent, deleted): none or one op."""
-    old, new = _lead_standing(before), _lead_standing(after)
+    old, new = lead_standing(before), lead_standing(after)
     op = total_op(table, after.company_id, {k: new.get(k, 0) - old.get(k, 0) for k in sorted({*old, *new})})
     return [op] if op else []
 
@@ -201,5 +201,5 @@ def lead_created_ops(table: DynamoTable, lead: Lead, *, registered: bool) -> lis
     source_op = add_op(
         table, keys.stats_pk(lead.company_id), f"{day_sk(day)}#LEADSRC#{source}", {"leads": 1}, sets=sets
     )
-    totals = total_op(table, lead.company_id, {**_lead_standing(lead), "leads_created": 1})
+    totals = total_op(table, lead.company_id, {**lead_standing(lead), "leads_created": 1})
     return ops + [op for op in (source_op, totals) if op]

@@ -84,6 +84,12 @@ def lead_conversations(company_id: str, lead_id: str) -> str:
     return f"COMPANY#{company_id}#LEAD#{lead_id}#CONVS"
 
 
+def company_of(pk: str) -> str | None:
+    """The company id of a tenant-owned partition key (``COMPANY#<id>…``), None for any other key."""
+    parts = pk.split("#")
+    return parts[1] if len(parts) > 1 and parts[0] == "COMPANY" and parts[1] else None
+
+
 def events_pk(company_id: str) -> str:
     return f"COMPANY#{company_id}#EVENTS"
 

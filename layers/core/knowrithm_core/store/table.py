@@ -245,6 +245,16 @@ class DynamoTable:
         last = response.get("LastEvaluatedKey")
         return [self._de(raw) for raw in response.get("Items", [])], (self._de(last) if last else None)
 
+    def scan_once(self, *, limit: int, start_key: Mapping[str, Any] | None = None) -> tuple[list[Item], Item | None]:
+        """One Scan request of at most ``limit`` items after ``start_key``: the items and the ``LastEvaluatedKey``
+        (None at the end). Strongly consistent; for maintenance jobs only, never a request path."""
+        kwargs: dict[str, Any] = {"TableName": self.table_name, "Limit": limit, "ConsistentRead": True}
+        if start_key:
+            kwargs["ExclusiveStartKey"] = self._ser(start_key)
+        response = self.client.scan(**kwargs)
+        last = response.get("LastEvaluatedKey")
+        return [self._de(raw) for raw in response.get("Items", [])], (self._de(last) if last else None)
+
     def _pages(self, kwargs: dict[str, Any], limit: int | None) -> Iterator[Item]:
         count = 0
         while True:

@@ -1,0 +1,238 @@
+"""Backfill for items written before list pages read sparse indexes and company counters.
+
+Scans the table page by page, gives each lead, agent, conversation and webhook endpoint the sparse index
+attributes its current write path sets (the same :mod:`knowrithm_core.store.listings` builders), then sets each
+company's list totals (``COMPANY#c#STATS / TOTAL``) to what it counted. Idempotent: a second run writes nothing.
+
+Run it while writes are paused, or accept a small race: a lead, agent, conversation, endpoint or key created,
+deleted or restored during the scan can leave its counter off by one (run it again once writes are quiet).
+
+    python -m knowrithm_core.store.backfill --table NAME [--page-size 100] [--start JSON]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from knowrithm_core.auth.service import API_KEYS_TOTAL
+from knowrithm_core.errors import Conflict
+from knowrithm_core.models.resources import Lead
+from knowrithm_core.services.agents import STATS_SUFFIX, agent_standing
+from knowrithm_core.services.analytics_counters import lead_standing
+from knowrithm_core.services.base import load
+from knowrithm_core.services.conversations import LIVE_CONVERSATIONS
+from knowrithm_core.store import keys, listings
+from knowrithm_core.store.table import DynamoTable, Item
+from knowrithm_core.webhooks.endpoints import LIVE_ENDPOINTS
+
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 1000
+TOTAL_SK = "TOTAL"
+# every counter the backfill owns: these names, and any name starting with one of the prefixes
+COUNTERS: tuple[str, ...] = (
+    "leads",
+    "consent_data",
+    "consent_marketing",
+    "agents",
+    "agents_deleted",
+    LIVE_CONVERSATIONS,
+    LIVE_ENDPOINTS,
+    API_KEYS_TOTAL,
+)
+COUNTER_PREFIXES = ("lead_status_", "agents_status_")
+LISTING_ATTRIBUTES = {
+    "lead": ("GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK"),
+    "agent": ("GSI3PK", "GSI3SK", "GSI4PK", "GSI4SK"),
+    "conversation": ("GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK", "GSI4PK", "GSI4SK"),
+    "endpoint": ("GSI2PK", "GSI2SK"),
+    "api_key": (),
+}
+
+
+@dataclass
+class Report:
+    """What one run read and wrote."""
+
+    pages: int = 0
+    items_scanned: int = 0
+    items_updated: int = 0
+    totals_written: int = 0
+    counters_skipped: bool = False
+    last_key: Item | None = None
+    totals: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+def _kind(item: Item) -> tuple[str, str] | None:
+    """(kind, company id) of an item the list pages show, None for any other item."""
+    company_id, pk, sk = item.get("company_id"), str(item["PK"]), str(item["SK"])
+    if not isinstance(company_id, str):
+        return None
+    if sk == keys.CONVERSATION_META and pk == keys.conversation_pk(company_id, str(item.get("id"))):
+        return "conversation", company_id
+    if pk != keys.company_pk(company_id):
+        return None
+    for prefix, kind in (("LEAD#", "lead"), ("WEBHOOK#", "endpoint"), ("APIKEY#", "api_key")):
+        if sk.startswith(prefix):
+            return kind, company_id
+    if sk.startswith("AGENT#") and not sk.endswith(STATS_SUFFIX):
+        return "agent", company_id
+    return None
+
+
+def index_attributes(kind: str, company_id: str, item: Item) -> dict[str, str]:
+    """The sparse index attributes the current write path gives this item."""
+    item_id, live = str(item.get("id")), not item.get("deleted_at")
+    if kind == "lead":
+        return listings.lead_index_keys(company_id, item_id, str(item.get("status")), live=live)
+    if kind == "agent":
+        return listings.agent_index_keys(company_id, item_id, str(item.get("status")), live=live)
+    if kind == "conversation":
+        lead_id = str(item["entity_id"]) if item.get("entity_type") == "lead" and item.get("entity_id") else None
+        return listings.conversation_index_keys(company_id, item_id, str(item.get("agent_id")), lead_id, live=live)
+    if kind == "endpoint":
+        return listings.endpoint_index_keys(company_id, item_id, live=live)
+    return {}
+
+
+def standing(kind: str, item: Item) -> dict[str, int]:
+    """What the item adds to its company's list totals (the write paths' own rules)."""
+    live = not item.get("deleted_at")
+    if kind == "lead":
+        return lead_standing(load(Lead, item))
+    if kind == "agent":
+        status = item.get("status")
+        return agent_standing(str(status) if status is not None else None, not live)
+    if kind == "conversation":
+        return {LIVE_CONVERSATIONS: 1} if live else {}
+    if kind == "endpoint":
+        return {LIVE_ENDPOINTS: 1} if live else {}
+    return {API_KEYS_TOTAL: 1}
+
+
+def _fix_item(table: DynamoTable, kind: str, company_id: str, item: Item) -> bool:
+    """Set the missing or stale index attributes (and remove ones the write path would not set); True if written."""
+    wanted = index_attributes(kind, company_id, item)
+    sets = {name: value for name, value in wanted.items() if item.get(name) != value}
+    removes = [name for name in LISTING_ATTRIBUTES[kind] if name not in wanted and name in item]
+    if not sets and not removes:
+        return False
+    names = {f"#s{i}": name for i, name in enumerate(sets)} | {f"#r{i}": name for i, name in enumerate(removes)}
+    values = {f":s{i}": value for i, value in enumerate(sets.values())}
+    update = ("SET " + ", ".join(f"#s{i} = :s{i}" for i in range(len(sets))) + " ") if sets else ""
+    update += ("REMOVE " + ", ".join(f"#r{i}" for i in range(len(removes)))) if removes else ""
+    try:
+        table.update(
+            str(item["PK"]),
+            str(item["SK"]),
+            update.strip(),
+            names=names,
+            values=values or None,
+            condition="attribute_exists(PK)",
+        )
+    except Conflict:
+        return False  # deleted meanwhile
+    return True
+
+
+def _owned(name: str) -> bool:
+    return name in COUNTERS or name.startswith(COUNTER_PREFIXES)
+
+
+def _write_totals(table: DynamoTable, company_id: str, counted: Mapping[str, int]) -> bool:
+    """Set the company's owned counters to ``counted`` (owned counters it no longer has go to 0); True if written."""
+    current = table.get(keys.stats_pk(company_id), TOTAL_SK) or {}
+    wanted = {name: 0 for name in current if _owned(name)} | {name: int(v) for name, v in counted.items()}
+    changes = {name: value for name, value in sorted(wanted.items()) if current.get(name, 0) != value}
+    if not changes:
+        return False
+    names = {"#kind": "kind"} | {f"#c{i}": name for i, name in enumerate(changes)}
+    values: dict[str, Any] = {":kind": "company_total"} | {f":c{i}": v for i, v in enumerate(changes.values())}
+    update = "SET #kind = :kind, " + ", ".join(f"#c{i} = :c{i}" for i in range(len(changes)))
+    table.update(keys.stats_pk(company_id), TOTAL_SK, update, names=names, values=values)
+    return True
+
+
+def backfill(
+    table: DynamoTable,
+    *,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    start_key: Mapping[str, Any] | None = None,
+    on_page: Callable[[Report], None] | None = None,
+) -> Report:
+    """Scan ``page_size`` items per request, fix each item's index attributes, then write the recounted totals.
+
+    With ``start_key`` (a previous run's ``last_key``) it resumes the item fixes only: totals need a whole pass,
+    so they are skipped (run once more from the start to write them; fixed items cost no writes then)."""
+    page_size = max(1, min(page_size, MAX_PAGE_SIZE))
+    report = Report(counters_skipped=start_key is not None)
+    counted: dict[str, Counter[str]] = {}
+    key: Mapping[str, Any] | None = start_key
+    while True:
+        items, last = table.scan_once(limit=page_size, start_key=key)
+        for item in items:
+            report.items_scanned += 1
+            pk = str(item["PK"])
+            owner = keys.company_of(pk)
+            if owner and item["SK"] == TOTAL_SK and pk == keys.stats_pk(owner):
+                counted.setdefault(owner, Counter())
+            found = _kind(item)
+            if found is None:
+                continue
+            kind, company_id = found
+            report.items_updated += _fix_item(table, kind, company_id, item)
+            counted.setdefault(company_id, Counter()).update(standing(kind, item))
+        report.pages += 1
+        report.last_key = last
+        if on_page:
+            on_page(report)
+        if last is None:
+            break
+        key = last
+    if not report.counters_skipped:
+        for company_id, counts in sorted(counted.items()):
+            totals = {name: value for name, value in counts.items() if _owned(name)}
+            report.totals[company_id] = totals
+            report.totals_written += _write_totals(table, company_id, totals)
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The CLI: run the backfill against ``--table`` (``AWS_ENDPOINT_URL`` for a local stack) and print a report."""
+    parser = argparse.ArgumentParser(
+        prog="python -m knowrithm_core.store.backfill", description="Backfill list index attributes and company totals."
+    )
+    parser.add_argument("--table", default=os.environ.get("TABLE_NAME"), help="table name (default: $TABLE_NAME)")
+    parser.add_argument("--page-size", type=int, default=DEFAULT_PAGE_SIZE, help="items per Scan request")
+    parser.add_argument("--start", type=json.loads, default=None, help="resume after this key (JSON, item fixes only)")
+    args = parser.parse_args(argv)
+    if not args.table:
+        parser.error("--table or TABLE_NAME is required")
+
+    def progress(report: Report) -> None:
+        sys.stderr.write(
+            json.dumps(
+                {
+                    "pages": report.pages,
+                    "scanned": report.items_scanned,
+                    "updated": report.items_updated,
+                    "resume": report.last_key,
+                }
+            )
+            + "\n"
+        )
+
+    report = backfill(DynamoTable(args.table), page_size=args.page_size, start_key=args.start, on_page=progress)
+    summary = {k: v for k, v in vars(report).items() if k != "totals"}
+    sys.stdout.write(json.dumps(summary | {"companies": len(report.totals)}, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
