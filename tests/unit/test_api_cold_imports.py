@@ -26,8 +26,6 @@ SERVICE_PREFIXES = (
     "knowrithm_core.store.queue",
     "knowrithm_core.store.blobs",
 )
-# the documents router takes its request models from the documents service's module (and so its imports)
-DOCUMENTS_SERVICE = "knowrithm_core.knowledge.documents"
 CHAT_ANALYTICS_DOCUMENTS = (
     "knowrithm_core.services.chat",
     "knowrithm_core.services.analytics",
@@ -35,13 +33,13 @@ CHAT_ANALYTICS_DOCUMENTS = (
     "knowrithm_core.knowledge.documents",
     "knowrithm_core.responder",
 )
-# the request-body modules (``knowrithm_core.models.bodies.*``, besides ``base``) each function's routers read;
-# the documents function reads all of them through the documents service's module (``models.requests``)
+# the request-body modules (``knowrithm_core.models.bodies.*``, besides ``base``) each function's routers read
 BODIES = {
     "ApiAccountsFunction": {"accounts"},
     "ApiAgentsFunction": {"agents"},
     "ApiConversationsFunction": {"conversations"},
     "ApiLeadsFunction": {"leads"},
+    "ApiDocumentsFunction": {"documents"},
     "ApiWebhooksFunction": set(),  # its bodies are in models.webhooks
     "ApiAnalyticsFunction": {"analytics"},
     "ApiSystemFunction": set(),
@@ -75,11 +73,7 @@ def test_importing_a_function_loads_no_service_module(function: str) -> None:
     loaded = _fresh_modules(function, f"import {module}")
     # THEN no service module was loaded: the container builds each on first use
     services = {m for m in loaded if m.startswith(SERVICE_PREFIXES)}
-    if function == "ApiDocumentsFunction":
-        assert DOCUMENTS_SERVICE in services
-        assert not {m for m in services if _within(m, CHAT_ANALYTICS_DOCUMENTS[:3])}
-    else:
-        assert services == set(), f"{function} imports {sorted(services)}"
+    assert services == set(), f"{function} imports {sorted(services)}"
     assert "knowrithm_core.container" in loaded  # the routes' dependencies do name the container
 
 

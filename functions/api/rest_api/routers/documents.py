@@ -8,14 +8,15 @@ from fastapi import APIRouter, Depends, Request, Response
 from starlette.datastructures import UploadFile
 
 from knowrithm_core.errors import ValidationFailed
-from knowrithm_core.knowledge.documents import (
+from knowrithm_core.models.bodies.documents import (
     RESERVED_FIELDS,
+    DocumentIds,
+    DocumentUpload,
     SearchRequest,
     UploadedFile,
     UploadRequest,
     UploadUrlRequest,
 )
-from knowrithm_core.models.bodies.documents import DocumentIds, DocumentUpload
 from knowrithm_core.models.responses.documents import (
     BulkDeleted,
     ChunkAck,

@@ -5,20 +5,20 @@ request, the search request, their limits, and the upload's refusals.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import Field
-
 from knowrithm_core.errors import Conflict, KnowrithmError, ValidationFailed
-from knowrithm_core.models.requests import Request
+from knowrithm_core.models.bodies.documents import RESERVED_FIELDS as RESERVED_FIELDS  # the route bodies live
+from knowrithm_core.models.bodies.documents import SearchRequest as SearchRequest  # with the other request models
+from knowrithm_core.models.bodies.documents import UploadedFile as UploadedFile
+from knowrithm_core.models.bodies.documents import UploadRequest as UploadRequest
+from knowrithm_core.models.bodies.documents import UploadUrlRequest as UploadUrlRequest
 from knowrithm_core.safe_json import parse_json
 
 MAX_ITEMS_PER_UPLOAD = 20
 MAX_METADATA_KEYS = 20
 MAX_HIDDEN_CHUNKS = 8000
 MAX_BULK_IDS = 100
-RESERVED_FIELDS = frozenset({"agent_id", "url", "urls", "urls[]", "file", "files", "files[]", "metadata"})
 STATUSES = ("awaiting_upload", "pending", "processing", "completed", "failed")
 UPLOAD_URL_TTL_SECONDS = 900  # how long a pre-signed upload (POST policy) stays valid
 # A pre-signed upload never completed is forgotten (the record's TTL) a day after its URL expired.
@@ -31,39 +31,6 @@ def staging_key(company_id: str, document_id: str, document_type: str) -> str:
     """Where a pre-signed upload lands: ``complete`` copies it to :func:`blob_key` (read by the ingest worker);
     a file never completed is expired by the bucket's lifecycle rule on ``uploads/``."""
     return f"{UPLOADS_PREFIX}{company_id}/{document_id}/original.{document_type}"
-
-
-@dataclass(frozen=True)
-class UploadedFile:
-    filename: str | None
-    content_type: str | None
-    data: bytes
-
-
-@dataclass(frozen=True)
-class UploadRequest:
-    """What ``POST /document/upload`` received, however it was encoded (multipart or JSON)."""
-
-    agent_id: str | None
-    files: list[UploadedFile] = field(default_factory=list)
-    url_values: list[str] = field(default_factory=list)
-    metadata: dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def from_json(cls, body: Any) -> UploadRequest:
-        if not isinstance(body, dict):
-            raise ValidationFailed("The request body must be a JSON object.")
-        values: list[Any] = []
-        for key in ("url", "urls"):
-            raw = body.get(key)
-            values.extend(raw if isinstance(raw, list) else [raw] if raw is not None else [])
-        if any(not isinstance(v, str) for v in values):
-            raise ValidationFailed("url and urls must be strings (urls: a list of strings).")
-        nested = body.get("metadata")
-        metadata: dict[str, Any] = nested if isinstance(nested, dict) else {}
-        extras = {k: v for k, v in body.items() if k not in RESERVED_FIELDS}
-        agent_id = body.get("agent_id")
-        return cls(str(agent_id) if agent_id is not None else None, [], values, {**extras, **metadata})
 
 
 class UploadRejected(KnowrithmError):
@@ -86,23 +53,6 @@ class UploadMissing(Conflict):
     """``complete`` before the file is in the bucket."""
 
     error_code = "upload_missing"
-
-
-class UploadUrlRequest(Request):
-    """``POST /document/upload-url``: the file a client is about to upload itself (pre-signed, straight to S3)."""
-
-    agent_id: str = Field(min_length=1, max_length=100)
-    filename: str = Field(min_length=1, max_length=1000)
-    content_type: str | None = Field(default=None, max_length=200)
-    size: int = Field(ge=0, description="bytes; 1..MAX_DOCUMENT_BYTES")
-    metadata: dict[str, Any] = Field(default_factory=dict)
-
-
-class SearchRequest(Request):
-    query: str = Field(min_length=1, max_length=2000)
-    agent_id: str | None = None
-    limit: int = Field(default=10, ge=1, le=50)
-    include_content: bool = True
 
 
 def parse_url_values(values: Sequence[str]) -> list[str]:
