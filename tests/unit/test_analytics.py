@@ -11,10 +11,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from knowrithm_core.container import Services
+from knowrithm_core.domain.stats import bucket_attribute, bucket_of
 from knowrithm_core.ids import new_id
 from knowrithm_core.models.resources import Message
 from knowrithm_core.services.analytics import DateRange, response_times
-from knowrithm_core.services.analytics_counters import bucket_attribute, bucket_of, chat_turn_ops
+from knowrithm_core.store.repositories.stats import chat_turn_ops
 from tests.unit.conftest import Tenant, dynamodb_calls, new_conversation
 
 ANSWERABLE = "How long does shipping take?"
@@ -458,7 +459,7 @@ def test_cited_documents_become_the_agents_top_sources(client: TestClient, servi
         return Message.model_validate({**common, **body, "sources": sources, "metadata": {"answered": True}})
 
     for cited in (("faq.md", "prices.pdf"), ("faq.md",), ("faq.md", "faq.md")):
-        services.table.transact(chat_turn_ops(services.table, user, answer(*cited)))
+        services.table.transact(chat_turn_ops(user, answer(*cited)))
     # WHEN the agent's analytics for that day are read
     report = _get(client, tenant, f"/analytic/agent/{tenant.agent_id}", start_date="2026-11-20", end_date="2026-11-20")
     # THEN documents are ranked by the answers citing them (a document cited twice in one answer counts once)

@@ -21,6 +21,7 @@ from knowrithm_core.auth.principal import ROLE_SCOPES, Principal
 from knowrithm_core.auth.sessions import AccountStates, token_version, user_is_active
 from knowrithm_core.auth.tokens import TokenIssuer
 from knowrithm_core.config import Settings
+from knowrithm_core.domain.stats import API_KEYS_TOTAL
 from knowrithm_core.errors import Conflict, Forbidden, NotFound, Unauthorized
 from knowrithm_core.ids import iso, new_id, now
 from knowrithm_core.models.requests import ApiKeyCreate, Login, UserRegister, parse
@@ -31,8 +32,6 @@ from knowrithm_core.services.companies import CompanyService
 from knowrithm_core.store import keys, listings
 from knowrithm_core.store.pages import cursor_param, read_page
 from knowrithm_core.store.table import DynamoTable, TransactionConflict
-
-API_KEYS_TOTAL = "api_keys"  # company TOTAL counter: +1 per key created (revoked keys stay listed)
 
 
 class _KeyCache:

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from knowrithm_core.config import Settings
 from knowrithm_core.errors import Conflict
-from knowrithm_core.events import EventType, outbox_item
+from knowrithm_core.events import EventType
 from knowrithm_core.ids import iso
 from knowrithm_core.knowledge import formats
 from knowrithm_core.knowledge.chunking import ChunkDraft, chunk_pages
@@ -43,6 +43,7 @@ from knowrithm_core.knowledge.records import (
 from knowrithm_core.knowledge.search import KnowledgeSearch
 from knowrithm_core.store import keys
 from knowrithm_core.store.blobs import BlobStore
+from knowrithm_core.store.repositories.events import outbox_item
 from knowrithm_core.store.sqs_batch import handle_batch
 from knowrithm_core.store.table import DynamoTable, TransactionConflict
 

@@ -19,9 +19,9 @@ from knowrithm_core.models.requests import AgentClone, AgentTest, parse
 from knowrithm_core.models.resources import Agent, AgentSettings
 from knowrithm_core.responder import Responder
 from knowrithm_core.services.agents import AgentService, agent_total_ops
-from knowrithm_core.services.analytics_counters import agent_test_ops
 from knowrithm_core.services.base import Service, load
 from knowrithm_core.store import keys
+from knowrithm_core.store.repositories.stats import agent_test_ops
 
 DEFAULT_TEST_QUERY = "Hello! What can you help me with?"
 # Copied onto a clone; counters, ids, timestamps, status and settings are not.
@@ -58,7 +58,7 @@ class AgentToolsService(Service):
         answer = self.responder.answer(agent, question, [])
         elapsed = round(time.perf_counter() - started, 4)
         stamp = iso()
-        self.table.transact(agent_test_ops(self.table, agent.company_id, agent.id, stamp))
+        self.table.transact(agent_test_ops(agent.company_id, agent.id, stamp))
         citations = [{"cited": True, **source} for source in answer.sources]
         settings = agent.settings
         return {
@@ -122,7 +122,7 @@ class AgentToolsService(Service):
             [
                 self.table.put_op(AgentService._item(clone), condition="attribute_not_exists(PK)"),
                 self.event_op(clone.company_id, EventType.AGENT_CREATED, clone.public()),
-                *agent_total_ops(self.table, None, clone),
+                *agent_total_ops(None, clone),
             ]
         )
         return {

@@ -8,20 +8,22 @@ from typing import Any
 
 from knowrithm_core.auth import Principal
 from knowrithm_core.config import Settings
+from knowrithm_core.domain.stats import agent_standing
 from knowrithm_core.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from knowrithm_core.events import EventType
 from knowrithm_core.ids import is_uuid, iso, new_id
 from knowrithm_core.models.requests import AgentCreate, AgentUpdate, ProviderChoice, parse
 from knowrithm_core.models.resources import Agent, AgentSettings
 from knowrithm_core.pagination import PageRequest
-from knowrithm_core.services.analytics_counters import total_op
 from knowrithm_core.services.base import Service, load
 from knowrithm_core.services.providers import ProviderCatalogue
 from knowrithm_core.store import keys, listings
+from knowrithm_core.store.expressions import Update
+from knowrithm_core.store.keys import STATS_SUFFIX
 from knowrithm_core.store.pages import cursor_param, read_page, search_page
+from knowrithm_core.store.repositories.stats import total_op
 from knowrithm_core.store.table import DynamoTable, TransactionConflict
 
-STATS_SUFFIX = "#STATS"
 PUBLIC_FIELDS = (
     "id",
     "company_id",
@@ -61,21 +63,12 @@ def _with_stats(item: dict[str, Any], stats: dict[str, Any]) -> Agent:
     return load(Agent, {**item, **counters})
 
 
-def agent_standing(status: str | None, deleted: bool) -> dict[str, int]:
-    """What one agent adds to the company totals its list pages report."""
-    if status is None:
-        return {}
-    if deleted:
-        return {"agents_deleted": 1}
-    return {"agents": 1, f"agents_status_{status}": 1}
-
-
-def agent_total_ops(table: DynamoTable, previous: dict[str, Any] | None, agent: Agent) -> list[dict[str, Any]]:
+def agent_total_ops(previous: dict[str, Any] | None, agent: Agent) -> list[Update]:
     """The change of the company's agent totals from ``previous`` (the stored item, None when new) to ``agent``:
     none or one op, for the transaction that writes the agent."""
     old = agent_standing(previous.get("status"), bool(previous.get("deleted_at"))) if previous else {}
     new = agent_standing(agent.status, bool(agent.deleted_at))
-    op = total_op(table, agent.company_id, {k: new.get(k, 0) - old.get(k, 0) for k in sorted({*old, *new})})
+    op = total_op(agent.company_id, {k: new.get(k, 0) - old.get(k, 0) for k in sorted({*old, *new})})
     return [op] if op else []
 
 
@@ -232,7 +225,7 @@ class AgentService(Service):
             [
                 self.table.put_op(self._item(agent), condition="attribute_not_exists(PK)"),
                 self.event_op(agent.company_id, EventType.AGENT_CREATED, agent.public()),
-                *agent_total_ops(self.table, None, agent),
+                *agent_total_ops(None, agent),
             ]
         )
         return {
@@ -267,7 +260,7 @@ class AgentService(Service):
                         self._item(agent), condition="version = :v", values={":v": previous.get("version", 1)}
                     ),
                     self.event_op(agent.company_id, EventType.AGENT_UPDATED, agent.public()),
-                    *agent_total_ops(self.table, previous, agent),
+                    *agent_total_ops(previous, agent),
                 ]
             )
         except TransactionConflict as exc:

@@ -7,8 +7,11 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from knowrithm_core.config import Settings
-from knowrithm_core.events import EventType, outbox_item
+from knowrithm_core.events import EventType
+from knowrithm_core.store.expressions import Put
 from knowrithm_core.store.keys import strip_keys
+from knowrithm_core.store.repositories import events
+from knowrithm_core.store.unit_of_work import UnitOfWork
 from knowrithm_core.store.table import DynamoTable
 
 M = TypeVar("M", bound=BaseModel)
@@ -23,6 +26,10 @@ class Service:
         self.table = table
         self.settings = settings
 
-    def event_op(self, company_id: str, event: EventType, data: dict[str, Any]) -> dict[str, Any]:
-        """A transaction operation writing one outbox event (see :mod:`knowrithm_core.events`)."""
-        return self.table.put_op(outbox_item(company_id, event, data, ttl_days=self.settings.event_ttl_days))
+    def unit_of_work(self) -> UnitOfWork:
+        """A new unit of work on this service's table (commit it once per use case)."""
+        return UnitOfWork(self.table)
+
+    def event_op(self, company_id: str, event: EventType, data: dict[str, Any]) -> Put:
+        """A transaction operation writing one outbox event (see :mod:`knowrithm_core.store.repositories.events`)."""
+        return events.record(company_id, event, data, ttl_days=self.settings.event_ttl_days)

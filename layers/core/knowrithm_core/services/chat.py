@@ -26,7 +26,6 @@ from knowrithm_core.models.requests import ChatRequest, parse
 from knowrithm_core.models.resources import Agent, Conversation, Message
 from knowrithm_core.observability import logger as log
 from knowrithm_core.responder import Answer, Responder, Turn, answers_slowly
-from knowrithm_core.services.analytics_counters import chat_turn_ops
 from knowrithm_core.services.base import load
 from knowrithm_core.services.conversations import ConversationService, conversation_item, message_item, visible_to
 from knowrithm_core.services.escalation import (
@@ -39,7 +38,8 @@ from knowrithm_core.services.tasks import TaskService
 from knowrithm_core.services.turn_order import TurnConflict, TurnLocks, in_turn
 from knowrithm_core.store import keys
 from knowrithm_core.store.queue import MessageQueue
-from knowrithm_core.store.table import DynamoTable, TransactionConflict
+from knowrithm_core.store.repositories.stats import chat_turn_ops
+from knowrithm_core.store.table import DynamoTable, Op, TransactionConflict
 from knowrithm_core.widget.limits import RateLimiter
 
 CHAT_TASK = "chat"
@@ -237,12 +237,12 @@ class ChatService:
         updated = advanced(conversation, stamp, user_message, assistant_message)
         result = turn_result(updated, user_message, assistant_message)
         task_id = new_id() if as_task else None
-        ops = [
+        ops: list[Op] = [
             self.table.put_op(message_item(user_message)),
             self.table.put_op(message_item(assistant_message)),
             conversation_write_op(self.table, updated, conversation.version),
             self.agents.stats_op(conversation.company_id, conversation.agent_id, messages=2),
-            *chat_turn_ops(self.table, user_message, assistant_message, by_lead=principal.is_lead),
+            *chat_turn_ops(user_message, assistant_message, by_lead=principal.is_lead),
             self._event_op(EventType.MESSAGE_RECEIVED, updated, user_message),
         ]
         if escalation:
@@ -273,7 +273,7 @@ class ChatService:
         updated = advanced(conversation, stamp, user_message)
         task_id = new_id()
         company_id = conversation.company_id
-        ops = [
+        ops: list[Op] = [
             self.table.put_op(message_item(user_message)),
             conversation_write_op(self.table, updated, conversation.version),
             self.agents.stats_op(company_id, conversation.agent_id, messages=1),
@@ -312,10 +312,10 @@ class ChatService:
 
     def _event_op(
         self, event: EventType, conversation: Conversation, message: Message, *, reason: str | None = None
-    ) -> dict[str, Any]:
+    ) -> Op:
         return event_op_for(self.conversations, event, conversation, message, reason=reason)
 
-    def _commit(self, ops: list[dict[str, Any]]) -> None:
+    def _commit(self, ops: list[Op]) -> None:
         """Write the turn; a lost race (another turn or a delete) raises :class:`TurnConflict` to try again."""
         try:
             self.table.transact(ops)
@@ -339,7 +339,7 @@ def event_op_for(
     message: Message,
     *,
     reason: str | None = None,
-) -> dict[str, Any]:
+) -> Op:
     """``message.received`` (the user's message) or ``conversation.escalated`` (with its ``reason``)."""
     if event is EventType.CONVERSATION_ESCALATED:
         data = {"conversation": conversation.public(), "reason": reason, "message": message.public()}

@@ -19,7 +19,6 @@ from knowrithm_core.errors import NotFound
 from knowrithm_core.events import EventType
 from knowrithm_core.ids import iso
 from knowrithm_core.models.resources import Conversation, Message, Task
-from knowrithm_core.services.analytics_counters import chat_turn_ops
 from knowrithm_core.services.base import load
 from knowrithm_core.services.chat import (
     ChatService,
@@ -33,8 +32,9 @@ from knowrithm_core.services.chat import (
 from knowrithm_core.services.conversations import message_item
 from knowrithm_core.services.escalation import VISITOR_REQUESTED_HUMAN, escalation_reason
 from knowrithm_core.store import keys
+from knowrithm_core.store.repositories.stats import chat_turn_ops
 from knowrithm_core.store.sqs_batch import handle_batch
-from knowrithm_core.store.table import TransactionConflict
+from knowrithm_core.store.table import Op, TransactionConflict
 
 JOB_FIELDS = ("company_id", "conversation_id", "message_id", "task_id")
 WRITE_ATTEMPTS = 3  # re-reads of the conversation when another message changed it meanwhile
@@ -96,11 +96,11 @@ class ChatWorker:
             stamp = iso()
             assistant = assistant_message_for(conversation, user, answer, elapsed, escalation, stamp)
             updated = advanced(conversation, stamp, assistant)
-            ops = [
+            ops: list[Op] = [
                 self.table.put_op(message_item(assistant)),
                 conversation_write_op(self.table, updated, conversation.version),
                 self.agents.stats_op(company_id, conversation.agent_id, messages=1),
-                *chat_turn_ops(self.table, user, assistant, by_lead=bool(job.get("by_lead"))),
+                *chat_turn_ops(user, assistant, by_lead=bool(job.get("by_lead"))),
                 self.tasks.finished_op(task, result=turn_result(updated, user, assistant)),
             ]
             if escalation and escalation != VISITOR_REQUESTED_HUMAN:  # that one was reported when it was asked

@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 from knowrithm_core.auth import Principal
+from knowrithm_core.domain.stats import LIVE_CONVERSATIONS
 from knowrithm_core.errors import BadRequest, Conflict, Forbidden, NotFound
 from knowrithm_core.events import EventType
 from knowrithm_core.ids import is_uuid, iso, new_id
@@ -16,16 +17,15 @@ from knowrithm_core.models.requests import ConversationCreate, ConversationUpdat
 from knowrithm_core.models.resources import Conversation, Message
 from knowrithm_core.pagination import PageRequest
 from knowrithm_core.services.agents import AgentService
-from knowrithm_core.services.analytics_counters import conversation_started_ops, total_op
 from knowrithm_core.services.base import Service, load
 from knowrithm_core.store import keys, listings
 from knowrithm_core.store.pages import SEARCH_SCAN_LIMIT, Listing, count_bounded, cursor_param, read_page, search_page
+from knowrithm_core.store.repositories.stats import conversation_started_ops, total_op
 from knowrithm_core.store.soft_delete import flag_op, set_deleted
-from knowrithm_core.store.table import TransactionConflict
+from knowrithm_core.store.table import Op, TransactionConflict
 
 NOT_DELETED = "attribute_not_exists(deleted_at)"
 MAX_METADATA_BYTES = 16_384
-LIVE_CONVERSATIONS = "conversations_live"  # company TOTAL counter: created +1, deleted -1, restored +1
 
 
 def conversation_item(conversation: Conversation) -> dict[str, Any]:
@@ -118,8 +118,8 @@ class ConversationService(Service):
         pagination = page.pagination
         return {"conversations": data, "items": data, "total": pagination["total"], "pagination": pagination}
 
-    def _live_total_op(self, company_id: str, delta: int) -> dict[str, Any]:
-        op = total_op(self.table, company_id, {LIVE_CONVERSATIONS: delta})
+    def _live_total_op(self, company_id: str, delta: int) -> Op:
+        op = total_op(company_id, {LIVE_CONVERSATIONS: delta})
         assert op is not None  # a non-zero delta always makes an operation
         return op
 
@@ -161,7 +161,7 @@ class ConversationService(Service):
                 self.agents.stats_op(
                     conversation.company_id, conversation.agent_id, conversations=1, active_conversations=1
                 ),
-                *conversation_started_ops(self.table, conversation),
+                *conversation_started_ops(conversation),
                 self._live_total_op(conversation.company_id, 1),
                 self.event_op(conversation.company_id, EventType.CONVERSATION_STARTED, conversation.public()),
             ]
@@ -252,10 +252,10 @@ class ConversationService(Service):
         index = deleted_messages_index(conversation.company_id)
         return set_deleted(self.table, items, deleted_at, deleted_index=index, only_cascade=only_cascade)
 
-    def _message_flag_op(self, item: dict[str, Any], deleted_at: str | None, *, cascade: bool) -> dict[str, Any]:
+    def _message_flag_op(self, item: dict[str, Any], deleted_at: str | None, *, cascade: bool) -> Op:
         """Soft-delete or restore one message; deleted ones join a sparse index of deleted messages."""
         index = deleted_messages_index(str(item["company_id"]))
-        return flag_op(self.table, item, deleted_at, deleted_index=index, cascade=cascade)
+        return flag_op(item, deleted_at, deleted_index=index, cascade=cascade)
 
     def _set_conversation(self, conversation: Conversation, *, deleted: bool) -> Conversation:
         stamp = iso()

@@ -17,12 +17,12 @@ from knowrithm_core.models.requests import LeadCreate, LeadRegister, LeadUpdate,
 from knowrithm_core.models.resources import Lead
 from knowrithm_core.pagination import PageRequest
 from knowrithm_core.services.agents import AgentService
-from knowrithm_core.services.analytics_counters import lead_change_ops, lead_created_ops
 from knowrithm_core.services.base import Service, load
 from knowrithm_core.services.companies import CompanyService
 from knowrithm_core.store import keys, listings
 from knowrithm_core.store.pages import cursor_param, read_page, search_page
-from knowrithm_core.store.table import TransactionConflict
+from knowrithm_core.store.repositories.stats import lead_change_ops, lead_created_ops
+from knowrithm_core.store.table import Op, TransactionConflict
 from knowrithm_core.widget.limits import RateLimiter
 from knowrithm_core.widget.origins import require_allowed
 
@@ -58,7 +58,7 @@ class LeadService(Service):
                 self.table.put_op(lead_item(lead), condition="attribute_not_exists(PK)"),
                 self.table.put_op({"PK": pk, "SK": sk, "lead_id": lead.id}, condition="attribute_not_exists(PK)"),
                 *[self.event_op(lead.company_id, event, lead.public()) for event in events],
-                *lead_created_ops(self.table, lead, registered=EventType.LEAD_REGISTERED in events),
+                *lead_created_ops(lead, registered=EventType.LEAD_REGISTERED in events),
             ]
         )
 
@@ -160,7 +160,7 @@ class LeadService(Service):
             [
                 self.table.put_op(lead_item(lead), condition="version = :v", values={":v": current.version}),
                 self.event_op(company_id, EventType.LEAD_REGISTERED, lead.public()),
-                *lead_change_ops(self.table, current, lead),
+                *lead_change_ops(current, lead),
             ]
         )
         return lead
@@ -237,10 +237,10 @@ class LeadService(Service):
                 "version": current.version + 1,
             }
         )
-        ops = [
+        ops: list[Op] = [
             self.table.put_op(lead_item(lead), condition="version = :v", values={":v": current.version}),
             self.event_op(lead.company_id, EventType.LEAD_UPDATED, lead.public()),
-            *lead_change_ops(self.table, current, lead),
+            *lead_change_ops(current, lead),
         ]
         if lead.email != current.email:
             old_pk, old_sk = self._email_key(lead.company_id, current.email)
@@ -269,7 +269,7 @@ class LeadService(Service):
                 [
                     self.table.put_op(lead_item(lead), condition="version = :v", values={":v": current.version}),
                     self.event_op(lead.company_id, EventType.LEAD_UPDATED, lead.public()),
-                    *lead_change_ops(self.table, current, lead),
+                    *lead_change_ops(current, lead),
                 ]
             )
         except TransactionConflict as exc:

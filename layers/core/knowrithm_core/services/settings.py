@@ -16,9 +16,10 @@ from knowrithm_core.errors import BadRequest, Conflict, NotFound
 from knowrithm_core.ids import is_uuid, iso, new_id
 from knowrithm_core.models.requests import ProviderChoice, SettingsCreate, SettingsUpdate, parse
 from knowrithm_core.models.resources import Agent, AgentSettings
-from knowrithm_core.services.agents import STATS_SUFFIX, AgentService
+from knowrithm_core.services.agents import AgentService
 from knowrithm_core.services.base import Service, load
 from knowrithm_core.store import keys
+from knowrithm_core.store.keys import STATS_SUFFIX
 from knowrithm_core.store.table import Item, TransactionConflict
 
 SK_PREFIX = "SETTINGS#"

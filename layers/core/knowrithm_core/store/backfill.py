@@ -21,16 +21,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from knowrithm_core.auth.service import API_KEYS_TOTAL
+from knowrithm_core.domain.stats import (
+    API_KEYS_TOTAL,
+    LIVE_CONVERSATIONS,
+    LIVE_ENDPOINTS,
+    agent_standing,
+    lead_standing,
+)
 from knowrithm_core.errors import Conflict
 from knowrithm_core.models.resources import Lead
-from knowrithm_core.services.agents import STATS_SUFFIX, agent_standing
-from knowrithm_core.services.analytics_counters import lead_standing
-from knowrithm_core.services.base import load
-from knowrithm_core.services.conversations import LIVE_CONVERSATIONS
 from knowrithm_core.store import keys, listings
+from knowrithm_core.store.keys import STATS_SUFFIX, strip_keys
 from knowrithm_core.store.table import DynamoTable, Item
-from knowrithm_core.webhooks.endpoints import LIVE_ENDPOINTS
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
@@ -105,7 +107,7 @@ def standing(kind: str, item: Item) -> dict[str, int]:
     """What the item adds to its company's list totals (the write paths' own rules)."""
     live = not item.get("deleted_at")
     if kind == "lead":
-        return lead_standing(load(Lead, item))
+        return lead_standing(Lead.model_validate(strip_keys(item)))
     if kind == "agent":
         status = item.get("status")
         return agent_standing(str(status) if status is not None else None, not live)

@@ -21,7 +21,7 @@ Per item: PK / SK; GSI1PK (look-up by global id); GSI2PK, GSI3PK and GSI4PK (lis
 - outbox event:  COMPANY#c#EVENTS / EVENT#e
 - analytics:     COMPANY#c#STATS / TOTAL, DAY#d, DAY#d#LEADSRC#s, DAY#d#AGENT#a (GSI3 COMPANY#c#AGENT#a#STATS, DAY#d),
                  DAY#d#AGENT#a#DOC#x (GSI3 … DAY#d#DOC#x): counters added in the transactions that make the
-                 changes (see knowrithm_core.services.analytics_counters)
+                 changes (see knowrithm_core.store.repositories.stats)
 
 Ids are UUIDv7, so ``MSG#…`` sorts messages by time; ``~META`` sorts after every message, so
 one descending query returns a conversation and its latest messages together.
@@ -34,6 +34,7 @@ GSI2 = "GSI2"
 GSI3 = "GSI3"
 GSI4 = "GSI4"
 CONVERSATION_META = "~META"
+STATS_SUFFIX = "#STATS"  # an agent's counters item: AGENT#a#STATS
 
 
 def company_pk(company_id: str) -> str:

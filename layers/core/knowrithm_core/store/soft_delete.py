@@ -12,34 +12,26 @@ from collections.abc import Iterable
 from typing import Any
 
 from knowrithm_core.ids import iso
-from knowrithm_core.store.table import DynamoTable
+from knowrithm_core.store.expressions import Update
+from knowrithm_core.store.port import Table
 
 TRANSACTION_LIMIT = 100
 
 
-def flag_op(
-    table: DynamoTable, item: dict[str, Any], deleted_at: str | None, *, deleted_index: str, cascade: bool
-) -> dict[str, Any]:
-    """A transaction operation soft-deleting ``item`` at ``deleted_at`` (or restoring it when None)."""
+def flag_op(item: dict[str, Any], deleted_at: str | None, *, deleted_index: str, cascade: bool) -> Update:
+    """A write soft-deleting ``item`` at ``deleted_at`` (or restoring it when None)."""
+    key = (str(item["PK"]), str(item["SK"]))
     if deleted_at:
-        return table.update_op(
-            item["PK"],
-            item["SK"],
-            "SET deleted_at = :d, is_active = :f, updated_at = :d, GSI3PK = :g, GSI3SK = :id, #c = :c",
-            names={"#c": "_cascade"},
-            values={":d": deleted_at, ":f": False, ":g": deleted_index, ":id": item["id"], ":c": cascade},
-        )
-    return table.update_op(
-        item["PK"],
-        item["SK"],
-        "SET is_active = :t, updated_at = :now REMOVE deleted_at, GSI3PK, GSI3SK, #c",
-        names={"#c": "_cascade"},
-        values={":t": True, ":now": iso()},
+        fields = {"deleted_at": deleted_at, "is_active": False, "updated_at": deleted_at}
+        index = {"GSI3PK": deleted_index, "GSI3SK": item["id"], "_cascade": cascade}
+        return Update(key, set={**fields, **index})
+    return Update(
+        key, set={"is_active": True, "updated_at": iso()}, remove=("deleted_at", "GSI3PK", "GSI3SK", "_cascade")
     )
 
 
 def set_deleted(
-    table: DynamoTable,
+    table: Table,
     items: Iterable[dict[str, Any]],
     deleted_at: str | None,
     *,
@@ -52,7 +44,7 @@ def set_deleted(
         targets = [i for i in items if not i.get("deleted_at")]
     else:
         targets = [i for i in items if i.get("deleted_at") and (not only_cascade or i.get("_cascade"))]
-    ops = [flag_op(table, i, deleted_at, deleted_index=deleted_index, cascade=only_cascade) for i in targets]
+    ops = [flag_op(i, deleted_at, deleted_index=deleted_index, cascade=only_cascade) for i in targets]
     for start in range(0, len(ops), TRANSACTION_LIMIT):
-        table.transact(ops[start : start + TRANSACTION_LIMIT])
+        table.write(ops[start : start + TRANSACTION_LIMIT])
     return len(targets)

@@ -13,8 +13,10 @@ from decimal import Decimal
 from typing import Any
 
 from knowrithm_core.errors import Conflict, KnowrithmError, PayloadTooComplex, PayloadTooLarge, ValidationFailed
+from knowrithm_core.store.expressions import Check, Placeholders, Put, Update, WriteOp, render_condition, render_update
 
 Item = dict[str, Any]
+Op = dict[str, Any] | WriteOp  # a low-level transaction element, or a typed write (see :mod:`.expressions`)
 
 
 def to_dynamo(value: Any) -> Any:
@@ -324,11 +326,11 @@ class DynamoTable:
             op["ExpressionAttributeValues"] = self._ser(values, keep_none=True)
         return {"ConditionCheck": op}
 
-    def transact(self, operations: Sequence[dict[str, Any]]) -> None:
+    def transact(self, operations: Sequence[Op]) -> None:
         """Apply every operation or none (one TransactWriteItems request, at most 100 items)."""
         try:
             with self.refusals():
-                self.client.transact_write_items(TransactItems=list(operations))
+                self.client.transact_write_items(TransactItems=self.requests(operations))
         except self.client.exceptions.TransactionCanceledException as exc:
             reasons = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
             raise TransactionConflict(
@@ -377,12 +379,13 @@ class DynamoTable:
                 raise RuntimeError(f"DynamoDB left {len(pending)} key(s) unprocessed after {attempts} attempts")
         return found
 
-    def apply(self, operations: Sequence[dict[str, Any]]) -> None:
+    def apply(self, operations: Sequence[Op]) -> None:
         """``transact``, except that a lone Put, Update or Delete is sent as its plain conditional request
         (PutItem, UpdateItem, DeleteItem) with the same expressions: as atomic for one item, half the write
         capacity of a one-item transaction. Failures raise the same ``TransactionConflict`` a transaction would:
         reasons ``["ConditionalCheckFailed"]`` when the condition failed, ``["TransactionConflict"]`` when a
         concurrent transaction was changing the item."""
+        operations = self.requests(operations)
         if len(operations) != 1 or not ({"Put", "Update", "Delete"} & operations[0].keys()):
             self.transact(operations)
             return
@@ -400,3 +403,45 @@ class DynamoTable:
             raise TransactionConflict(
                 "The change conflicted with the current state; nothing was written.", ["TransactionConflict"]
             ) from exc
+
+    # --- typed writes (what repositories use; see :mod:`.expressions`) ------------------------------------
+    def request(self, op: WriteOp) -> dict[str, Any]:
+        """One typed write -> its TransactWriteItems element (``{"Put": {...}}`` and so on)."""
+        ph = Placeholders()
+        body: dict[str, Any] = {"TableName": self.table_name}
+        if isinstance(op, Put):
+            kind, body["Item"] = "Put", self._ser(op.item)
+        else:
+            kind = type(op).__name__ if not isinstance(op, Check) else "ConditionCheck"
+            body["Key"] = self._ser({"PK": op.key[0], "SK": op.key[1]})
+        if isinstance(op, Update):
+            body["UpdateExpression"] = render_update(op, ph)
+        if op.when is not None:
+            body["ConditionExpression"] = render_condition(op.when, ph)
+        if ph.names:
+            body["ExpressionAttributeNames"] = ph.names
+        if ph.values:
+            body["ExpressionAttributeValues"] = self._ser(ph.values, keep_none=True)
+        return {kind: body}
+
+    def requests(self, operations: Sequence[Op]) -> list[dict[str, Any]]:
+        """Low-level transaction elements; typed writes are rendered (services still mixing both, until every
+        aggregate has its repository)."""
+        return [op if isinstance(op, dict) else self.request(op) for op in operations]
+
+    def write(self, ops: Sequence[WriteOp]) -> None:
+        """Apply every write or none: one TransactWriteItems, or a plain conditional write for a lone item
+        (see :meth:`apply`). A failed condition raises :class:`TransactionConflict` with one reason per write."""
+        if not ops:
+            return
+        self.apply(self.requests(ops))
+
+    def update_returning(self, op: Update) -> Item:
+        """One UpdateItem; returns the whole item as written. A failed condition raises ``Conflict``."""
+        request = self.request(op)["Update"]
+        try:
+            with self.refusals():
+                response = self.client.update_item(**request, ReturnValues="ALL_NEW")
+        except self.client.exceptions.ConditionalCheckFailedException as exc:
+            raise TransactionConflict("The item changed meanwhile.", ["ConditionalCheckFailed"]) from exc
+        return self._de(response.get("Attributes", {}))

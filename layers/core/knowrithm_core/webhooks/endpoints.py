@@ -13,8 +13,9 @@ from typing import Any
 
 from knowrithm_core.auth import Principal
 from knowrithm_core.config import Settings
+from knowrithm_core.domain.stats import LIVE_ENDPOINTS
 from knowrithm_core.errors import BadRequest, Conflict, NotFound, ServiceUnavailable, ValidationFailed
-from knowrithm_core.events import EventType, outbox_item
+from knowrithm_core.events import EventType
 from knowrithm_core.ids import is_uuid, iso, new_id, now
 from knowrithm_core.models.events import event_types
 from knowrithm_core.models.requests import parse
@@ -26,19 +27,19 @@ from knowrithm_core.models.webhooks import (
     WebhookEndpoint,
 )
 from knowrithm_core.pagination import PageRequest
-from knowrithm_core.services.analytics_counters import total_op
 from knowrithm_core.services.base import Service
 from knowrithm_core.store import keys, listings
 from knowrithm_core.store.pages import cursor_param, read_page, search_page
 from knowrithm_core.store.queue import MessageQueue
-from knowrithm_core.store.table import DynamoTable
+from knowrithm_core.store.repositories.events import outbox_item
+from knowrithm_core.store.repositories.stats import total_op
+from knowrithm_core.store.table import DynamoTable, Op
 from knowrithm_core.webhooks.records import deliveries_pk, endpoint_item, load_delivery, load_endpoint
 from knowrithm_core.webhooks.sealing import SecretVault, is_sealed
 from knowrithm_core.webhooks.signing import new_secret
 from knowrithm_core.webhooks.url_safety import check_url
 
 VALID_EVENTS = {e.value for e in EventType}
-LIVE_ENDPOINTS = "webhooks"  # company TOTAL counter: created +1, deleted -1
 
 
 def _check_events(events: list[str]) -> list[str]:
@@ -115,8 +116,8 @@ class WebhookService(Service):
             ]
         )
 
-    def _count_op(self, company_id: str, delta: int) -> dict[str, Any]:
-        op = total_op(self.table, company_id, {LIVE_ENDPOINTS: delta})
+    def _count_op(self, company_id: str, delta: int) -> Op:
+        op = total_op(company_id, {LIVE_ENDPOINTS: delta})
         assert op is not None  # a non-zero delta always makes an operation
         return op
 

@@ -4,7 +4,7 @@ counters, queueing, and the agent's index manifest (what search must not return)
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from knowrithm_core.auth import Principal
@@ -25,13 +25,13 @@ from knowrithm_core.knowledge.records import (
 from knowrithm_core.knowledge.search import KnowledgeSearch
 from knowrithm_core.models.resources import Task
 from knowrithm_core.services.agents import AgentService
-from knowrithm_core.services.analytics_counters import total_op
 from knowrithm_core.services.base import Service
 from knowrithm_core.store import keys
 from knowrithm_core.store.blobs import BlobStore
 from knowrithm_core.store.queue import MessageQueue
+from knowrithm_core.store.repositories.stats import total_op
 from knowrithm_core.store.soft_delete import flag_op
-from knowrithm_core.store.table import TransactionConflict
+from knowrithm_core.store.table import Op, TransactionConflict
 from knowrithm_core.widget.limits import RateLimiter
 
 ManifestChange = Callable[[Manifest], Manifest]
@@ -167,7 +167,7 @@ class DocumentBase(Service):
 
     def _commit(self, principal: Principal, accepted: list[tuple[Document, str | None]]) -> None:
         """The documents, their tasks and the document counters: one transaction (≤ 20 documents, 42 items)."""
-        ops: list[dict[str, Any]] = []
+        ops: list[Op] = []
         for document, key in accepted:
             ops.append(self.table.put_op(document_item(document, key), condition="attribute_not_exists(PK)"))
             ops.append(self.task_op(document, "pending", owner_id=principal.subject_id))
@@ -180,13 +180,13 @@ class DocumentBase(Service):
         """Whether ``documents_count`` includes the document: every live one whose file arrived."""
         return not document.deleted_at and document.status != "awaiting_upload"
 
-    def _count_ops(self, company_id: str, agent_id: str, delta: int) -> list[dict[str, Any]]:
+    def _count_ops(self, company_id: str, agent_id: str, delta: int) -> list[Op]:
         """Add ``delta`` to the agent's ``documents`` counter (``GET /agent/{id}/stats``) and the company's
         (``GET /analytic/dashboard``). Always in the transaction of the change itself, whose condition
         (the document's version) makes a repeated or racing delete or restore count nothing twice."""
         if not delta:
             return []
-        totals = total_op(self.table, company_id, {"documents": delta})
+        totals = total_op(company_id, {"documents": delta})
         return [self.agents.stats_op(company_id, agent_id, documents=delta), *([totals] if totals else [])]
 
     def _enqueue(self, principal: Principal, documents: list[Document]) -> list[Document]:
@@ -239,7 +239,7 @@ class DocumentBase(Service):
         return self.table.query(chunks_pk(document.company_id, document.agent_id), sk_prefix=f"DOC#{document.id}#")
 
     # --- the manifest ---------------------------------------------------------------
-    def _with_manifest(self, company_id: str, agent_id: str, change: ManifestChange, ops: list[dict[str, Any]]) -> None:
+    def _with_manifest(self, company_id: str, agent_id: str, change: ManifestChange, ops: Sequence[Op]) -> None:
         """Apply ``ops`` and ``change`` to the agent's manifest in one transaction (optimistic, 3 tries)."""
         for _ in range(3):
             current = self.search_index.manifest(company_id, agent_id)
@@ -261,6 +261,6 @@ class DocumentBase(Service):
         raise Conflict("The agent's knowledge base is busy; try again.")
 
     # --- soft delete and restore ----------------------------------------------------
-    def _chunk_flag_op(self, item: dict[str, Any], deleted_at: str | None, *, cascade: bool) -> dict[str, Any]:
+    def _chunk_flag_op(self, item: dict[str, Any], deleted_at: str | None, *, cascade: bool) -> Op:
         index = deleted_chunks_gsi(str(item["company_id"]))
-        return flag_op(self.table, item, deleted_at, deleted_index=index, cascade=cascade)
+        return flag_op(item, deleted_at, deleted_index=index, cascade=cascade)

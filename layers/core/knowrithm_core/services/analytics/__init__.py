@@ -1,6 +1,6 @@
 """Analytics: dashboard, per agent, per conversation, leads, usage, and exports.
 
-Everything is read from the counters :mod:`knowrithm_core.services.analytics_counters` maintains on write
+Everything is read from the counters :mod:`knowrithm_core.store.repositories.stats` maintains on write
 (one Query over a date range of day items), from the agents' counter items, or from one
 partition or index with Query; nothing scans the table. Dates are UTC days; ``start_date`` and
 ``end_date`` take ``YYYY-MM-DD`` or an ISO-8601 timestamp (inclusive; the default is the last 30

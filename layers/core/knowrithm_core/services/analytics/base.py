@@ -8,11 +8,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from knowrithm_core.models.resources import Agent
-from knowrithm_core.services.agents import STATS_SUFFIX, AgentService
+from knowrithm_core.services.agents import AgentService
 from knowrithm_core.services.analytics.metrics import COUNTED_ENDPOINTS, DateRange, Days, totals
 from knowrithm_core.services.base import Service, load
 from knowrithm_core.services.companies import CompanyService
 from knowrithm_core.store import keys
+from knowrithm_core.store.keys import STATS_SUFFIX
 from knowrithm_core.store.table import Item
 
 

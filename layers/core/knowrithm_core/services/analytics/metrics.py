@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from knowrithm_core.domain.stats import LEAD_STATUSES, RESPONSE_BUCKETS, bucket_attribute
 from knowrithm_core.errors import ValidationFailed
 from knowrithm_core.ids import iso, now
-from knowrithm_core.services.analytics_counters import LEAD_STATUSES, RESPONSE_BUCKETS, bucket_attribute
 from knowrithm_core.store.table import Item
 
 DEFAULT_RANGE_DAYS = 30

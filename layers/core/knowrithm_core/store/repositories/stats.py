@@ -23,40 +23,15 @@ cannot keep a minimum or maximum.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
+from knowrithm_core.domain.stats import MAX_CITED_PER_TURN, bucket_attribute, bucket_of, day_of, label, lead_standing
 from knowrithm_core.models.resources import Conversation, Lead, Message
 from knowrithm_core.store import keys
-from knowrithm_core.store.table import DynamoTable
-
-# Upper bounds (seconds) of the response-time histogram buckets; one more, open bucket follows.
-RESPONSE_BUCKETS: tuple[float, ...] = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
-MAX_CITED_PER_TURN = 5  # document counters written per chat turn, at most
-LEAD_STATUSES = ("new", "contacted", "qualified", "converted", "lost")
-_LABEL_UNSAFE = re.compile(r"[^a-z0-9_.:-]+")
+from knowrithm_core.store.expressions import Update
 
 Deltas = Mapping[str, int | float]
-
-
-def day_of(stamp: str) -> str:
-    """``2026-11-24`` from an ISO timestamp (UTC, as :func:`knowrithm_core.ids.iso` writes them)."""
-    return stamp[:10]
-
-
-def bucket_attribute(index: int) -> str:
-    return f"rt_b{index:02d}"
-
-
-def bucket_of(seconds: float) -> int:
-    return next((i for i, bound in enumerate(RESPONSE_BUCKETS) if seconds <= bound), len(RESPONSE_BUCKETS))
-
-
-def label(value: str | None, *, default: str = "unknown", limit: int = 60) -> str:
-    """A short, safe key part for a free-text value (lead source, document name)."""
-    cleaned = _LABEL_UNSAFE.sub("_", (value or "").strip().lower()).strip("_")[:limit]
-    return cleaned or default
 
 
 def day_sk(day: str) -> str:
@@ -67,33 +42,18 @@ def agent_day_sk(day: str, agent_id: str) -> str:
     return f"DAY#{day}#AGENT#{agent_id}"
 
 
-def add_op(
-    table: DynamoTable, pk: str, sk: str, deltas: Deltas, *, sets: Mapping[str, Any] | None = None
-) -> dict[str, Any] | None:
-    """One transaction operation: ``SET`` the descriptive attributes, ``ADD`` every non-zero delta."""
+def add_op(pk: str, sk: str, deltas: Deltas, *, sets: Mapping[str, Any] | None = None) -> Update | None:
+    """One write: ``SET`` the descriptive attributes, ``ADD`` every non-zero delta (None when nothing to add)."""
     adds = {name: value for name, value in deltas.items() if value}
     if not adds:
         return None
-    names: dict[str, str] = {}
-    values: dict[str, Any] = {}
-    set_parts: list[str] = []
-    for i, (name, value) in enumerate((sets or {}).items()):
-        names[f"#s{i}"], values[f":s{i}"] = name, value
-        set_parts.append(f"#s{i} = :s{i}")
-    add_parts: list[str] = []
-    for i, (name, value) in enumerate(adds.items()):
-        names[f"#a{i}"], values[f":a{i}"] = name, value
-        add_parts.append(f"#a{i} :a{i}")
-    update = (f"SET {', '.join(set_parts)} " if set_parts else "") + "ADD " + ", ".join(add_parts)
-    return table.update_op(pk, sk, update, names=names, values=values)
+    return Update((pk, sk), set=dict(sets or {}), add=adds)
 
 
-def day_ops(
-    table: DynamoTable, company_id: str, day: str, deltas: Deltas, *, agent_id: str | None = None
-) -> list[dict[str, Any]]:
+def day_ops(company_id: str, day: str, deltas: Deltas, *, agent_id: str | None = None) -> list[Update]:
     """Add ``deltas`` to the company's day and, with ``agent_id``, to that agent's day."""
     pk = keys.stats_pk(company_id)
-    ops = [add_op(table, pk, day_sk(day), deltas, sets={"kind": "company_day", "date": day})]
+    ops = [add_op(pk, day_sk(day), deltas, sets={"kind": "company_day", "date": day})]
     if agent_id:
         sets = {
             "kind": "agent_day",
@@ -102,25 +62,21 @@ def day_ops(
             "GSI3PK": keys.agent_stats_gsi(company_id, agent_id),
             "GSI3SK": day_sk(day),
         }
-        ops.append(add_op(table, pk, agent_day_sk(day, agent_id), deltas, sets=sets))
+        ops.append(add_op(pk, agent_day_sk(day, agent_id), deltas, sets=sets))
     return [op for op in ops if op]
 
 
-def total_op(table: DynamoTable, company_id: str, deltas: Deltas) -> dict[str, Any] | None:
-    return add_op(table, keys.stats_pk(company_id), "TOTAL", deltas, sets={"kind": "company_total"})
+def total_op(company_id: str, deltas: Deltas) -> Update | None:
+    return add_op(keys.stats_pk(company_id), "TOTAL", deltas, sets={"kind": "company_total"})
 
 
 # --- the changes analytics report on -----------------------------------------------------------------
-def conversation_started_ops(table: DynamoTable, conversation: Conversation) -> list[dict[str, Any]]:
+def conversation_started_ops(conversation: Conversation) -> list[Update]:
     deltas = {"conversations": 1, "lead_conversations": int(conversation.entity_type == "lead")}
-    return day_ops(
-        table, conversation.company_id, day_of(conversation.created_at), deltas, agent_id=conversation.agent_id
-    )
+    return day_ops(conversation.company_id, day_of(conversation.created_at), deltas, agent_id=conversation.agent_id)
 
 
-def chat_turn_ops(
-    table: DynamoTable, user: Message, assistant: Message, *, by_lead: bool = False
-) -> list[dict[str, Any]]:
+def chat_turn_ops(user: Message, assistant: Message, *, by_lead: bool = False) -> list[Update]:
     """Counters of one answered chat turn: messages, tokens, unanswered, response time, citations."""
     seconds = float(assistant.processing_time or 0.0)
     deltas: dict[str, int | float] = {
@@ -140,7 +96,7 @@ def chat_turn_ops(
         "cited_answers": int(bool(assistant.sources)),
     }
     day = day_of(assistant.created_at)
-    ops = day_ops(table, assistant.company_id, day, deltas, agent_id=assistant.agent_id)
+    ops = day_ops(assistant.company_id, day, deltas, agent_id=assistant.agent_id)
     seen: set[str] = set()
     for source in assistant.sources:
         document = source.document_id or label(source.document_name)
@@ -157,36 +113,24 @@ def chat_turn_ops(
             "GSI3SK": f"{day_sk(day)}#DOC#{document}",
         }
         sk = f"{agent_day_sk(day, assistant.agent_id)}#DOC#{document}"
-        op = add_op(table, keys.stats_pk(assistant.company_id), sk, {"citations": 1}, sets=sets)
+        op = add_op(keys.stats_pk(assistant.company_id), sk, {"citations": 1}, sets=sets)
         if op:
             ops.append(op)
     return ops
 
 
-def agent_test_ops(table: DynamoTable, company_id: str, agent_id: str, stamp: str) -> list[dict[str, Any]]:
-    return day_ops(table, company_id, day_of(stamp), {"agent_tests": 1}, agent_id=agent_id)
+def agent_test_ops(company_id: str, agent_id: str, stamp: str) -> list[Update]:
+    return day_ops(company_id, day_of(stamp), {"agent_tests": 1}, agent_id=agent_id)
 
 
-def lead_standing(lead: Lead | None) -> dict[str, int]:
-    """What one lead contributes to the all-time totals (nothing once deleted)."""
-    if lead is None or lead.deleted_at:
-        return {}
-    return {
-        "leads": 1,
-        f"lead_status_{lead.status}": 1,
-        "consent_data": int(lead.consent_data_processing),
-        "consent_marketing": int(lead.consent_marketing),
-    }
-
-
-def lead_change_ops(table: DynamoTable, before: Lead | None, after: Lead) -> list[dict[str, Any]]:
+def lead_change_ops(before: Lead | None, after: Lead) -> list[Update]:
     """The change of the company totals from ``before`` to ``after`` (status, consent, deleted): none or one op."""
     old, new = lead_standing(before), lead_standing(after)
-    op = total_op(table, after.company_id, {k: new.get(k, 0) - old.get(k, 0) for k in sorted({*old, *new})})
+    op = total_op(after.company_id, {k: new.get(k, 0) - old.get(k, 0) for k in sorted({*old, *new})})
     return [op] if op else []
 
 
-def lead_created_ops(table: DynamoTable, lead: Lead, *, registered: bool) -> list[dict[str, Any]]:
+def lead_created_ops(lead: Lead, *, registered: bool) -> list[Update]:
     """A new lead: the day's counts (by source, consent), the agent's day, and the company totals."""
     day = day_of(lead.created_at)
     deltas = {
@@ -195,11 +139,9 @@ def lead_created_ops(table: DynamoTable, lead: Lead, *, registered: bool) -> lis
         "leads_consent_data": int(lead.consent_data_processing),
         "leads_consent_marketing": int(lead.consent_marketing),
     }
-    ops = day_ops(table, lead.company_id, day, deltas, agent_id=lead.agent_id)
+    ops = day_ops(lead.company_id, day, deltas, agent_id=lead.agent_id)
     source = label(lead.source)
     sets = {"kind": "lead_source_day", "date": day, "source": source}
-    source_op = add_op(
-        table, keys.stats_pk(lead.company_id), f"{day_sk(day)}#LEADSRC#{source}", {"leads": 1}, sets=sets
-    )
-    totals = total_op(table, lead.company_id, {**lead_standing(lead), "leads_created": 1})
+    source_op = add_op(keys.stats_pk(lead.company_id), f"{day_sk(day)}#LEADSRC#{source}", {"leads": 1}, sets=sets)
+    totals = total_op(lead.company_id, {**lead_standing(lead), "leads_created": 1})
     return ops + [op for op in (source_op, totals) if op]
