@@ -1,8 +1,8 @@
 """WebhookDeliveryFunction's record handler: one (event, endpoint) delivery per message
 (see :mod:`knowrithm_core.webhooks.delivery`).
 
-The POSTs of a batch run concurrently (up to ``CONCURRENCY``, the event source's batch size): the runtime's
-``AsyncBatchProcessor`` path, each record in a bounded thread pool, because a POST mostly waits on the network.
+The POSTs of a batch run concurrently (up to ``CONCURRENCY``, the event source's batch size): the runtime starts
+every record at once in a bounded thread pool, because a POST mostly waits on the network.
 A delivery that is not done is reported failed and hidden for its next backoff step (``Outcome.delay``), so it
 reappears only when its next attempt is due; after the last attempt the queue's redrive policy moves it to
 ``DeliveryDLQ``. Malformed messages go to ``DeliveryDLQ`` at once (the runtime).

@@ -15,29 +15,23 @@ message id as message attributes), logged at error level with its message id, an
 queue. If the DLQ is not configured or refuses it, the message is handed back at once (visibility 0) and
 reported failed, so the redrive policy still takes it to the DLQ.
 
-Records run one after the other; with ``concurrency > 1`` (the webhook delivery worker, whose POSTs wait on
-the network) Powertools' ``AsyncBatchProcessor`` runs the record handler in a bounded thread pool. Delivery is
-at least once, so record handlers must be idempotent.
+Records run one after the other; with ``concurrency > 1`` (the webhook delivery worker, whose POSTs wait on the
+network) they all start at once in a bounded thread pool and the processor collects their results in order. Not
+Powertools' ``AsyncBatchProcessor``: the record handlers are synchronous (boto3, a blocking HTTP client), and
+outside Lambda it runs ``asyncio.run``, which leaves the calling thread without an event loop (the local stack
+runs Mangum apps on that thread next). Delivery is at least once, so record handlers must be idempotent.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
-import functools
 import json
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import (
-    AsyncBatchProcessor,
-    BatchProcessor,
-    EventType,
-    async_process_partial_response,
-    process_partial_response,
-)
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from knowrithm_core.observability import logger as log
@@ -132,19 +126,18 @@ class SqsWorker:
         records = list(event.get("Records") or [])
         if not records:
             return {"batchItemFailures": []}  # Powertools refuses an empty batch (Lambda never sends one)
-        batch = {"Records": records}
+        processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
         if self.concurrency <= 1 or len(records) <= 1:
-            processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-            return dict(process_partial_response(batch, self.run, processor, context))
+            return dict(process_partial_response({"Records": records}, self.run, processor, context))
         with ThreadPoolExecutor(max_workers=min(self.concurrency, len(records))) as pool:
+            # every record starts at once, each in a copy of the invocation's context (logging keys, tracing);
+            # the processor then collects them in order, so reporting stays Powertools'
+            started = {_key(r): pool.submit(contextvars.copy_context().run, self.run, SQSRecord(r)) for r in records}
 
-            async def run_in_pool(record: SQSRecord) -> str:
-                # each record in the invocation's context (contextvars: logging keys, tracing), in a pool thread
-                run = functools.partial(contextvars.copy_context().run, self.run, record)
-                return await asyncio.get_running_loop().run_in_executor(pool, run)
+            def collect(record: SQSRecord) -> str:
+                return started[_key(record.raw_event)].result()  # a KeyError would only report the record failed
 
-            processor_async = AsyncBatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-            return dict(async_process_partial_response(batch, run_in_pool, processor_async, context))
+            return dict(process_partial_response({"Records": records}, collect, processor, context))
 
     def run(self, record: SQSRecord) -> str:
         """One record: parse, handle, log the outcome; raises to report the record failed."""
@@ -191,3 +184,8 @@ class SqsWorker:
             self.queue.delay(record.receipt_handle, seconds)
         except Exception:  # noqa: BLE001 - the visibility timeout still brings the message back
             log.warning("could not change a failed message's visibility", extra={"message_id": record.message_id})
+
+
+def _key(record: Mapping[str, Any]) -> tuple[str, str]:
+    """One received message of a batch (a duplicate delivery has the same id but its own receipt handle)."""
+    return str(record.get("messageId", "")), str(record.get("receiptHandle", ""))
