@@ -297,4 +297,3 @@ def _ref(chunk: Chunk) -> ChunkRef:
 def _owner(document: Document) -> str | None:
     owner = document.user.get("id")
     return str(owner) if owner else None
-

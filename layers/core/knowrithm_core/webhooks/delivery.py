@@ -330,4 +330,3 @@ def _reason(exc: TransactionConflict, index: int) -> str:
 
 def _cancelled_by(exc: TransactionConflict, index: int) -> bool:
     return _reason(exc, index) != "None"
-
