@@ -209,7 +209,7 @@ def _webhook_throughput(tp: ThroughputResults) -> list[str]:
         "|---|---:|---:|---:|---:|---:|---|",
         f"| Raw loop: `http.client`, {webhooks.CONCURRENCY} threads, a new connection per POST | {tp.raw_posts} "
         f"| {tp.raw_seconds:.2f} | {tp.raw_rate:.0f} | 1.00× | — | — |",
-        f"| `deliver_batch` + `DeliveryWorker`, batches of {webhooks.CONCURRENCY} from the DeliveryQueue "
+        f"| `delivery_jobs` runtime + `DeliveryWorker`, batches of {webhooks.CONCURRENCY} from the DeliveryQueue "
         f"(moto in process) | {tp.worker_posts} | {tp.worker_seconds:.2f} | {tp.worker_rate:.0f} | {tp.ratio:.2f}× "
         f"| ≥ {WEBHOOK_RATIO_GOAL:.1f}× | {_verdict(ok)} |",
         "",
@@ -227,7 +227,8 @@ def _webhook_throughput(tp: ThroughputResults) -> list[str]:
         f"Checks: the receiver got {tp.worker_posts} worker POSTs ({tp.body_bytes} B signed bodies) in {tp.batches} "
         f"batches; {tp.succeeded_records} delivery records ended `succeeded`. The raw loop posts the same body with "
         "the same headers. Each round fans out 10 events with the real `FanOut` (untimed), delivers them (timed: "
-        "receive, `deliver_batch`, delete) and drops their records (untimed), because moto deep-copies the whole "
+        "receive, the `delivery_jobs` runtime, delete) and drops their records (untimed), because moto deep-copies "
+        "the whole "
         "table, stream records included, on every TransactWriteItems; the table's stream is not recorded here for "
         "the same reason. "
         "moto's DynamoDB operations run under one lock (moto is not thread-safe: a cancelled transaction restores its "

@@ -3,7 +3,7 @@
 * Throughput, in process: moto ``mock_aws`` with the template's resources, one endpoint pointing at a local
   receiver that answers 200, ``THROUGHPUT_DELIVERIES`` delivery messages made by the real fan-out. The
   worker loop does what Lambda's SQS event source does: receive 10 from the DeliveryQueue, run the real
-  ``deliver_batch`` + ``DeliveryWorker`` (10 POSTs at once), delete what succeeded. The baseline posts the
+  ``delivery_jobs`` runtime + ``DeliveryWorker`` (10 POSTs at once), delete what succeeded. The baseline posts the
   same body, with the same headers, to the same receiver from 10 threads with ``http.client`` (a new
   connection per POST, as the worker's poster opens one). Botocore hooks time and count every AWS call of
   the worker: three DynamoDB requests per delivery (a BatchGetItem of the record and its endpoint, the claim
@@ -299,8 +299,8 @@ def run_throughput(stack: Stack, total: int = THROUGHPUT_DELIVERIES) -> Throughp
             from knowrithm_core.config import get_settings
             from knowrithm_core.container import get_services
             from knowrithm_core.ids import iso, new_id
-            from knowrithm_core.webhooks.delivery import deliver_batch
             from knowrithm_core.webhooks.records import deliveries_pk
+            from knowrithm_core.workers.delivery import delivery_jobs
 
             get_settings.cache_clear()
             get_services.cache_clear()
@@ -330,7 +330,8 @@ def run_throughput(stack: Stack, total: int = THROUGHPUT_DELIVERIES) -> Throughp
                     {"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"]}
                     for m in received.get("Messages", [])
                 ]
-                failed = set(deliver_batch(records, worker, queue))
+                response = delivery_jobs(worker, services.settings, queue).process({"Records": records})
+                failed = {f["itemIdentifier"] for f in response["batchItemFailures"]}
                 done = [r for r in records if r["messageId"] not in failed]
                 if done:
                     queue.client.delete_message_batch(

@@ -180,3 +180,40 @@ def test_the_templates_event_sources_are_polled(local_stack: LocalStack) -> None
         attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
         visible = attributes["Attributes"]["ApproximateNumberOfMessages"]
     assert visible == "0", "the poller did not receive the message"
+
+
+@pytest.mark.parametrize(
+    ("queue", "dlq"), [("ChatQueue", "ChatDLQ"), ("IngestQueue", "IngestDLQ"), ("DeliveryQueue", "DeliveryDLQ")]
+)
+def test_a_malformed_message_reaches_its_workers_dlq_after_one_receive(
+    local_stack: LocalStack, queue: str, dlq: str
+) -> None:
+    # GIVEN the local stack's pollers running the worker functions
+    stack = Stack(load_template())
+    sqs = boto3.client("sqs", endpoint_url=local_stack.aws_endpoint_url, region_name="us-east-1")
+    url = sqs.get_queue_url(QueueName=stack.physical_name(queue))["QueueUrl"]
+    dlq_url = sqs.get_queue_url(QueueName=stack.physical_name(dlq))["QueueUrl"]
+    # WHEN a body that is not JSON lands on the worker's queue
+    message_id = sqs.send_message(QueueUrl=url, MessageBody="not json")["MessageId"]
+    # THEN the worker sent it to its own DLQ itself, unchanged (the redrive policy would add no attributes)
+    deadline, found = time.monotonic() + 20, None
+    while found is None and time.monotonic() < deadline:
+        got = sqs.receive_message(
+            QueueUrl=dlq_url,
+            MaxNumberOfMessages=10,
+            MessageAttributeNames=["All"],
+            VisibilityTimeout=1,
+            WaitTimeSeconds=1,
+        ).get("Messages", [])
+        found = next(
+            (
+                m
+                for m in got
+                if m.get("MessageAttributes", {}).get("source_message_id", {}).get("StringValue") == message_id
+            ),
+            None,
+        )
+    assert found is not None, f"{message_id} is not in {dlq}"
+    assert found["Body"] == "not json"
+    assert found["MessageAttributes"]["dead_letter_reason"]["StringValue"] == "the body is not JSON"
+    sqs.delete_message(QueueUrl=dlq_url, ReceiptHandle=found["ReceiptHandle"])

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import importlib
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
@@ -21,6 +23,16 @@ from tests.unit.iam import Names, Need, allowed, missing, needs
 
 CATCH_ALL = "ApiSystemFunction"  # ANY /api/v1/{proxy+}; what is not the API's gets its JSON 404 too
 _serving: ContextVar[str | None] = ContextVar("serving", default=None)
+
+
+@contextmanager
+def serving(function: str) -> Iterator[None]:
+    """Record the AWS calls made inside the block (and threads that copy its context) as ``function``'s."""
+    token = _serving.set(function)
+    try:
+        yield
+    finally:
+        _serving.reset(token)
 
 
 class AwsCalls:

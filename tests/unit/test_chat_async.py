@@ -400,16 +400,20 @@ def test_another_tenant_cannot_see_a_queued_task(
     assert response.status_code == 404
 
 
-def test_malformed_queue_messages_are_dropped(services: Services) -> None:
-    # GIVEN garbage on the chat queue
+def test_malformed_queue_messages_go_to_the_dlq_at_once(services: Services, stack: Stack) -> None:
+    # GIVEN garbage on the chat queue: not JSON, not an object, an object without the turn's fields
     assert services.settings.chat_queue_url
     sqs = boto3.client("sqs")
-    for body in ("not json", "[]", '{"company_id": "x"}'):
+    bodies = {"not json", "[]", '{"company_id": "x"}'}
+    for body in bodies:
         sqs.send_message(QueueUrl=services.settings.chat_queue_url, MessageBody=body)
     # WHEN the worker runs
     outcome = _work(services, rounds=2)
-    # THEN each is dropped (not retried into the DLQ)
+    # THEN none is retried: each is in ChatDLQ after one receive, unchanged
     assert outcome == {"handled": 3, "failed": 0}
+    dlq = sqs.get_queue_url(QueueName=stack.physical_name("ChatDLQ"))["QueueUrl"]
+    dead = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10).get("Messages", [])
+    assert {m["Body"] for m in dead} == bodies
 
 
 def test_the_chat_queue_agrees_with_the_worker(template: dict[str, Any]) -> None:

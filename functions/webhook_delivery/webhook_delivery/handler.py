@@ -1,7 +1,8 @@
 """Lambda entry point of WebhookDeliveryFunction (SQS, ReportBatchItemFailures).
 
-The POSTs of a batch run concurrently; each failed message is re-hidden for its next backoff step and
-reported, and after the last attempt the queue's redrive policy moves it to the DLQ.
+The POSTs of a batch run concurrently in the workers' batch runtime (:mod:`knowrithm_core.workers`); each failed
+message is re-hidden for its next backoff step and reported, and after the last attempt the queue's redrive
+policy moves it to the DLQ; a malformed one goes to the DLQ at once.
 """
 
 from __future__ import annotations
@@ -12,15 +13,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from knowrithm_core.container import get_services
 from knowrithm_core.observability import logger, metrics, traced
-from knowrithm_core.webhooks.delivery import deliver_batch
+from knowrithm_core.workers.delivery import delivery_jobs
 
 
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 @traced
-def lambda_handler(event: dict[str, Any], _context: LambdaContext) -> dict[str, Any]:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     services = get_services()
     if services.delivery_queue is None:
         raise RuntimeError("DELIVERY_QUEUE_URL is not set")
-    failed = deliver_batch(event.get("Records", []), services.delivery_worker(), services.delivery_queue)
-    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failed]}
+    return delivery_jobs(services.delivery_worker(), services.settings, services.delivery_queue).process(event, context)

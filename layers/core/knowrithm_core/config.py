@@ -19,6 +19,10 @@ def _int(name: str, default: int) -> int:
     return int(raw) if raw else default
 
 
+def _optional(name: str) -> str | None:
+    return os.environ.get(name) or None
+
+
 def _list(name: str, default: str) -> tuple[str, ...]:
     raw = os.environ.get(name, default)
     return tuple(part.strip() for part in raw.split(",") if part.strip())
@@ -46,6 +50,7 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     local_mode: bool = False
     delivery_queue_url: str | None = None
+    delivery_dlq_url: str | None = None
     webhook_retry_schedule: str | None = None
     webhook_timeout_seconds: float = 10.0
     webhook_disable_after_days: float = 5.0
@@ -58,6 +63,7 @@ class Settings:
     rate_limit_chat_ip: str = "60/60"
     document_bucket: str | None = None
     ingest_queue_url: str | None = None
+    ingest_dlq_url: str | None = None
     max_document_bytes: int = 10 * 1024 * 1024
     max_upload_request_bytes: int = 50 * 1024 * 1024
     chunk_size: int = 1000
@@ -70,6 +76,7 @@ class Settings:
     bedrock_model_id: str | None = None
     chat_mode: str = "auto"
     chat_queue_url: str | None = None
+    chat_dlq_url: str | None = None
     chat_max_attempts: int = 3
     chat_turn_wait_seconds: float = 5.0
     rate_limit_upload: str = "20/60"
@@ -97,6 +104,7 @@ def get_settings() -> Settings:
         max_body_bytes=_int("MAX_BODY_BYTES", 1024 * 1024),
         local_mode=_flag("LOCAL_MODE", False),
         delivery_queue_url=os.environ.get("DELIVERY_QUEUE_URL") or None,
+        delivery_dlq_url=_optional("DELIVERY_DLQ_URL"),
         webhook_retry_schedule=os.environ.get("WEBHOOK_RETRY_SCHEDULE") or None,
         webhook_timeout_seconds=float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS") or 10),
         webhook_disable_after_days=float(os.environ.get("WEBHOOK_DISABLE_AFTER_DAYS") or 5),
@@ -108,6 +116,7 @@ def get_settings() -> Settings:
         rate_limit_chat_ip=os.environ.get("RATE_LIMIT_CHAT_IP", "60/60"),
         document_bucket=os.environ.get("DOCUMENT_BUCKET") or None,
         ingest_queue_url=os.environ.get("INGEST_QUEUE_URL") or None,
+        ingest_dlq_url=_optional("INGEST_DLQ_URL"),
         max_document_bytes=_int("MAX_DOCUMENT_BYTES", 10 * 1024 * 1024),
         max_upload_request_bytes=_int("MAX_UPLOAD_REQUEST_BYTES", 50 * 1024 * 1024),
         chunk_size=_int("CHUNK_SIZE", 1000),
@@ -120,6 +129,7 @@ def get_settings() -> Settings:
         bedrock_model_id=os.environ.get("BEDROCK_MODEL_ID") or None,
         chat_mode=os.environ.get("CHAT_MODE", "auto").strip().lower() or "auto",
         chat_queue_url=os.environ.get("CHAT_QUEUE_URL") or None,
+        chat_dlq_url=_optional("CHAT_DLQ_URL"),
         chat_max_attempts=_int("CHAT_MAX_ATTEMPTS", 3),
         chat_turn_wait_seconds=float(os.environ.get("CHAT_TURN_WAIT_SECONDS") or 5),
         rate_limit_upload=os.environ.get("RATE_LIMIT_UPLOAD", "20/60"),

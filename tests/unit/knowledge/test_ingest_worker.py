@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from knowrithm_core.container import Services
-from knowrithm_core.knowledge.ingest import ingest_batch
+from knowrithm_core.workers.ingest import ingest_jobs
 from local.template import ROOT
 from tests.unit.conftest import Tenant, dynamodb_calls, missing_dynamodb_actions
 from tests.unit.knowledge.conftest import Pump, events_of, upload
@@ -63,14 +63,15 @@ def test_infrastructure_errors_are_retried_then_fail_on_the_last_attempt(
     def record(attempt: int) -> dict[str, Any]:
         return {"messageId": f"m{attempt}", "body": body, "attributes": {"ApproximateReceiveCount": str(attempt)}}
 
+    jobs = ingest_jobs(worker, kb_services.settings)
     # WHEN the first attempts fail
-    failed = ingest_batch([record(1), record(2)], worker)
+    failed = jobs.process({"Records": [record(1), record(2)]})["batchItemFailures"]
     # THEN they are reported for redelivery and the document is still processing (no event yet)
-    assert failed == ["m1", "m2"]
+    assert failed == [{"itemIdentifier": "m1"}, {"itemIdentifier": "m2"}]
     assert _only_document(kb_client, tenant)["status"] == "processing"
     assert events_of(kb_services, tenant.company_id, "document.processed") == []
     # WHEN the last attempt (INGEST_MAX_ATTEMPTS = 3) fails too
-    assert ingest_batch([record(3)], worker) == []
+    assert jobs.process({"Records": [record(3)]}) == {"batchItemFailures": []}
     # THEN the document fails with the reason instead of waiting in the DLQ
     final = _only_document(kb_client, tenant)
     assert (
@@ -93,8 +94,8 @@ def test_repeated_and_malformed_messages_are_harmless(
     assert worker.handle(body) == "skipped"
     assert worker.handle({**body, "document_id": "01a20d8b-0000-7000-8000-000000000000"}) == "skipped"
     records = [{"messageId": "bad", "body": "not json"}, {"messageId": "empty", "body": "{}"}]
-    # THEN nothing is retried or changed, and there is still one event
-    assert ingest_batch(records, worker) == []
+    # THEN nothing is retried (the malformed ones go to the DLQ) or changed, and there is still one event
+    assert ingest_jobs(worker, kb_services.settings).process({"Records": records}) == {"batchItemFailures": []}
     assert _only_document(kb_client, tenant)["version"] == document["version"]
     assert len(events_of(kb_services, tenant.company_id, "document.processed")) == 1
 

@@ -31,7 +31,7 @@ def _register(
 
 def _pump(services: Services, rounds: int = 1) -> None:
     """Fan out every outbox event once, then run the delivery worker over the queue ``rounds`` times."""
-    from knowrithm_core.webhooks.delivery import deliver_batch
+    from knowrithm_core.workers.delivery import delivery_jobs
 
     for item in _events(services):
         if not item.get("_fanned"):
@@ -44,7 +44,8 @@ def _pump(services: Services, rounds: int = 1) -> None:
             QueueUrl=services.delivery_queue.queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]
         ).get("Messages", [])
         records = [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"]} for m in got]
-        failed = set(deliver_batch(records, services.delivery_worker(), services.delivery_queue))
+        jobs = delivery_jobs(services.delivery_worker(), services.settings, services.delivery_queue)
+        failed = {f["itemIdentifier"] for f in jobs.process({"Records": records})["batchItemFailures"]}
         for m in got:
             if m["MessageId"] not in failed:
                 sqs.delete_message(QueueUrl=services.delivery_queue.queue_url, ReceiptHandle=m["ReceiptHandle"])
@@ -270,18 +271,24 @@ def test_per_endpoint_rate_limit_defers_the_excess(
     assert all(d["attempt_count"] == (1 if d["status"] == "succeeded" else 0) for d in deliveries)
 
 
-def test_a_malformed_message_is_handed_back_at_once_for_the_dlq(webhook_services: Services) -> None:
-    from knowrithm_core.webhooks.delivery import deliver_batch
+def test_without_a_dlq_a_malformed_message_is_handed_back_at_once_for_the_redrive(webhook_services: Services) -> None:
+    from dataclasses import replace
 
+    from knowrithm_core.workers.delivery import delivery_jobs
+
+    # GIVEN a delivery worker whose DLQ is not configured, and a message that is not a delivery
     assert webhook_services.delivery_queue is not None
+    settings = replace(webhook_services.settings, delivery_dlq_url=None)
+    jobs = delivery_jobs(webhook_services.delivery_worker(), settings, webhook_services.delivery_queue)
     sqs = boto3.client("sqs")
     url = webhook_services.delivery_queue.queue_url
     sqs.send_message(QueueUrl=url, MessageBody='{"probe": true}')
     got = sqs.receive_message(QueueUrl=url, VisibilityTimeout=60)["Messages"]
     records = [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"]} for m in got]
-    # WHEN the worker meets a message that is not a delivery
-    failed = deliver_batch(records, webhook_services.delivery_worker(), webhook_services.delivery_queue)
-    # THEN it is reported failed and visible again at once (not after the 60 s it was hidden for)
-    assert failed == [got[0]["MessageId"]]
+    # WHEN the worker meets it
+    failed = jobs.process({"Records": records})["batchItemFailures"]
+    # THEN it is reported failed and visible again at once (not after the 60 s it was hidden for), so the queue's
+    # redrive policy moves it to the DLQ after maxReceiveCount quick receives
+    assert failed == [{"itemIdentifier": got[0]["MessageId"]}]
     again = sqs.receive_message(QueueUrl=url).get("Messages", [])
     assert [m["MessageId"] for m in again] == [got[0]["MessageId"]]

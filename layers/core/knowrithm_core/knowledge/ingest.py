@@ -13,7 +13,7 @@ chunk ids are derived from (document, index).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -44,7 +44,6 @@ from knowrithm_core.knowledge.search import KnowledgeSearch
 from knowrithm_core.store import keys
 from knowrithm_core.store.blobs import BlobStore
 from knowrithm_core.store.repositories.events import outbox_item
-from knowrithm_core.store.sqs_batch import handle_batch
 from knowrithm_core.store.table import DynamoTable, TransactionConflict
 
 log = logging.getLogger(__name__)
@@ -299,8 +298,3 @@ def _ref(chunk: Chunk) -> ChunkRef:
 def _owner(document: Document) -> str | None:
     owner = document.user.get("id")
     return str(owner) if owner else None
-
-
-def ingest_batch(records: Iterable[Mapping[str, Any]], worker: IngestWorker) -> list[str]:
-    """Handle an SQS batch of ingest messages; returns the ids of messages to retry."""
-    return handle_batch(records, worker.handle, required=("company_id", "document_id"), kind="ingest")

@@ -12,7 +12,7 @@ attempt fails the task with a reason (``GET /tasks/{id}/status`` shows it) befor
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from knowrithm_core.errors import NotFound
@@ -33,7 +33,6 @@ from knowrithm_core.services.conversations import message_item
 from knowrithm_core.services.escalation import VISITOR_REQUESTED_HUMAN, escalation_reason
 from knowrithm_core.store import keys
 from knowrithm_core.store.repositories.stats import chat_turn_ops
-from knowrithm_core.store.sqs_batch import handle_batch
 from knowrithm_core.store.table import Op, TransactionConflict
 
 JOB_FIELDS = ("company_id", "conversation_id", "message_id", "task_id")
@@ -129,13 +128,6 @@ class ChatWorker:
         if item is None or item.get("deleted_at"):
             raise NotFound("The message was deleted before it could be answered.")
         return load(Message, item)
-
-
-def chat_batch(records: Iterable[Mapping[str, Any]], worker: ChatWorker) -> list[str]:
-    """Handle an SQS batch of queued turns; returns the ids of messages to retry. A turn to retry later
-    (throttled model, busy conversation) comes back after :func:`retry_delay`, not the visibility timeout."""
-    queue = worker.queue
-    return handle_batch(records, worker.handle, required=JOB_FIELDS, kind="chat", queue=queue, retry_delay=retry_delay)
 
 
 def retry_delay(error: Exception, attempt: int) -> int | None:

@@ -21,7 +21,6 @@ import contextlib
 import json
 import math
 import random
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -31,9 +30,7 @@ from knowrithm_core.config import Settings
 from knowrithm_core.errors import Conflict, KnowrithmError
 from knowrithm_core.ids import iso, new_id, now
 from knowrithm_core.models.webhooks import Attempt, Delivery, WebhookEndpoint
-from knowrithm_core.observability import logger
 from knowrithm_core.store import keys
-from knowrithm_core.store.queue import MessageQueue
 from knowrithm_core.store.table import DynamoTable, TransactionConflict
 from knowrithm_core.webhooks.backoff import SQS_MAX_VISIBILITY, delay_after, parse_schedule
 from knowrithm_core.webhooks.endpoints import live_secrets
@@ -333,35 +330,3 @@ def _reason(exc: TransactionConflict, index: int) -> str:
 
 def _cancelled_by(exc: TransactionConflict, index: int) -> bool:
     return _reason(exc, index) != "None"
-
-
-def deliver_batch(records: list[dict[str, Any]], worker: DeliveryWorker, queue: MessageQueue) -> list[str]:
-    """Process an SQS batch concurrently; returns the message ids to report as batch item failures.
-
-    A failed message is hidden for its backoff step first (ChangeMessageVisibility), so when Lambda returns
-    it to the queue it reappears only when its next attempt is due.
-    """
-
-    def one(record: dict[str, Any]) -> str | None:
-        try:
-            message = json.loads(record["body"])
-            if not all(isinstance(message.get(k), str) for k in ("company_id", "endpoint_id", "event_id")):
-                raise ValueError("not a delivery message")
-        except (ValueError, AttributeError, TypeError):
-            # Poison: nothing will ever make it deliverable. Hand it back at once so the redrive policy moves it
-            # to the DLQ within seconds instead of blocking for the queue's visibility timeout each time.
-            logger.error("malformed delivery message", extra={"message_id": record.get("messageId")})
-            queue.delay(str(record["receiptHandle"]), 0)
-            return str(record["messageId"])
-        try:
-            outcome = worker.process(message)
-        except Exception:  # noqa: BLE001 - one bad message must not fail its neighbours; it is retried
-            logger.exception("delivery failed unexpectedly", extra={"message_id": record.get("messageId")})
-            return str(record["messageId"])
-        if outcome.done:
-            return None
-        queue.delay(str(record["receiptHandle"]), outcome.delay)
-        return str(record["messageId"])
-
-    with ThreadPoolExecutor(max_workers=max(1, min(10, len(records)))) as pool:
-        return [failed for failed in pool.map(one, records) if failed]

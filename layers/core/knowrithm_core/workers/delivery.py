@@ -1,0 +1,32 @@
+"""WebhookDeliveryFunction's record handler: one (event, endpoint) delivery per message
+(see :mod:`knowrithm_core.webhooks.delivery`).
+
+The POSTs of a batch run concurrently (up to ``CONCURRENCY``, the event source's batch size): the runtime starts
+every record at once in a bounded thread pool, because a POST mostly waits on the network.
+A delivery that is not done is reported failed and hidden for its next backoff step (``Outcome.delay``), so it
+reappears only when its next attempt is due; after the last attempt the queue's redrive policy moves it to
+``DeliveryDLQ``. Malformed messages go to ``DeliveryDLQ`` at once (the runtime).
+"""
+
+from __future__ import annotations
+
+from knowrithm_core.config import Settings
+from knowrithm_core.store.queue import MessageQueue
+from knowrithm_core.webhooks.delivery import DeliveryWorker
+from knowrithm_core.workers.runtime import DeadLetters, Job, Retry, SqsWorker
+
+DELIVERY_FIELDS = ("company_id", "endpoint_id", "event_id")
+CONCURRENCY = 10
+
+
+def delivery_jobs(worker: DeliveryWorker, settings: Settings, queue: MessageQueue) -> SqsWorker:
+    """The delivery queue's worker."""
+
+    def handle(job: Job) -> str:
+        outcome = worker.process(job.body)
+        if not outcome.done:
+            raise Retry(outcome.delay, "the next attempt is due later")
+        return "delivered" if outcome.attempted else "nothing to send"
+
+    dead_letters = DeadLetters(settings.delivery_dlq_url)
+    return SqsWorker("delivery", DELIVERY_FIELDS, handle, dead_letters, queue=queue, concurrency=CONCURRENCY)
