@@ -130,9 +130,7 @@ def _envelope(request: PageRequest, total: int, has_next: bool, next_cursor: str
     }
 
 
-def read_page(
-    table: Table, listing: Listing, request: PageRequest, *, total: int, cursor: str | None = None
-) -> Page:
+def read_page(table: Table, listing: Listing, request: PageRequest, *, total: int, cursor: str | None = None) -> Page:
     """The page ``cursor`` points at (or page ``request.page``): at most ``per_page + 1`` items read."""
     if cursor:
         start: dict[str, str] | None = decode_cursor(cursor, listing)
