@@ -8,8 +8,8 @@ from fastapi.testclient import TestClient
 from knowrithm_core.container import Services
 from knowrithm_core.ids import iso, new_id
 from knowrithm_core.models.resources import Agent
-from knowrithm_core.services.agents import AgentService
 from knowrithm_core.store import keys
+from knowrithm_core.store.repositories.agents import agent_item
 from tests.unit.conftest import Tenant
 from tests.unit.dynamo_reads import fill, recorded_queries
 
@@ -34,7 +34,7 @@ def _fill_agents(services: Services, tenant: Tenant, count: int, status: str = "
             )
         )
     totals = {"agents": count, f"agents_status_{status}": count}
-    fill(services.table, [AgentService._item(a) for a in rows], {(keys.stats_pk(tenant.company_id), "TOTAL"): totals})
+    fill(services.table, [agent_item(a) for a in rows], {(keys.stats_pk(tenant.company_id), "TOTAL"): totals})
     return [a.id for a in rows]
 
 

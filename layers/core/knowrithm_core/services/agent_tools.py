@@ -18,9 +18,9 @@ from knowrithm_core.ids import is_uuid, iso, new_id
 from knowrithm_core.models.requests import AgentClone, AgentTest, parse
 from knowrithm_core.models.resources import Agent, AgentSettings
 from knowrithm_core.responder import Responder
-from knowrithm_core.services.agents import AgentService, agent_total_ops
-from knowrithm_core.services.base import Service, load
-from knowrithm_core.store import keys
+from knowrithm_core.services.agents import AgentService
+from knowrithm_core.services.base import Service
+from knowrithm_core.store.repositories.agents import SettingsRepository
 from knowrithm_core.store.repositories.stats import agent_test_ops
 
 DEFAULT_TEST_QUERY = "Hello! What can you help me with?"
@@ -47,6 +47,7 @@ class AgentToolsService(Service):
         super().__init__(agents.table, agents.settings)
         self.agents = agents
         self.responder = responder
+        self.settings_repository = SettingsRepository(agents.table)
 
     def test(self, principal: Principal, agent_id: str, body: Any) -> dict[str, Any]:
         """Answer ``query`` (or a default greeting) as the agent would in a chat, storing nothing."""
@@ -58,7 +59,7 @@ class AgentToolsService(Service):
         answer = self.responder.answer(agent, question, [])
         elapsed = round(time.perf_counter() - started, 4)
         stamp = iso()
-        self.table.transact(agent_test_ops(agent.company_id, agent.id, stamp))
+        self.unit_of_work().extend(agent_test_ops(agent.company_id, agent.id, stamp)).commit()
         citations = [{"cited": True, **source} for source in answer.sources]
         settings = agent.settings
         return {
@@ -118,13 +119,10 @@ class AgentToolsService(Service):
                 "max_tokens": settings.llm_max_tokens if settings else source.max_tokens,
             }
         )
-        self.table.transact(
-            [
-                self.table.put_op(AgentService._item(clone), condition="attribute_not_exists(PK)"),
-                self.event_op(clone.company_id, EventType.AGENT_CREATED, clone.public()),
-                *agent_total_ops(None, clone),
-            ]
-        )
+        uow = self.unit_of_work()
+        self.agents.repository.add(uow, clone)
+        uow.add(self.event_op(clone.company_id, EventType.AGENT_CREATED, clone.public()))
+        uow.commit()
         return {
             "success": True,
             "message": "Agent cloned successfully.",
@@ -136,16 +134,8 @@ class AgentToolsService(Service):
 
     def _settings(self, company_id: str, settings_id: str) -> AgentSettings:
         """Settings by id within the company: company-level ones, or another agent's (404 otherwise)."""
-        found = (
-            self.table.query(keys.settings_gsi(settings_id), index=keys.GSI2, limit=5) if is_uuid(settings_id) else []
-        )
-        for item in found:
-            if item.get("company_id") != company_id or item.get("deleted_at"):
-                continue
-            if item.get("GSI2SK") == "AGENT":
-                embedded = item.get("settings")
-                if isinstance(embedded, dict) and embedded.get("id") == settings_id:
-                    return load(AgentSettings, embedded)
-            else:
-                return load(AgentSettings, item)
+        found = self.settings_repository.holders(settings_id, limit=5) if is_uuid(settings_id) else []
+        for holder in found:
+            if holder.company_id == company_id and not holder.deleted and holder.settings is not None:
+                return holder.settings
         raise NotFound("Settings not found.")

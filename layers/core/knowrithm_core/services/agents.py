@@ -8,20 +8,16 @@ from typing import Any
 
 from knowrithm_core.auth import Principal
 from knowrithm_core.config import Settings
-from knowrithm_core.domain.stats import agent_standing
 from knowrithm_core.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from knowrithm_core.events import EventType
 from knowrithm_core.ids import is_uuid, iso, new_id
 from knowrithm_core.models.requests import AgentCreate, AgentUpdate, ProviderChoice, parse
 from knowrithm_core.models.resources import Agent, AgentSettings
 from knowrithm_core.pagination import PageRequest
-from knowrithm_core.services.base import Service, load
+from knowrithm_core.services.base import Service
 from knowrithm_core.services.providers import ProviderCatalogue
-from knowrithm_core.store import keys, listings
 from knowrithm_core.store.expressions import Update
-from knowrithm_core.store.keys import STATS_SUFFIX
-from knowrithm_core.store.pages import cursor_param, read_page, search_page
-from knowrithm_core.store.repositories.stats import total_op
+from knowrithm_core.store.repositories.agents import AgentRecord, AgentRepository
 from knowrithm_core.store.table import DynamoTable, TransactionConflict
 
 PUBLIC_FIELDS = (
@@ -58,60 +54,43 @@ def _merged_choice(request: AgentCreate | AgentUpdate) -> ProviderChoice:
     return ProviderChoice.model_validate({**flat, **nested})
 
 
-def _with_stats(item: dict[str, Any], stats: dict[str, Any]) -> Agent:
-    counters = {"total_conversations": stats.get("conversations", 0), "total_messages": stats.get("messages", 0)}
-    return load(Agent, {**item, **counters})
-
-
-def agent_total_ops(previous: dict[str, Any] | None, agent: Agent) -> list[Update]:
-    """The change of the company's agent totals from ``previous`` (the stored item, None when new) to ``agent``:
-    none or one op, for the transaction that writes the agent."""
-    old = agent_standing(previous.get("status"), bool(previous.get("deleted_at"))) if previous else {}
-    new = agent_standing(agent.status, bool(agent.deleted_at))
-    op = total_op(agent.company_id, {k: new.get(k, 0) - old.get(k, 0) for k in sorted({*old, *new})})
-    return [op] if op else []
-
-
 class AgentService(Service):
     def __init__(self, table: DynamoTable, settings: Settings, catalogue: ProviderCatalogue) -> None:
         super().__init__(table, settings)
         self.catalogue = catalogue
+        self.repository = AgentRepository(table)
 
     # --- reads -------------------------------------------------------------------
+    def record(self, company_id: str, agent_id: str, *, include_deleted: bool = False) -> AgentRecord:
+        """The stored agent and its counters (one query: item + stats item); 404 if unknown or deleted."""
+        found = self.repository.get(company_id, agent_id) if is_uuid(agent_id) else None
+        if found is None or (found.deleted and not include_deleted):
+            raise NotFound("Agent not found.")
+        return found
+
     def read(self, company_id: str, agent_id: str, *, include_deleted: bool = False) -> tuple[dict[str, Any], Agent]:
-        """The stored agent item and the agent with its counters (one query: item + stats item)."""
-        found, stats = self.read_items(company_id, agent_id, include_deleted=include_deleted)
-        return found, _with_stats(found, stats)
+        """The stored agent (its attributes, no keys) and the agent with its counters (one query)."""
+        found = self.record(company_id, agent_id, include_deleted=include_deleted)
+        return found.stored, found.agent
 
     def read_items(
         self, company_id: str, agent_id: str, *, include_deleted: bool = False
     ) -> tuple[dict[str, Any], dict[str, Any]]:
-        if not is_uuid(agent_id):
-            raise NotFound("Agent not found.")
-        items = self.table.query(keys.company_pk(company_id), sk_prefix=f"AGENT#{agent_id}")
-        found = next((i for i in items if i["SK"] == f"AGENT#{agent_id}"), None)
-        if not found or (found.get("deleted_at") and not include_deleted):
-            raise NotFound("Agent not found.")
-        return found, next((i for i in items if i["SK"].endswith(STATS_SUFFIX)), {})
+        """The stored agent and its counters (attributes, no keys; one query)."""
+        found = self.record(company_id, agent_id, include_deleted=include_deleted)
+        return found.stored, found.counters
 
     def find_public(self, agent_id: str) -> Agent:
         """An agent by id alone (public widget routes); deleted or unknown ones are 404."""
-        found = (
-            self.table.query(keys.global_id("AGENT", agent_id), index=keys.GSI1, limit=1) if is_uuid(agent_id) else []
-        )
-        if not found or found[0].get("deleted_at"):
+        found = self.repository.find_by_id(agent_id) if is_uuid(agent_id) else None
+        if found is None or found.deleted_at:
             raise NotFound("Agent not found.")
-        return load(Agent, found[0])
+        return found
 
-    def stats_op(self, company_id: str, agent_id: str, **deltas: int) -> dict[str, Any]:
-        """A transaction operation adding to the agent's counters (kept in their own item, so
-        chats never contend with edits of the agent)."""
-        names = {f"#{k}": k for k in deltas}
-        values = {f":{k}": v for k, v in deltas.items()}
-        update = "ADD " + ", ".join(f"#{k} :{k}" for k in deltas)
-        return self.table.update_op(
-            keys.company_pk(company_id), f"AGENT#{agent_id}{STATS_SUFFIX}", update, names=names, values=values
-        )
+    def stats_op(self, company_id: str, agent_id: str, **deltas: int) -> Update:
+        """A write adding to the agent's counters (kept in their own item, so chats never contend with edits of
+        the agent); add it to the unit of work of the change it counts."""
+        return self.repository.counters_op(company_id, agent_id, deltas)
 
     def get(self, agent_id: str, principal: Principal | None) -> dict[str, Any]:
         agent = self.find_public(agent_id)
@@ -126,26 +105,9 @@ class AgentService(Service):
         list's index and one BatchGetItem of the page's counters; totals from the company counters; ``search``
         looks at the newest ``SEARCH_SCAN_LIMIT``."""
         principal.require("read")
-        company_id = principal.company_id
         request = PageRequest.parse(query.get("page"), query.get("per_page"), default_per_page=10)
-        status = (query.get("status") or "").strip().lower()
-        listing = listings.agents(company_id, status or None)
-        search = (query.get("search") or "").strip().lower()
-        if search:
-
-            def matches(item: dict[str, Any]) -> bool:
-                return (
-                    search in str(item.get("name", "")).lower() or search in str(item.get("description") or "").lower()
-                )
-
-            page = search_page(self.table, listing, request, matches)
-        else:
-            counter = {"": "agents", "deleted": "agents_deleted"}.get(status, f"agents_status_{status}")
-            total = listings.company_total(self.table, company_id, counter)
-            page = read_page(self.table, listing, request, total=total, cursor=cursor_param(query))
-        stats = self.table.batch_get([(str(i["PK"]), f"{i['SK']}{STATS_SUFFIX}") for i in page.items])
-        agents = [_with_stats(i, stats.get((str(i["PK"]), f"{i['SK']}{STATS_SUFFIX}"), {})) for i in page.items]
-        rows = [a.public() for a in agents]
+        page = self.repository.page(principal.company_id, request, query)
+        rows = [a.public() for a in page.agents]
         pagination = page.pagination
         return {
             "agents": rows,
@@ -221,55 +183,30 @@ class AgentService(Service):
                 "max_tokens": settings.llm_max_tokens,
             }
         )
-        self.table.transact(
-            [
-                self.table.put_op(self._item(agent), condition="attribute_not_exists(PK)"),
-                self.event_op(agent.company_id, EventType.AGENT_CREATED, agent.public()),
-                *agent_total_ops(None, agent),
-            ]
-        )
+        uow = self.unit_of_work()
+        self.repository.add(uow, agent)
+        uow.add(self.event_op(agent.company_id, EventType.AGENT_CREATED, agent.public()))
+        uow.commit()
         return {
             "message": "Agent created successfully.",
             "agent": agent.public(),
             "settings": settings.model_dump(mode="json"),
         }
 
-    @staticmethod
-    def _item(agent: Agent) -> dict[str, Any]:
-        stored = agent.public()
-        for counter in ("total_conversations", "total_messages"):  # live in the stats item
-            stored.pop(counter, None)
-        item = {
-            "PK": keys.company_pk(agent.company_id),
-            "SK": f"AGENT#{agent.id}",
-            "GSI1PK": f"AGENT#{agent.id}",
-            "GSI1SK": "AGENT",
-            **listings.agent_index_keys(agent.company_id, agent.id, agent.status, live=not agent.deleted_at),
-            **stored,
-        }
-        if agent.settings:  # the agent's settings are found by their own id too (GET /settings/{id})
-            item |= {"GSI2PK": keys.settings_gsi(agent.settings.id), "GSI2SK": "AGENT"}
-        return item
-
-    def _save(self, previous: dict[str, Any], agent: Agent) -> None:
+    def _save(self, previous: Agent, agent: Agent) -> None:
         """Write a new version of the agent plus ``agent.updated``; optimistic on ``version``."""
+        uow = self.unit_of_work()
+        self.repository.replace(uow, previous, agent)
+        uow.add(self.event_op(agent.company_id, EventType.AGENT_UPDATED, agent.public()))
         try:
-            self.table.transact(
-                [
-                    self.table.put_op(
-                        self._item(agent), condition="version = :v", values={":v": previous.get("version", 1)}
-                    ),
-                    self.event_op(agent.company_id, EventType.AGENT_UPDATED, agent.public()),
-                    *agent_total_ops(previous, agent),
-                ]
-            )
+            uow.commit()
         except TransactionConflict as exc:
             raise Conflict("The agent changed meanwhile; fetch it and try again.") from exc
 
     def update(self, principal: Principal, agent_id: str, body: Any) -> dict[str, Any]:
         principal.require("write", "PUT")
         request = parse(AgentUpdate, body)
-        previous, current = self.read(principal.company_id, agent_id)
+        current = self.record(principal.company_id, agent_id).agent
         choice = _merged_choice(request)
         changes = request.model_dump(
             include=set(AgentUpdate.model_fields) - set(ProviderChoice.model_fields) - {"settings"}, exclude_none=True
@@ -290,14 +227,14 @@ class AgentService(Service):
             }
         )
         agent = Agent.model_validate(agent.model_dump())
-        self._save(previous, agent)
+        self._save(current, agent)
         return {"message": "Agent updated successfully.", "agent": agent.public()}
 
     def delete(self, principal: Principal, agent_id: str, *, force: bool = False) -> dict[str, Any]:
         principal.require("write", "DELETE")
-        previous, stats = self.read_items(principal.company_id, agent_id)
-        current = _with_stats(previous, stats)
-        active = int(stats.get("active_conversations", 0))
+        found = self.record(principal.company_id, agent_id)
+        current = found.agent
+        active = int(found.counters.get("active_conversations", 0))
         if active > 0 and not force:
             raise BadRequest(
                 "The agent has active conversations; end them first or pass force=true.",
@@ -306,24 +243,24 @@ class AgentService(Service):
         agent = current.model_copy(
             update={"deleted_at": iso(), "is_active": False, "updated_at": iso(), "version": current.version + 1}
         )
-        self._save(previous, agent)
+        self._save(current, agent)
         return {"message": "Agent deleted successfully.", "agent_id": agent.id, "agent": agent.public()}
 
     def restore(self, principal: Principal, agent_id: str) -> dict[str, Any]:
         principal.require("write", "PATCH")
-        previous, current = self.read(principal.company_id, agent_id, include_deleted=True)
-        if not previous.get("deleted_at"):
+        current = self.record(principal.company_id, agent_id, include_deleted=True).agent
+        if not current.deleted_at:
             raise BadRequest("The agent is not deleted.")
         agent = current.model_copy(
             update={"deleted_at": None, "is_active": True, "updated_at": iso(), "version": current.version + 1}
         )
-        self._save(previous, agent)
+        self._save(current, agent)
         return {"message": "Agent restored successfully.", "agent": agent.public()}
 
     def stats(self, principal: Principal, agent_id: str) -> dict[str, Any]:
         principal.require("read")
-        item, counters = self.read_items(principal.company_id, agent_id)
-        agent = _with_stats(item, counters)
+        found = self.record(principal.company_id, agent_id)
+        agent, counters = found.agent, found.counters
         return {
             "agent_id": agent.id,
             "agent_name": agent.name,

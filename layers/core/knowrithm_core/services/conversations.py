@@ -269,7 +269,7 @@ class ConversationService(Service):
                 "version": conversation.version + 1,
             }
         )
-        ops = [
+        ops: list[Op] = [
             self.table.put_op(
                 conversation_item(updated), condition="version = :v", values={":v": conversation.version}
             ),

@@ -17,12 +17,9 @@ from knowrithm_core.ids import is_uuid, iso, new_id
 from knowrithm_core.models.requests import ProviderChoice, SettingsCreate, SettingsUpdate, parse
 from knowrithm_core.models.resources import Agent, AgentSettings
 from knowrithm_core.services.agents import AgentService
-from knowrithm_core.services.base import Service, load
-from knowrithm_core.store import keys
-from knowrithm_core.store.keys import STATS_SUFFIX
-from knowrithm_core.store.table import Item, TransactionConflict
-
-SK_PREFIX = "SETTINGS#"
+from knowrithm_core.services.base import Service
+from knowrithm_core.store.repositories.agents import SettingsRepository
+from knowrithm_core.store.table import TransactionConflict
 
 
 def _choice(request: SettingsCreate | SettingsUpdate) -> ProviderChoice:
@@ -34,6 +31,7 @@ class SettingsService(Service):
     def __init__(self, agents: AgentService) -> None:
         super().__init__(agents.table, agents.settings)
         self.agents = agents
+        self.repository = SettingsRepository(agents.table)
 
     # --- shapes --------------------------------------------------------------------
     @staticmethod
@@ -46,35 +44,27 @@ class SettingsService(Service):
             "agent": {"id": agent.id, "name": agent.name} if agent else None,
         }
 
-    def _company_item(self, settings: AgentSettings, company_id: str) -> Item:
-        return {
-            "PK": keys.company_pk(company_id),
-            "SK": f"{SK_PREFIX}{settings.id}",
-            "GSI2PK": keys.settings_gsi(settings.id),
-            "GSI2SK": "COMPANY",
-            **settings.model_dump(mode="json"),
-            "company_id": company_id,
-        }
-
     # --- look-ups ----------------------------------------------------------------------
-    def _find(self, principal: Principal, settings_id: str) -> tuple[Item, Agent | None, AgentSettings]:
-        """(stored item, its agent or None for company settings, the settings); 404 across tenants."""
+    def _find(self, principal: Principal, settings_id: str) -> tuple[Agent | None, AgentSettings]:
+        """(their agent, or None for company settings; the settings); 404 across tenants."""
         if not is_uuid(settings_id):
             raise NotFound("Settings not found.")
-        item = self.table.get(keys.company_pk(principal.company_id), f"{SK_PREFIX}{settings_id}")
-        if item:
-            if item.get("deleted_at"):
+        company_id = principal.company_id
+        own = self.repository.company_settings(company_id, settings_id)
+        if own:
+            settings, deleted = own
+            if deleted:
                 raise NotFound("Settings not found.")
-            return item, None, load(AgentSettings, item)
-        found = self.table.query(keys.settings_gsi(settings_id), index=keys.GSI2, limit=1)
-        if not found or found[0].get("company_id") != principal.company_id or found[0].get("deleted_at"):
+            return None, settings
+        found = self.repository.holders(settings_id, limit=1)
+        if not found or found[0].company_id != company_id or found[0].deleted or found[0].agent_id is None:
             raise NotFound("Settings not found.")
-        previous, agent = self.agents.read(principal.company_id, str(found[0]["id"]))
+        agent = self.agents.read(company_id, found[0].agent_id)[1]
         if agent.settings is None or agent.settings.id != settings_id:  # replaced meanwhile (index lag)
             raise NotFound("Settings not found.")
-        return previous, agent, agent.settings
+        return agent, agent.settings
 
-    def _save_agent(self, previous: Item, agent: Agent, settings: AgentSettings) -> Agent:
+    def _save_agent(self, agent: Agent, settings: AgentSettings) -> Agent:
         updated = Agent.model_validate(
             {
                 **agent.model_dump(),
@@ -87,14 +77,17 @@ class SettingsService(Service):
                 "version": agent.version + 1,
             }
         )
-        self.agents._save(previous, updated)
+        self.agents._save(agent, updated)
         return updated
 
-    def _replace(self, previous: Item, item: Item) -> None:
-        """Overwrite a company-level settings item unless it changed since it was read."""
-        op = self.table.put_op(item, condition="updated_at = :seen", values={":seen": previous.get("updated_at")})
+    def _replace(
+        self, previous: AgentSettings, settings: AgentSettings, company_id: str, *, deleted_at: str | None = None
+    ) -> None:
+        """Overwrite company-level settings unless they changed since they were read."""
         try:
-            self.table.transact([op])
+            self.repository.replace_company_settings(
+                settings, company_id, seen=previous.updated_at, deleted_at=deleted_at
+            )
         except TransactionConflict as exc:
             raise Conflict("The settings changed meanwhile; fetch them and try again.") from exc
 
@@ -107,17 +100,17 @@ class SettingsService(Service):
         if request.is_active is not None:
             fresh["is_active"] = request.is_active
         if request.agent_id:
-            previous, agent = self.agents.read(principal.company_id, request.agent_id)
+            agent = self.agents.read(principal.company_id, request.agent_id)[1]
             settings = self.agents.build_settings(_choice(request), agent.settings).model_copy(update=fresh)
-            agent = self._save_agent(previous, agent, settings)
+            agent = self._save_agent(agent, settings)
             return {"message": "Settings created for the agent.", **self._public(settings, agent.company_id, agent)}
         settings = self.agents.build_settings(_choice(request), None).model_copy(update=fresh)
-        self.table.put(self._company_item(settings, principal.company_id), condition="attribute_not_exists(PK)")
+        self.repository.add_company_settings(settings, principal.company_id)
         return {"message": "Settings created.", **self._public(settings, principal.company_id, None)}
 
     def get(self, principal: Principal, settings_id: str) -> dict[str, Any]:
         principal.require("read")
-        _, agent, settings = self._find(principal, settings_id)
+        agent, settings = self._find(principal, settings_id)
         return self._public(settings, principal.company_id, agent)
 
     def for_agent(self, principal: Principal, agent_id: str) -> dict[str, Any]:
@@ -132,15 +125,12 @@ class SettingsService(Service):
         if company_id != principal.company_id:
             raise NotFound("Company not found.")
         rows: list[dict[str, Any]] = []
-        for item in self.table.query(keys.company_pk(company_id), sk_prefix="AGENT#"):
-            if item["SK"].endswith(STATS_SUFFIX) or item.get("deleted_at"):
-                continue
-            agent = load(Agent, item)
-            if agent.settings:
+        for record in self.agents.repository.all(company_id):
+            agent = record.agent
+            if agent.settings and not record.deleted:
                 rows.append(self._public(agent.settings, company_id, agent))
-        for item in self.table.query(keys.company_pk(company_id), sk_prefix=SK_PREFIX):
-            if not item.get("deleted_at"):
-                rows.append(self._public(load(AgentSettings, item), company_id, None))
+        for settings in self.repository.all_company_settings(company_id):
+            rows.append(self._public(settings, company_id, None))
         return {"settings": rows, "total": len(rows)}
 
     def update(self, principal: Principal, settings_id: str, body: Any) -> dict[str, Any]:
@@ -149,19 +139,19 @@ class SettingsService(Service):
         choice = _choice(request)
         if not choice.model_dump(exclude_none=True) and request.is_active is None:
             raise BadRequest("Nothing to update: send at least one settings field.")
-        previous, agent, current = self._find(principal, settings_id)
+        agent, current = self._find(principal, settings_id)
         settings = self.agents.build_settings(choice, current)
         if request.is_active is not None:
             settings = settings.model_copy(update={"is_active": request.is_active})
         if agent is not None:
-            agent = self._save_agent(previous, agent, settings)
+            agent = self._save_agent(agent, settings)
         else:
-            self._replace(previous, self._company_item(settings, principal.company_id))
+            self._replace(current, settings, principal.company_id)
         return {"message": "Settings updated.", **self._public(settings, principal.company_id, agent)}
 
     def delete(self, principal: Principal, settings_id: str) -> dict[str, Any]:
         principal.require("write", "DELETE")
-        previous, agent, settings = self._find(principal, settings_id)
+        agent, settings = self._find(principal, settings_id)
         if agent is not None:
             raise Conflict(
                 "These settings are in use by an agent; update them, or create new settings for the agent.",
@@ -170,5 +160,6 @@ class SettingsService(Service):
         if settings.is_default:
             raise BadRequest("Default settings cannot be deleted.")
         stamp = iso()
-        self._replace(previous, {**previous, "deleted_at": stamp, "is_active": False, "updated_at": stamp})
+        gone = settings.model_copy(update={"is_active": False, "updated_at": stamp})
+        self._replace(settings, gone, principal.company_id, deleted_at=stamp)
         return {"message": "Settings deleted.", "id": settings_id, "settings_id": settings_id}

@@ -103,6 +103,21 @@ def agent_stats_gsi(company_id: str, agent_id: str) -> str:
     return f"COMPANY#{company_id}#AGENT#{agent_id}#STATS"
 
 
+def agent_sk(agent_id: str) -> str:
+    """An agent's sort key in its company partition (``agent_sk("")`` is the prefix of every agent item)."""
+    return f"AGENT#{agent_id}"
+
+
+def agent_stats_sk(agent_id: str) -> str:
+    """The sort key of an agent's counters item."""
+    return f"AGENT#{agent_id}{STATS_SUFFIX}"
+
+
+def settings_sk(settings_id: str) -> str:
+    """Company-level settings' sort key (``settings_sk("")`` is the prefix of them all)."""
+    return f"SETTINGS#{settings_id}"
+
+
 def settings_gsi(settings_id: str) -> str:
     return f"SETTINGS#{settings_id}"
 

@@ -7,10 +7,8 @@ from typing import Any
 
 from knowrithm_core.auth import Principal
 from knowrithm_core.ids import iso
-from knowrithm_core.models.resources import Agent
 from knowrithm_core.services.analytics.base import AnalyticsBase
 from knowrithm_core.services.analytics.metrics import DateRange, percent, ratio, response_times, total, totals
-from knowrithm_core.services.base import load
 
 
 class AgentMetricsMixin(AnalyticsBase):
@@ -19,8 +17,8 @@ class AgentMetricsMixin(AnalyticsBase):
     def agent(self, principal: Principal, agent_id: str, query: Mapping[str, str]) -> dict[str, Any]:
         principal.require("read")
         span = DateRange.parse(query.get("start_date"), query.get("end_date"))
-        found, stats = self.agents.read_items(principal.company_id, agent_id, include_deleted=True)
-        agent = load(Agent, found)
+        found = self.agents.record(principal.company_id, agent_id, include_deleted=True)
+        agent, stats = found.agent, found.counters
         days = self._agent_days(principal.company_id, agent.id, span)
         by_day = days.agents.get(agent.id, {})
         counts = totals(by_day.values())

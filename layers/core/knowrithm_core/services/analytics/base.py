@@ -10,10 +10,10 @@ from typing import Any
 from knowrithm_core.models.resources import Agent
 from knowrithm_core.services.agents import AgentService
 from knowrithm_core.services.analytics.metrics import COUNTED_ENDPOINTS, DateRange, Days, totals
-from knowrithm_core.services.base import Service, load
+from knowrithm_core.services.base import Service
 from knowrithm_core.services.companies import CompanyService
-from knowrithm_core.store import keys
-from knowrithm_core.store.keys import STATS_SUFFIX
+from knowrithm_core.store.repositories.analytics import AnalyticsRepository
+from knowrithm_core.store.repositories.stats import StatsRepository
 from knowrithm_core.store.table import Item
 
 
@@ -24,39 +24,24 @@ class AnalyticsBase(Service):
         super().__init__(agents.table, agents.settings)
         self.agents = agents
         self.companies = companies
+        self.stats = StatsRepository(agents.table)
+        self.reads = AnalyticsRepository(agents.table)
 
     # --- reads -------------------------------------------------------------------------------------------
     def _days(self, company_id: str, span: DateRange) -> Days:
         """The company's counters for the range: one Query (company days, lead sources, agent days)."""
-        return Days.of(self.table.query(keys.stats_pk(company_id), sk_between=span.sk_bounds()))
+        return Days.of(self.stats.company_days(company_id, span.start.isoformat(), span.end.isoformat()))
 
     def _agent_days(self, company_id: str, agent_id: str, span: DateRange) -> Days:
         """One agent's counters for the range: one Query of its GSI3 partition (days and cited documents)."""
-        index_key = keys.agent_stats_gsi(company_id, agent_id)
-        return Days.of(self.table.query(index_key, index=keys.GSI3, sk_between=span.sk_bounds()))
+        return Days.of(self.stats.agent_days(company_id, agent_id, span.start.isoformat(), span.end.isoformat()))
 
     def _agents(self, company_id: str) -> list[tuple[Agent, Item]]:
-        """Every agent (deleted ones too) with its all-time counter item: one Query."""
-        items = self.table.query(keys.company_pk(company_id), sk_prefix="AGENT#")
-        stats = {i["SK"][: -len(STATS_SUFFIX)]: i for i in items if i["SK"].endswith(STATS_SUFFIX)}
-        rows = []
-        for item in items:
-            if item["SK"].endswith(STATS_SUFFIX):
-                continue
-            counters = stats.get(item["SK"], {})
-            agent = load(
-                Agent,
-                {
-                    **item,
-                    "total_conversations": counters.get("conversations", 0),
-                    "total_messages": counters.get("messages", 0),
-                },
-            )
-            rows.append((agent, counters))
-        return rows
+        """Every agent (deleted ones too) with its all-time counters: one Query."""
+        return [(record.agent, record.counters) for record in self.agents.repository.all(company_id)]
 
     def _totals(self, company_id: str) -> Item:
-        return self.table.get(keys.stats_pk(company_id), "TOTAL") or {}
+        return self.stats.totals(company_id)
 
     @staticmethod
     def _trend(span: DateRange, by_day: Mapping[str, Item]) -> list[dict[str, Any]]:

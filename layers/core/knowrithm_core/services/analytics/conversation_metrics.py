@@ -8,11 +8,9 @@ from typing import Any
 from knowrithm_core.auth import Principal
 from knowrithm_core.errors import NotFound
 from knowrithm_core.ids import is_uuid, iso
-from knowrithm_core.models.resources import Conversation, Lead, Message
+from knowrithm_core.models.resources import Conversation, Message
 from knowrithm_core.services.analytics.base import AnalyticsBase
 from knowrithm_core.services.analytics.metrics import ratio, seconds_between
-from knowrithm_core.services.base import load
-from knowrithm_core.store import keys
 
 
 def message_analytics(messages: list[Message]) -> dict[str, Any]:
@@ -89,29 +87,23 @@ class ConversationMetricsMixin(AnalyticsBase):
 
     def _conversation(self, company_id: str, conversation_id: str) -> tuple[Conversation, list[Message]]:
         """The live conversation and its live messages (oldest first); 404 if it is unknown or deleted."""
-        items = self.table.query(keys.conversation_pk(company_id, conversation_id)) if is_uuid(conversation_id) else []
-        meta = next((i for i in items if i["SK"] == keys.CONVERSATION_META), None)
-        if meta is None or meta.get("deleted_at"):
+        found = self.reads.conversation_with_messages(company_id, conversation_id) if is_uuid(conversation_id) else None
+        if found is None:
             raise NotFound("Conversation not found.")
-        messages = [load(Message, i) for i in items if i["SK"].startswith("MSG#") and not i.get("deleted_at")]
-        return load(Conversation, meta), messages
+        return found
 
     def _lead(self, company_id: str, conversation: Conversation) -> dict[str, Any] | None:
         """The lead a lead conversation belongs to (id, name, email, status), if it still exists."""
         if conversation.entity_type != "lead" or not conversation.entity_id:
             return None
-        found = self.table.get(keys.company_pk(company_id), f"LEAD#{conversation.entity_id}")
-        if not found:
+        record = self.reads.lead(company_id, conversation.entity_id)
+        if record is None:
             return None
-        record = load(Lead, found)
         return {"id": record.id, "full_name": record.full_name, "email": record.email, "status": record.status}
 
     def _top_conversations(self, company_id: str, agent_id: str) -> list[dict[str, Any]]:
         """The agent's busiest among its 20 most recent conversations (one bounded Query of GSI3)."""
-        recent = self.table.query(
-            keys.agent_conversations(company_id, agent_id), index=keys.GSI3, forward=False, limit=20
-        )
-        rows = [load(Conversation, i) for i in recent[:20] if not i.get("deleted_at")]
+        rows = self.reads.recent_conversations(company_id, agent_id, limit=20)
         rows.sort(key=lambda c: (-c.message_count, c.id))
         return [
             {

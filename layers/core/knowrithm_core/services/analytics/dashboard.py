@@ -17,7 +17,6 @@ from knowrithm_core.services.analytics.metrics import (
     status_distribution,
     totals,
 )
-from knowrithm_core.store import keys
 
 
 class DashboardMixin(AnalyticsBase):
@@ -31,7 +30,7 @@ class DashboardMixin(AnalyticsBase):
         company_totals = self._totals(company_id)
         span = DateRange.parse(None, None)
         days = self._days(company_id, span)
-        api_keys = self.table.query(keys.company_pk(company_id), sk_prefix="APIKEY#")
+        api_keys = self.reads.api_keys(company_id)
         recent = totals(days.company.values())
         live = [(a, s) for a, s in agents if not a.deleted_at]
         conversations = sum(a.total_conversations for a, _ in agents)
@@ -43,7 +42,7 @@ class DashboardMixin(AnalyticsBase):
         status_counts = Counter(a.status for a, _ in live)
         top_agents = sorted(live, key=lambda pair: (-pair[0].total_conversations, -pair[0].total_messages))[:5]
         performance = response_times(days.company.values())
-        active_keys = [k for k in api_keys if k.get("status") == "active" and not expired(k)]
+        active_keys = [k for k in api_keys if k.status == "active" and not expired(k.expires_at)]
         return {
             "core_metrics": {
                 "document_count": documents,

@@ -13,11 +13,8 @@ from typing import Any, Literal
 from knowrithm_core.auth import Principal
 from knowrithm_core.errors import ValidationFailed
 from knowrithm_core.ids import iso
-from knowrithm_core.models.resources import Conversation, Lead
 from knowrithm_core.services.analytics.base import AnalyticsBase
 from knowrithm_core.services.analytics.metrics import DateRange, response_times, totals, within
-from knowrithm_core.services.base import load
-from knowrithm_core.store import keys
 
 MAX_EXPORT_ROWS = 10_000
 EXPORT_TYPES = ("conversations", "leads", "agents", "usage")
@@ -155,21 +152,14 @@ class ExportMixin(AnalyticsBase):
         return ExportResult("csv", {"metadata": metadata, "count": len(rows)}, buffer.getvalue(), filename)
 
     def _export_conversations(self, company_id: str, span: DateRange) -> list[dict[str, Any]]:
-        items = self.table.query(
-            keys.company_conversations(company_id),
-            index=keys.GSI2,
-            sk_between=span.id_bounds(),
-            limit=MAX_EXPORT_ROWS + 1,
-        )
-        rows = [load(Conversation, i).public() for i in items if not i.get("deleted_at")]
+        low, high = span.id_bounds()
+        found = self.reads.conversations_created(company_id, low, high, limit=MAX_EXPORT_ROWS + 1)
+        rows = [conversation.public() for conversation in found]
         return [r for r in rows if within(span, r["created_at"])]
 
     def _export_leads(self, company_id: str, span: DateRange) -> list[dict[str, Any]]:
         low, high = span.id_bounds()
-        items = self.table.query(
-            keys.company_pk(company_id), sk_between=(f"LEAD#{low}", f"LEAD#{high}"), limit=MAX_EXPORT_ROWS + 1
-        )
-        rows = [load(Lead, i).public() for i in items if not i.get("deleted_at")]
+        rows = [lead.public() for lead in self.reads.leads_created(company_id, low, high, limit=MAX_EXPORT_ROWS + 1)]
         return [r for r in rows if within(span, r["created_at"])]
 
     def _export_agents(self, company_id: str, span: DateRange) -> list[dict[str, Any]]:

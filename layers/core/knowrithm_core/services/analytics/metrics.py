@@ -87,9 +87,6 @@ class DateRange:
     def public(self) -> dict[str, Any]:
         return {"start_date": self.start.isoformat(), "end_date": self.end.isoformat(), "days": len(self.days)}
 
-    def sk_bounds(self, prefix: str = "DAY#") -> tuple[str, str]:
-        return f"{prefix}{self.start.isoformat()}", f"{prefix}{self.end.isoformat()}~"
-
     def id_bounds(self) -> tuple[str, str]:
         """The lowest and highest UUIDv7 that can be made within the range (ids sort by creation time)."""
 
@@ -204,9 +201,9 @@ def within(span: DateRange, stamp: str) -> bool:
     return span.start.isoformat() <= stamp[:10] <= span.end.isoformat()
 
 
-def expired(api_key: Mapping[str, Any]) -> bool:
-    expires = api_key.get("expires_at")
-    return bool(expires) and str(expires) < iso()
+def expired(expires_at: str | None) -> bool:
+    """Whether an API key expiring at ``expires_at`` (None: never) has expired."""
+    return bool(expires_at) and str(expires_at) < iso()
 
 
 def status_distribution(company_totals: Mapping[str, Any]) -> dict[str, int]:

@@ -17,7 +17,6 @@ from knowrithm_core.services.analytics.metrics import (
     status_distribution,
     totals,
 )
-from knowrithm_core.store import keys
 
 
 class ReportsMixin(AnalyticsBase):
@@ -59,7 +58,7 @@ class ReportsMixin(AnalyticsBase):
         days = self._days(principal.company_id, span)
         agents = self._agents(principal.company_id)
         company_totals = self._totals(principal.company_id)
-        api_keys = self.table.query(keys.company_pk(principal.company_id), sk_prefix="APIKEY#")
+        api_keys = self.reads.api_keys(principal.company_id)
         counts = totals(days.company.values())
         calls = sum(counts[name] for _, _, name in COUNTED_ENDPOINTS)
         performance = response_times(days.company.values())
@@ -92,7 +91,7 @@ class ReportsMixin(AnalyticsBase):
                 "error_count": 0,
                 "error_rate_percent": 0.0,
                 "avg_response_time_ms": round(average * 1000, 2) if average is not None else None,
-                "active_api_keys": sum(1 for k in api_keys if k.get("status") == "active" and not expired(k)),
+                "active_api_keys": sum(1 for k in api_keys if k.status == "active" and not expired(k.expires_at)),
                 "counted": "committed writes of the routes in endpoint_usage; reads and failed calls are not counted",
             },
             "agent_usage": agent_rows,

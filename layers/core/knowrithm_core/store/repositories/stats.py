@@ -30,6 +30,8 @@ from knowrithm_core.domain.stats import MAX_CITED_PER_TURN, bucket_attribute, bu
 from knowrithm_core.models.resources import Conversation, Lead, Message
 from knowrithm_core.store import keys
 from knowrithm_core.store.expressions import Update
+from knowrithm_core.store.keys import strip_keys
+from knowrithm_core.store.port import Table
 
 Deltas = Mapping[str, int | float]
 
@@ -145,3 +147,36 @@ def lead_created_ops(lead: Lead, *, registered: bool) -> list[Update]:
     source_op = add_op(keys.stats_pk(lead.company_id), f"{day_sk(day)}#LEADSRC#{source}", {"leads": 1}, sets=sets)
     totals = total_op(lead.company_id, {**lead_standing(lead), "leads_created": 1})
     return ops + [op for op in (source_op, totals) if op]
+
+
+# --- reads (analytics, list totals) ------------------------------------------------------------------------
+class StatsRepository:
+    """The counter items, read back: a date range of days (company or one agent) and the company totals.
+
+    Items come back without their keys; ``kind`` tells them apart (``company_day``, ``lead_source_day``,
+    ``agent_day``, ``agent_document_day``)."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def company_days(self, company_id: str, first: str, last: str) -> list[dict[str, Any]]:
+        """Every counter item of the company's days ``first`` to ``last`` (inclusive ISO dates): one Query
+        (company days, lead sources, agent days and their cited documents)."""
+        bounds = (day_sk(first), f"{day_sk(last)}~")
+        return [strip_keys(i) for i in self.table.query(keys.stats_pk(company_id), sk_between=bounds)]
+
+    def agent_days(self, company_id: str, agent_id: str, first: str, last: str) -> list[dict[str, Any]]:
+        """One agent's counter items of days ``first`` to ``last``: one Query of its GSI3 partition (its days
+        and cited documents)."""
+        bounds = (day_sk(first), f"{day_sk(last)}~")
+        found = self.table.query(keys.agent_stats_gsi(company_id, agent_id), index=keys.GSI3, sk_between=bounds)
+        return [strip_keys(i) for i in found]
+
+    def totals(self, company_id: str) -> dict[str, Any]:
+        """The company's all-time totals (one GetItem; empty when nothing was counted yet)."""
+        return strip_keys(self.table.get(keys.stats_pk(company_id), "TOTAL") or {})
+
+    def company_total(self, company_id: str, name: str) -> int:
+        """One all-time company counter, never below 0 (one GetItem)."""
+        value = self.totals(company_id).get(name, 0)
+        return max(int(value), 0) if isinstance(value, (int, float)) else 0
