@@ -299,8 +299,8 @@ def run_throughput(stack: Stack, total: int = THROUGHPUT_DELIVERIES) -> Throughp
             from knowrithm_core.config import get_settings
             from knowrithm_core.container import get_services
             from knowrithm_core.ids import iso, new_id
+            from knowrithm_core.store.repositories.webhooks import deliveries_pk
             from knowrithm_core.webhooks.delivery import deliver_batch
-            from knowrithm_core.webhooks.records import deliveries_pk
 
             get_settings.cache_clear()
             get_services.cache_clear()
