@@ -19,6 +19,7 @@ from bench import (
     local_load_report,
     queued_chat,
     report,
+    webhook_memory,
     webhooks,
     widget_size,
 )
@@ -34,6 +35,7 @@ def _webhooks(stack: Stack, started: float) -> str:
         throughput = webhooks.run_throughput(stack)
     except Exception as exc:  # noqa: BLE001 - reported in RESULTS.md
         errors.append(f"throughput: {exc!r}")
+    memory = _webhook_memory(throughput, "" if throughput else "; ".join(errors))
     print(
         f"bench: webhook latency on the local stack ({time.perf_counter() - started:.0f} s so far) ...", file=sys.stderr
     )
@@ -41,7 +43,33 @@ def _webhooks(stack: Stack, started: float) -> str:
         latency = webhooks.run_latency(stack)
     except Exception as exc:  # noqa: BLE001 - reported in RESULTS.md
         errors.append(f"latency: {exc!r}")
-    return report.webhooks_section(throughput, latency, errors)
+    return report.webhooks_section(throughput, latency, errors) + "\n" + memory
+
+
+def _webhook_memory(moto: webhooks.ThroughputResults | None, moto_error: str) -> str:
+    """The delivery worker on the in-memory table vs a raw POST loop, with the moto figure beside it."""
+    print("bench: webhook deliveries on the in-memory table ...", file=sys.stderr, flush=True)
+    try:
+        results = webhook_memory.run()
+    except Exception as exc:  # noqa: BLE001 - reported in RESULTS.md
+        return webhook_memory.section(None, repr(exc))
+    results.moto, results.moto_error = moto, moto_error or None
+    return webhook_memory.section(results)
+
+
+def _webhook_memory_alone() -> int:
+    """``python -m bench webhooks-memory``: that section alone (moto figure included), in place in RESULTS.md."""
+    os.environ.update(AWS_ENV)
+    started = time.perf_counter()
+    try:
+        moto, moto_error = webhooks.run_throughput(load_stack()), ""
+    except Exception as exc:  # noqa: BLE001 - reported in RESULTS.md
+        moto, moto_error = None, repr(exc)
+    text = _webhook_memory(moto, moto_error)
+    webhook_memory.write_section(text)
+    print(text)
+    print(f"bench: wrote the in-memory webhook section of {RESULTS_PATH} ({time.perf_counter() - started:.0f} s)")
+    return 0
 
 
 def _queued_chat(started: float) -> str:
@@ -68,6 +96,8 @@ def _imports_alone() -> int:
 def main() -> int:
     if sys.argv[1:] == ["imports"]:
         return _imports_alone()
+    if sys.argv[1:] == ["webhooks-memory"]:
+        return _webhook_memory_alone()
     started_at = datetime.now(UTC)
     started = time.perf_counter()
     os.environ.update(AWS_ENV)

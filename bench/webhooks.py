@@ -299,7 +299,7 @@ def run_throughput(stack: Stack, total: int = THROUGHPUT_DELIVERIES) -> Throughp
             from knowrithm_core.config import get_settings
             from knowrithm_core.container import get_services
             from knowrithm_core.ids import iso, new_id
-            from knowrithm_core.webhooks.records import deliveries_pk
+            from knowrithm_core.store.repositories.webhooks import deliveries_pk
             from knowrithm_core.workers.delivery import delivery_jobs
 
             get_settings.cache_clear()

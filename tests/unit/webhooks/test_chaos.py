@@ -32,8 +32,8 @@ from knowrithm_core.config import get_settings
 from knowrithm_core.container import Services, get_services
 from knowrithm_core.ids import iso, new_id
 from knowrithm_core.models.webhooks import Delivery
+from knowrithm_core.store.repositories.webhooks import deliveries_pk, delivery_id, delivery_item
 from knowrithm_core.webhooks.backoff import max_receive_count, parse_schedule
-from knowrithm_core.webhooks.records import deliveries_pk, delivery_id, delivery_item
 from local.invoker import Invoker
 from local.pollers import PollerGroup, build_pollers
 from local.resources import create_all

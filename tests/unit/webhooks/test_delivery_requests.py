@@ -18,10 +18,10 @@ from knowrithm_core.auth import Principal
 from knowrithm_core.container import Services
 from knowrithm_core.ids import iso, new_id, now
 from knowrithm_core.store import keys
+from knowrithm_core.store.repositories.webhooks import deliveries_pk
 from knowrithm_core.store.table import DynamoTable, TransactionConflict
 from knowrithm_core.webhooks import delivery as delivery_module
 from knowrithm_core.webhooks.delivery import Outcome
-from knowrithm_core.webhooks.records import deliveries_pk
 from tests.unit.conftest import Tenant, dynamodb_calls, missing_dynamodb_actions
 from tests.unit.webhooks.conftest import Receiver, Script
 
@@ -364,10 +364,12 @@ def test_an_update_item_meeting_a_concurrent_transaction_is_handled_like_a_cance
     _hot(webhook_services, tenant, endpoint_id, _frozen(monkeypatch))
     client = webhook_services.table.client
     real = client.update_item
-    marker = "in_flight_until = :lease" if write == "claim" else "list_append"
+
+    def is_target(names: set[str]) -> bool:  # the claim only sets the lease; the record appends the attempt
+        return "attempts" in names if write == "record" else names == {"in_flight_until", "attempt_count"}
 
     def busy(**kwargs: Any) -> Any:
-        if marker in kwargs["UpdateExpression"]:
+        if is_target(set(kwargs.get("ExpressionAttributeNames", {}).values())):
             error = {"Error": {"Code": "TransactionConflictException", "Message": "busy"}}
             raise client.exceptions.TransactionConflictException(error, "UpdateItem")
         return real(**kwargs)

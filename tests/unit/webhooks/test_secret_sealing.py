@@ -17,7 +17,7 @@ from standardwebhooks.webhooks import Webhook
 from knowrithm_core.container import Services
 from knowrithm_core.ids import iso, new_id
 from knowrithm_core.store import keys
-from knowrithm_core.webhooks.records import deliveries_pk
+from knowrithm_core.store.repositories.webhooks import deliveries_pk
 from knowrithm_core.webhooks.sealing import DataKeyCache, encryption_context
 from tests.unit.conftest import Tenant, allowed_actions, kms_calls, missing_kms_actions
 from tests.unit.webhooks.conftest import Receiver

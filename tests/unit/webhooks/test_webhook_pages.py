@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from knowrithm_core.container import Services
 from knowrithm_core.ids import iso, new_id
 from knowrithm_core.models.webhooks import Delivery
-from knowrithm_core.webhooks.records import delivery_id, delivery_item
+from knowrithm_core.store.repositories.webhooks import delivery_id, delivery_item
 from tests.unit.conftest import Tenant
 from tests.unit.dynamo_reads import fill, recorded_queries
 

@@ -69,6 +69,19 @@ def company_webhooks(company_id: str) -> str:
     return f"COMPANY#{company_id}#WEBHOOKS"
 
 
+def webhook_sk(endpoint_id: str) -> str:
+    return f"WEBHOOK#{endpoint_id}"
+
+
+def webhook_deliveries(company_id: str, endpoint_id: str) -> str:
+    """The partition of one endpoint's delivery records (and its rate-window slots)."""
+    return f"COMPANY#{company_id}#WEBHOOK#{endpoint_id}"
+
+
+def delivery_sk(event_id: str) -> str:
+    return f"DELIVERY#{event_id}"
+
+
 def company_leads(company_id: str) -> str:
     return f"COMPANY#{company_id}#LEADS"
 

@@ -30,12 +30,14 @@ from knowrithm_core.config import Settings
 from knowrithm_core.errors import Conflict, KnowrithmError
 from knowrithm_core.ids import iso, new_id, now
 from knowrithm_core.models.webhooks import Attempt, Delivery, WebhookEndpoint
-from knowrithm_core.store import keys
-from knowrithm_core.store.table import DynamoTable, TransactionConflict
+from knowrithm_core.store.expressions import Update
+from knowrithm_core.store.port import Table
+from knowrithm_core.store.repositories.webhooks import DeliveryRepository, EndpointRepository, StoredDelivery
+from knowrithm_core.store.table import TransactionConflict
+from knowrithm_core.store.unit_of_work import UnitOfWork
 from knowrithm_core.webhooks.backoff import SQS_MAX_VISIBILITY, delay_after, parse_schedule
 from knowrithm_core.webhooks.endpoints import live_secrets
 from knowrithm_core.webhooks.http import HttpResult, Poster
-from knowrithm_core.webhooks.records import deliveries_pk, load_delivery, load_endpoint
 from knowrithm_core.webhooks.sealing import SecretVault
 from knowrithm_core.webhooks.signing import signature_headers
 from knowrithm_core.webhooks.url_safety import check_url
@@ -67,7 +69,7 @@ def retry_after_seconds(headers: dict[str, str], moment: datetime) -> float | No
 class DeliveryWorker:
     def __init__(
         self,
-        table: DynamoTable,
+        table: Table,
         settings: Settings,
         poster: Poster,
         rng: random.Random | None = None,
@@ -75,6 +77,7 @@ class DeliveryWorker:
     ) -> None:
         self.table = table
         self.settings = settings
+        self.records = DeliveryRepository(table, settings.delivery_ttl_days)
         self.poster = poster
         self.rng = rng or random.Random()
         self.vault = vault or SecretVault(settings.webhook_secrets_key_id)
@@ -82,13 +85,10 @@ class DeliveryWorker:
 
     def process(self, message: dict[str, Any]) -> Outcome:
         company_id, endpoint_id, event_id = message["company_id"], message["endpoint_id"], message["event_id"]
-        delivery_key = (deliveries_pk(company_id, endpoint_id), f"DELIVERY#{event_id}")
-        endpoint_key = (keys.company_pk(company_id), f"WEBHOOK#{endpoint_id}")
-        found = self.table.batch_get([delivery_key, endpoint_key])  # one request for both items
-        item = found.get(delivery_key)
-        if not item:
+        stored, owner = self.records.with_endpoint(company_id, endpoint_id, event_id)  # one request for both
+        if stored is None:
             return Outcome(done=True)  # expired or never recorded: nothing to deliver
-        delivery = load_delivery(item)
+        delivery = stored.delivery
         if delivery.status in {"succeeded", "skipped"}:
             return Outcome(done=True)
         if delivery.status == "failed":
@@ -97,28 +97,27 @@ class DeliveryWorker:
         if delivery.next_attempt_at and delivery.next_attempt_at > iso(moment):
             wait = (datetime.fromisoformat(delivery.next_attempt_at.replace("Z", "+00:00")) - moment).total_seconds()
             return Outcome(done=False, delay=max(1, min(SQS_MAX_VISIBILITY, math.ceil(wait))))
-        endpoint_raw = found.get(endpoint_key)
-        endpoint, secrets = load_endpoint(endpoint_raw) if endpoint_raw else (None, [])
+        endpoint, secrets = owner if owner else (None, [])
         if endpoint is None or endpoint.deleted_at or not endpoint.enabled:
-            self._finish(item, delivery, "skipped", None)
+            self.records.finish(delivery, "skipped", iso())
             return Outcome(done=True)
         # the live secrets, opened before the attempt is claimed (a KMS Decrypt per secret on a cold cache only)
         signing = self.vault.open_all(company_id, endpoint_id, live_secrets(secrets, moment))
-        return self._attempt(item, delivery, endpoint, signing, moment)
+        return self._attempt(stored, endpoint, signing, moment)
 
     def _attempt(
         self,
-        item: dict[str, Any],
-        delivery: Delivery,
+        stored: StoredDelivery,
         endpoint: WebhookEndpoint,
         secrets: list[str],
         moment: datetime,
     ) -> Outcome:
-        refused = self._claim(item, delivery, endpoint, moment)
+        delivery = stored.delivery
+        refused = self._claim(delivery, endpoint, moment)
         if refused is not None:
             return refused
         number = delivery.attempt_count + 1
-        envelope = {**item["_envelope"], "attempt": number}
+        envelope = {**stored.envelope, "attempt": number}
         body = json.dumps(envelope, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
         headers = {
             **endpoint.headers,
@@ -153,9 +152,7 @@ class DeliveryWorker:
             next_attempt_at=next_at,
         )
         status = "succeeded" if succeeded else ("pending" if delay is not None else "failed")
-        if not self._record(
-            item, delivery, attempt, status, next_at, self._health_op(endpoint, succeeded, gone, moment)
-        ):
+        if not self._record(delivery, attempt, status, next_at, self._health_op(endpoint, succeeded, gone, moment)):
             return Outcome(done=False, delay=1, attempted=True)  # someone else recorded this attempt first
         if status == "succeeded":
             return Outcome(done=True, attempted=True)
@@ -163,8 +160,8 @@ class DeliveryWorker:
             return Outcome(done=False, delay=0, attempted=True)
         return Outcome(done=False, delay=min(SQS_MAX_VISIBILITY, math.ceil(delay or 0)), attempted=True)
 
-    def _rate_op(self, endpoint: WebhookEndpoint, moment: datetime) -> tuple[dict[str, Any], int] | None:
-        """The operation taking one delivery of the current window under ``rate_limit_per_second``, and the
+    def _rate_op(self, endpoint: WebhookEndpoint, moment: datetime) -> tuple[Update, int] | None:
+        """The write taking one delivery of the current window under ``rate_limit_per_second``, and the
         window's length in seconds; None for an endpoint without a limit.
 
         A fixed window counter in the table (atomic ADD with a condition), shared by every concurrent worker.
@@ -175,18 +172,9 @@ class DeliveryWorker:
         window = max(1, math.ceil(1 / rate))
         allowed = max(1, math.floor(rate * window))
         slot = int(moment.timestamp()) // window
-        op = self.table.update_op(
-            deliveries_pk(endpoint.company_id, endpoint.id),
-            f"RATE#{slot}",
-            "ADD sent :one SET expires_at_epoch = :ttl",
-            values={":one": 1, ":limit": allowed, ":ttl": (slot + 2) * window},
-            condition="attribute_not_exists(sent) OR sent < :limit",
-        )
-        return op, window
+        return self.records.rate_slot_op(endpoint, slot, allowed, (slot + 2) * window), window
 
-    def _claim(
-        self, item: dict[str, Any], delivery: Delivery, endpoint: WebhookEndpoint, moment: datetime
-    ) -> Outcome | None:
+    def _claim(self, delivery: Delivery, endpoint: WebhookEndpoint, moment: datetime) -> Outcome | None:
         """Take this attempt for ourselves, so duplicate messages of one delivery never POST twice at once, and
         (for a rate-limited endpoint) one delivery of the current window: one transaction, so both or neither
         (without a limit, the claim alone is one conditional UpdateItem).
@@ -195,22 +183,11 @@ class DeliveryWorker:
         else (or already recorded): back off for a POST's timeout, the rate window untouched.
         """
         lease = iso(moment + timedelta(seconds=self.settings.webhook_timeout_seconds + 30))
-        operations = [
-            self.table.update_op(
-                item["PK"],
-                item["SK"],
-                "SET in_flight_until = :lease",
-                values={":lease": lease, ":now": iso(moment), ":prev": delivery.attempt_count},
-                condition=(
-                    "attempt_count = :prev AND (attribute_not_exists(in_flight_until) OR in_flight_until < :now)"
-                ),
-            )
-        ]
         rate = self._rate_op(endpoint, moment)
-        if rate is not None:
-            operations.append(rate[0])
+        uow = UnitOfWork(self.table).add(self.records.claim_op(delivery, lease=lease, stamp=iso(moment)))
+        uow.add(rate[0] if rate is not None else None)
         try:
-            self.table.apply(operations)
+            uow.commit()
         except TransactionConflict as exc:
             if rate is not None and _cancelled_by(exc, 1):
                 return Outcome(done=False, delay=rate[1])  # over the endpoint's rate: try again next window
@@ -219,12 +196,11 @@ class DeliveryWorker:
 
     def _record(
         self,
-        item: dict[str, Any],
         delivery: Delivery,
         attempt: Attempt,
         status: str,
         next_at: str | None,
-        health: dict[str, Any] | None = None,
+        health: Update | None = None,
     ) -> bool:
         """Append the attempt, conditional on nobody else having done so (duplicate messages), in one transaction
         with the endpoint's ``health`` update when there is one (alone, one conditional UpdateItem).
@@ -234,25 +210,9 @@ class DeliveryWorker:
         touched it), the attempt is recorded on its own; the health update is then tried once more on its own
         unless the endpoint item is gone (as before the two were merged: nothing to track).
         """
-        record = self.table.update_op(
-            item["PK"],
-            item["SK"],
-            "SET attempts = list_append(if_not_exists(attempts, :empty), :a), attempt_count = :n, "
-            "#s = :s, next_attempt_at = :next, updated_at = :t REMOVE in_flight_until",
-            names={"#s": "status"},
-            values={
-                ":empty": [],
-                ":a": [attempt.model_dump(mode="json")],
-                ":n": attempt.attempt,
-                ":s": status,
-                ":next": next_at,
-                ":t": attempt.at,
-                ":prev": delivery.attempt_count,
-            },
-            condition="attempt_count = :prev",
-        )
+        record = self.records.record_op(delivery, attempt, status, next_at)
         try:
-            self.table.apply([record] if health is None else [record, health])
+            UnitOfWork(self.table).add(record, health).commit()
         except TransactionConflict as exc:
             if health is None or _cancelled_by(exc, 0):
                 return False
@@ -260,31 +220,15 @@ class DeliveryWorker:
         else:
             return True
         try:  # the record's own condition held: only the endpoint's update stopped the transaction
-            self.table.apply([record])
+            UnitOfWork(self.table).add(record).commit()
         except Conflict:
             return False
         if _reason(stopped, 1) != "ConditionalCheckFailed":  # a concurrent transaction, not a vanished endpoint
             with contextlib.suppress(Conflict):
-                self.table.apply([health])
+                UnitOfWork(self.table).add(health).commit()
         return True
 
-    def _finish(self, item: dict[str, Any], delivery: Delivery, status: str, next_at: str | None) -> None:
-        self.table.apply(
-            [
-                self.table.update_op(
-                    item["PK"],
-                    item["SK"],
-                    "SET #s = :s, updated_at = :t",
-                    names={"#s": "status"},
-                    values={":s": status, ":t": iso()},
-                )
-            ]
-        )
-        del delivery, next_at
-
-    def _health_op(
-        self, endpoint: WebhookEndpoint, succeeded: bool, gone: bool, moment: datetime
-    ) -> dict[str, Any] | None:
+    def _health_op(self, endpoint: WebhookEndpoint, succeeded: bool, gone: bool, moment: datetime) -> Update | None:
         """Track consecutive failures; disable on 410 or after failing for ``WEBHOOK_DISABLE_AFTER_DAYS``.
 
         Health fields are updated in place, without bumping the endpoint's ``version``, so a user editing
@@ -294,33 +238,23 @@ class DeliveryWorker:
         deleted (soft) or disabled endpoint still passes, so the update can share the attempt's record transaction.
         """
         stamp = iso(moment)
-        pk, sk = keys.company_pk(endpoint.company_id), f"WEBHOOK#{endpoint.id}"
         if succeeded:
             if endpoint.consecutive_failures == 0 and (endpoint.last_success_at or "")[:16] == stamp[:16]:
                 return None  # nothing new to say: keep hot endpoints from rewriting their item on every success
-            update = "SET consecutive_failures = :zero, last_success_at = :t REMOVE failing_since"
-            values: dict[str, Any] = {":zero": 0, ":t": stamp}
-        else:
-            failing_since = endpoint.failing_since or stamp
-            started = datetime.fromisoformat(failing_since.replace("Z", "+00:00"))
-            too_long = moment - started > timedelta(days=self.settings.webhook_disable_after_days)
-            update = (
-                "SET consecutive_failures = if_not_exists(consecutive_failures, :zero) + :one, "
-                "failing_since = if_not_exists(failing_since, :t)"
-            )
-            values = {":zero": 0, ":one": 1, ":t": stamp}
-            if gone or too_long:
-                reason = "The endpoint answered 410 Gone." if gone else "The endpoint kept failing."
-                update += ", enabled = :off, disabled_reason = :why, disabled_at = :t"
-                values |= {":off": False, ":why": reason}
-        return self.table.update_op(pk, sk, update, values=values, condition="attribute_exists(PK)")
+            return EndpointRepository.succeeded_op(endpoint, stamp)
+        started = datetime.fromisoformat((endpoint.failing_since or stamp).replace("Z", "+00:00"))
+        too_long = moment - started > timedelta(days=self.settings.webhook_disable_after_days)
+        reason = None
+        if gone or too_long:
+            reason = "The endpoint answered 410 Gone." if gone else "The endpoint kept failing."
+        return EndpointRepository.failed_op(endpoint, stamp, reason)
 
     def _update_health(self, endpoint: WebhookEndpoint, succeeded: bool, gone: bool, moment: datetime) -> None:
         """The health update on its own (one conditional UpdateItem)."""
         health = self._health_op(endpoint, succeeded, gone, moment)
         if health is not None:
             with contextlib.suppress(Conflict):  # the endpoint was deleted meanwhile: nothing to track
-                self.table.apply([health])
+                UnitOfWork(self.table).add(health).commit()
 
 
 def _reason(exc: TransactionConflict, index: int) -> str:

@@ -7,19 +7,18 @@ and receivers deduplicate on ``webhook-id`` (the event id).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from knowrithm_core.auth import Principal
 from knowrithm_core.config import Settings
-from knowrithm_core.domain.stats import LIVE_ENDPOINTS
 from knowrithm_core.errors import BadRequest, Conflict, NotFound, ServiceUnavailable, ValidationFailed
 from knowrithm_core.events import EventType
 from knowrithm_core.ids import is_uuid, iso, new_id, now
 from knowrithm_core.models.events import event_types
 from knowrithm_core.models.requests import parse
 from knowrithm_core.models.webhooks import (
+    Delivery,
     EndpointCreate,
     EndpointUpdate,
     RecoverWindow,
@@ -28,13 +27,9 @@ from knowrithm_core.models.webhooks import (
 )
 from knowrithm_core.pagination import PageRequest
 from knowrithm_core.services.base import Service
-from knowrithm_core.store import keys, listings
-from knowrithm_core.store.pages import cursor_param, read_page, search_page
 from knowrithm_core.store.queue import MessageQueue
-from knowrithm_core.store.repositories.events import outbox_item
-from knowrithm_core.store.repositories.stats import total_op
-from knowrithm_core.store.table import DynamoTable, Op
-from knowrithm_core.webhooks.records import deliveries_pk, endpoint_item, load_delivery, load_endpoint
+from knowrithm_core.store.repositories.webhooks import DeliveryFilter, DeliveryRepository, EndpointRepository
+from knowrithm_core.store.table import DynamoTable
 from knowrithm_core.webhooks.sealing import SecretVault, is_sealed
 from knowrithm_core.webhooks.signing import new_secret
 from knowrithm_core.webhooks.url_safety import check_url
@@ -67,24 +62,14 @@ def live_secrets(secrets: list[dict[str, Any]], moment: datetime | None = None) 
     return [s for s in secrets if not s.get("expires_at") or s["expires_at"] > stamp]
 
 
-def _delivery_filter(query: dict[str, str]) -> Callable[[dict[str, Any]], bool] | None:
-    """The delivery filters of ``query`` as one predicate on stored items (None without filters)."""
-    status, event_type = query.get("status"), query.get("event_type")
-    since = iso(_parse_time(query["since"], "since")) if query.get("since") else None
-    until = iso(_parse_time(query["until"], "until")) if query.get("until") else None
-    if not (status or event_type or since or until):
-        return None
-
-    def matches(item: dict[str, Any]) -> bool:
-        stamp = str(item.get("event_timestamp", ""))
-        return (
-            (not status or item.get("status") == status)
-            and (not event_type or item.get("event_type") == event_type)
-            and (not since or stamp >= since)
-            and (not until or stamp <= until)
-        )
-
-    return matches
+def _delivery_filter(query: dict[str, str]) -> DeliveryFilter:
+    """The delivery filters of ``query`` (a 422 for a time that is not ISO 8601)."""
+    return DeliveryFilter(
+        status=query.get("status") or None,
+        event_type=query.get("event_type") or None,
+        since=iso(_parse_time(query["since"], "since")) if query.get("since") else None,
+        until=iso(_parse_time(query["until"], "until")) if query.get("until") else None,
+    )
 
 
 class WebhookService(Service):
@@ -94,32 +79,22 @@ class WebhookService(Service):
         super().__init__(table, settings)
         self.queue = queue
         self.vault = vault or SecretVault(settings.webhook_secrets_key_id)
+        self.endpoints = EndpointRepository(table)
+        self.records = DeliveryRepository(table, settings.delivery_ttl_days)
 
     # --- endpoints -----------------------------------------------------------------
     def _load(self, principal: Principal, endpoint_id: str) -> tuple[WebhookEndpoint, list[dict[str, Any]]]:
         principal.require("read")
-        item = (
-            self.table.get(keys.company_pk(principal.company_id), f"WEBHOOK#{endpoint_id}")
-            if is_uuid(endpoint_id)
-            else None
-        )
-        if not item or item.get("deleted_at"):
+        found = self.endpoints.get(principal.company_id, endpoint_id) if is_uuid(endpoint_id) else None
+        if not found or found[0].deleted_at:
             raise NotFound("Webhook endpoint not found.")
-        return load_endpoint(item)
+        return found
 
-    def _create(self, endpoint: WebhookEndpoint, secrets: list[dict[str, Any]]) -> None:
-        """The endpoint and the company's count of live endpoints (``webhooks``), in one transaction."""
-        self.table.transact(
-            [
-                self.table.put_op(endpoint_item(endpoint, secrets), condition="attribute_not_exists(PK)"),
-                self._count_op(endpoint.company_id, 1),
-            ]
-        )
-
-    def _count_op(self, company_id: str, delta: int) -> Op:
-        op = total_op(company_id, {LIVE_ENDPOINTS: delta})
-        assert op is not None  # a non-zero delta always makes an operation
-        return op
+    def _resealed(self, current: WebhookEndpoint, secrets: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+        """``secrets`` sealed when some are legacy plaintext (items written before encryption), else None (keep)."""
+        if secrets and not all(is_sealed(s) for s in secrets):
+            return self.vault.seal_all(current.company_id, current.id, secrets)
+        return None
 
     def _change(
         self,
@@ -127,53 +102,21 @@ class WebhookService(Service):
         changes: dict[str, Any],
         stamp: str | None = None,
         secrets: list[dict[str, Any]] | None = None,
+        *,
+        store_secrets: list[dict[str, Any]] | None = None,
     ) -> WebhookEndpoint:
         """Write only ``changes`` (``None`` removes the attribute), plus ``updated_at`` and the next ``version``;
-        legacy plaintext ``secrets`` (items written before encryption) are sealed by the same write.
+        ``store_secrets`` replace the stored secrets, and legacy plaintext ``secrets`` are sealed by the same write.
 
-        An UpdateItem, not a Put of the whole item: the delivery worker updates the health fields
-        (``consecutive_failures``, ``failing_since``, ``last_success_at``, ``enabled`` on 410...) in place
-        without bumping ``version``, so a health update made between our read and this write passes the
-        version check and survives. Returns the endpoint as stored after the write.
+        An UpdateItem conditioned on the version read, not a Put of the whole item: the delivery worker updates
+        the health fields in place without bumping ``version``, so a health update made between our read and
+        this write survives. Returns the endpoint as stored after the write.
         """
-        update, names, values = self._change_expression(current, changes, stamp, secrets)
+        sealed = store_secrets if store_secrets is not None else self._resealed(current, secrets)
         try:
-            item = self.table.update(
-                keys.company_pk(current.company_id),
-                f"WEBHOOK#{current.id}",
-                update,
-                names=names,
-                values=values,
-                condition="version = :expected",
-            )
+            return self.endpoints.change(current, changes, stamp=stamp or iso(), secrets=sealed)
         except Conflict as exc:
             raise Conflict("The webhook endpoint changed meanwhile; fetch it and try again.") from exc
-        return load_endpoint(item)[0]
-
-    def _change_expression(
-        self,
-        current: WebhookEndpoint,
-        changes: dict[str, Any],
-        stamp: str | None,
-        secrets: list[dict[str, Any]] | None,
-    ) -> tuple[str, dict[str, str], dict[str, Any]]:
-        """The UpdateExpression, names and values of :meth:`_change` (conditioned on ``version = :expected``)."""
-        if secrets and "_secrets" not in changes and not all(is_sealed(s) for s in secrets):
-            changes = {**changes, "_secrets": self.vault.seal_all(current.company_id, current.id, secrets)}
-        fields = {**changes, "updated_at": stamp or iso(), "version": current.version + 1}
-        names: dict[str, str] = {}
-        values: dict[str, Any] = {":expected": current.version}
-        sets: list[str] = []
-        removes: list[str] = []
-        for n, (field, value) in enumerate(fields.items()):
-            names[f"#f{n}"] = field
-            if value is None:
-                removes.append(f"#f{n}")
-            else:
-                sets.append(f"#f{n} = :f{n}")
-                values[f":f{n}"] = value
-        update = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
-        return update, names, values
 
     def create(self, principal: Principal, body: Any) -> dict[str, Any]:
         principal.require("write")
@@ -193,9 +136,10 @@ class WebhookService(Service):
             rate_limit_per_second=request.rate_limit_per_second,
         )
         secret = new_secret()
-        self._create(
-            endpoint, [{"sealed": self.vault.seal(endpoint.company_id, endpoint.id, secret), "created_at": stamp}]
-        )
+        sealed = [{"sealed": self.vault.seal(endpoint.company_id, endpoint.id, secret), "created_at": stamp}]
+        uow = self.unit_of_work()
+        self.endpoints.add(uow, endpoint, sealed)  # with one more live endpoint on the company's counter
+        uow.commit()
         return {
             "message": "Webhook endpoint created. Store the secret now: it is shown only once.",
             "webhook": endpoint.public(),
@@ -205,11 +149,9 @@ class WebhookService(Service):
     def list_endpoints(self, principal: Principal, query: dict[str, str]) -> dict[str, Any]:
         """Live endpoints oldest first: one Query of ``per_page + 1`` (sparse GSI2), the total from the counter."""
         principal.require("read")
-        company_id = principal.company_id
         request = PageRequest.parse(query.get("page"), query.get("per_page"), 20)
-        total = listings.company_total(self.table, company_id, LIVE_ENDPOINTS)
-        page = read_page(self.table, listings.endpoints(company_id), request, total=total, cursor=cursor_param(query))
-        return {"webhooks": [load_endpoint(i)[0].public() for i in page.items], "pagination": page.pagination}
+        endpoints, pagination = self.endpoints.page(principal.company_id, request, query)
+        return {"webhooks": [endpoint.public() for endpoint in endpoints], "pagination": pagination}
 
     def get(self, principal: Principal, endpoint_id: str) -> dict[str, Any]:
         endpoint, secrets = self._load(principal, endpoint_id)
@@ -234,15 +176,12 @@ class WebhookService(Service):
     def delete(self, principal: Principal, endpoint_id: str) -> dict[str, Any]:
         principal.require("write", "DELETE")
         current, secrets = self._load(principal, endpoint_id)
-        stamp = iso()
-        # soft delete, out of the live list (its sparse GSI2 keys removed), one fewer live endpoint, in one transaction;
-        # a legacy plaintext secret is sealed by the same write
-        changes = {"deleted_at": stamp, "enabled": False, "GSI2PK": None, "GSI2SK": None}
-        update, names, values = self._change_expression(current, changes, stamp, secrets)
-        pk, sk = keys.company_pk(current.company_id), f"WEBHOOK#{current.id}"
-        op = self.table.update_op(pk, sk, update, names=names, values=values, condition="version = :expected")
+        # soft delete, out of the live list, one fewer live endpoint, in one transaction; a legacy plaintext
+        # secret is sealed by the same write
+        uow = self.unit_of_work()
+        self.endpoints.remove(uow, current, stamp=iso(), secrets=self._resealed(current, secrets))
         try:
-            self.table.transact([op, self._count_op(current.company_id, -1)])
+            uow.commit()
         except Conflict as exc:
             raise Conflict("The webhook endpoint changed meanwhile; fetch it and try again.") from exc
         return {"message": "Webhook endpoint deleted.", "webhook_id": current.id}
@@ -264,7 +203,7 @@ class WebhookService(Service):
         stored = self.vault.seal_all(
             current.company_id, current.id, [{"secret": secret, "created_at": iso(moment)}, *kept]
         )
-        endpoint = self._change(current, {"_secrets": stored}, iso(moment))
+        endpoint = self._change(current, {}, iso(moment), store_secrets=stored)
         return {
             "message": "Secret rotated. The previous secret keeps signing until the grace period ends.",
             "secret": secret,
@@ -277,10 +216,11 @@ class WebhookService(Service):
         principal.require("write")
         endpoint, _ = self._load(principal, endpoint_id)
         data = {"message": "This is a test event from Knowrithm.", "endpoint_id": endpoint.id}
-        event = outbox_item(principal.company_id, EventType.WEBHOOK_TEST, data, ttl_days=self.settings.event_ttl_days)
-        event["target_endpoint_id"] = endpoint.id
-        self.table.transact([self.table.put_op(event)])
-        return {"message": "Test event queued.", "event_id": event["id"]}
+        write, event_id = self.endpoints.test_event(
+            principal.company_id, endpoint.id, data, ttl_days=self.settings.event_ttl_days
+        )
+        self.unit_of_work().add(write).commit()
+        return {"message": "Test event queued.", "event_id": event_id}
 
     # --- deliveries ----------------------------------------------------------------
     def deliveries(self, principal: Principal, endpoint_id: str, query: dict[str, str]) -> dict[str, Any]:
@@ -289,54 +229,36 @@ class WebhookService(Service):
         plus one when there is a next page (a lower bound)."""
         endpoint, _ = self._load(principal, endpoint_id)
         request = PageRequest.parse(query.get("page"), query.get("per_page"), 20)
-        listing = listings.deliveries(principal.company_id, endpoint.id)
-        matches = _delivery_filter(query)
-        if matches:
-            page = search_page(self.table, listing, request, matches)
-        else:
-            page = read_page(self.table, listing, request, total=0, cursor=cursor_param(query))
-            seen = (request.page - 1) * request.per_page + len(page.items) + int(page.pagination["has_next"])
-            pages = max(request.page + int(page.pagination["has_next"]), 1) if seen else 0
-            page.pagination.update(total=seen, pages=pages)
-        rows = [load_delivery(i).model_dump(mode="json") for i in page.items]
-        return {"deliveries": rows, "pagination": page.pagination}
+        where = _delivery_filter(query)
+        deliveries, pagination = self.records.page(principal.company_id, endpoint.id, request, query, where)
+        if not where:
+            seen = (request.page - 1) * request.per_page + len(deliveries) + int(pagination["has_next"])
+            pages = max(request.page + int(pagination["has_next"]), 1) if seen else 0
+            pagination.update(total=seen, pages=pages)
+        rows = [delivery.model_dump(mode="json") for delivery in deliveries]
+        return {"deliveries": rows, "pagination": pagination}
 
-    def _requeue(self, items: list[dict[str, Any]]) -> int:
+    def _requeue(self, deliveries: list[Delivery]) -> int:
         if self.queue is None:
             raise ServiceUnavailable("Webhook delivery is not configured (DELIVERY_QUEUE_URL).")
-        ops, bodies = [], []
-        for item in items:
-            ops.append(
-                self.table.update_op(
-                    item["PK"],
-                    item["SK"],
-                    "SET #s = :p, next_attempt_at = :n, updated_at = :n",
-                    names={"#s": "status"},
-                    values={":p": "pending", ":n": iso()},
-                )
-            )
-            bodies.append(
-                {
-                    "company_id": item["company_id"],
-                    "endpoint_id": item["endpoint_id"],
-                    "event_id": item["event_id"],
-                    "replay": True,
-                }
-            )
-        for start in range(0, len(ops), 100):
-            self.table.transact(ops[start : start + 100])
-        self.queue.send(bodies)
-        return len(bodies)
+        self.records.requeue(deliveries, iso())
+        self.queue.send(
+            [
+                {"company_id": d.company_id, "endpoint_id": d.endpoint_id, "event_id": d.event_id, "replay": True}
+                for d in deliveries
+            ]
+        )
+        return len(deliveries)
 
     def retry(self, principal: Principal, delivery_id: str) -> dict[str, Any]:
         principal.require("write")
-        found = self.table.query(f"DELIVERY#{delivery_id}", index=keys.GSI1, limit=1) if is_uuid(delivery_id) else []
-        if not found or found[0].get("company_id") != principal.company_id:
+        found = self.records.by_id(delivery_id) if is_uuid(delivery_id) else None
+        if found is None or found.company_id != principal.company_id:
             raise NotFound("Delivery not found.")
-        self._load(principal, str(found[0]["endpoint_id"]))
-        if found[0].get("status") == "pending":
+        self._load(principal, found.endpoint_id)
+        if found.status == "pending":
             raise BadRequest("This delivery is already pending.")
-        self._requeue(found)
+        self._requeue([found])
         return {"message": "Delivery re-queued.", "delivery_id": delivery_id}
 
     def recover(self, principal: Principal, endpoint_id: str, body: Any) -> dict[str, Any]:
@@ -346,11 +268,10 @@ class WebhookService(Service):
         since = iso(_parse_time(window.since, "since"))
         until = iso(_parse_time(window.until, "until")) if window.until else iso()
         endpoint, _ = self._load(principal, endpoint_id)
-        items = self.table.query(deliveries_pk(principal.company_id, endpoint.id), sk_prefix="DELIVERY#")
         targets = [
-            i
-            for i in items
-            if i.get("status") in {"failed", "skipped"} and since <= str(i.get("event_timestamp", "")) <= until
+            d
+            for d in self.records.of_endpoint(principal.company_id, endpoint.id)
+            if d.status in {"failed", "skipped"} and since <= d.event_timestamp <= until
         ]
         count = self._requeue(targets) if targets else 0
         return {"message": f"{count} deliveries re-queued.", "recovered": count, "since": since, "until": until}

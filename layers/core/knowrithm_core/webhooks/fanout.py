@@ -11,26 +11,26 @@ from __future__ import annotations
 from typing import Any
 
 from knowrithm_core.config import Settings
-from knowrithm_core.errors import Conflict
 from knowrithm_core.ids import iso
 from knowrithm_core.models.webhooks import Delivery
-from knowrithm_core.store import keys
+from knowrithm_core.store.port import Table
 from knowrithm_core.store.queue import MessageQueue
-from knowrithm_core.store.table import DynamoTable
-from knowrithm_core.webhooks.records import deliveries_pk, delivery_id, delivery_item, load_endpoint
+from knowrithm_core.store.repositories.webhooks import DeliveryRepository, EndpointRepository, delivery_id
 
 
 class FanOut:
-    def __init__(self, table: DynamoTable, settings: Settings, queue: MessageQueue) -> None:
+    def __init__(self, table: Table, settings: Settings, queue: MessageQueue) -> None:
         self.table = table
         self.settings = settings
         self.queue = queue
+        self.endpoints = EndpointRepository(table)
+        self.records = DeliveryRepository(table, settings.delivery_ttl_days)
 
     def handle(self, event: dict[str, Any]) -> int:
         """Fan one outbox event out; returns how many delivery messages were sent."""
         company_id, name = str(event["company_id"]), str(event["event"])
         target = event.get("target_endpoint_id")
-        endpoints = [load_endpoint(i)[0] for i in self.table.query(keys.company_pk(company_id), sk_prefix="WEBHOOK#")]
+        endpoints = self.endpoints.of_company(company_id)
         chosen = [e for e in endpoints if not e.deleted_at and e.subscribed(name) and (not target or e.id == target)]
         envelope = {"id": event["id"], "event": name, "timestamp": event["timestamp"], "data": event.get("data", {})}
         bodies = []
@@ -49,14 +49,8 @@ class FanOut:
                 updated_at=stamp,
             )
             status: str = delivery.status
-            try:
-                self.table.put(
-                    delivery_item(delivery, envelope, self.settings.delivery_ttl_days),
-                    condition="attribute_not_exists(PK)",
-                )
-            except Conflict:  # a repeat of this event: keep what the first pass recorded
-                existing = self.table.get(deliveries_pk(company_id, endpoint.id), f"DELIVERY#{event['id']}")
-                status = str((existing or {}).get("status", "pending"))
+            if not self.records.add(delivery, envelope):  # a repeat of this event: keep what the first pass recorded
+                status = self.records.status(company_id, endpoint.id, delivery.event_id) or "pending"
             if status == "pending":
                 bodies.append({"company_id": company_id, "endpoint_id": endpoint.id, "event_id": event["id"]})
         if bodies:
