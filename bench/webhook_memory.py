@@ -6,7 +6,7 @@ out by the real ``FanOut`` (untimed) per round. The worker's ``process`` runs on
 the next message as soon as they are free; the raw loop POSTs the worker's signed body with its headers to the
 same receiver from ``CONCURRENCY`` threads the same way, a new connection per POST, as the worker's poster does.
 That ratio (judged) is the worker's own overhead. The same messages are also delivered in batches of
-``CONCURRENCY``, a pool per batch, as ``deliver_batch`` handles one SQS batch (no SQS here): each batch waits
+``CONCURRENCY``, a pool per batch, as ``workers.delivery`` handles one SQS batch (no SQS here): each batch waits
 for its slowest POST, the cost of Lambda's batch semantics rather than of the worker (reported, not judged).
 Rounds interleave the three; figures are medians. Today's moto figure (:func:`bench.webhooks.run_throughput`)
 runs in the same process first, for the same table of results.
@@ -120,7 +120,7 @@ def _deliver(worker: Any, messages: list[dict[str, Any]]) -> int:
 
 
 def _deliver_batched(worker: Any, messages: list[dict[str, Any]]) -> int:
-    """Process ``messages`` in batches of ``CONCURRENCY``, a pool per batch (as ``deliver_batch``)."""
+    """Process ``messages`` in batches of ``CONCURRENCY``, a pool per batch (as ``workers.delivery``)."""
     return sum(
         _deliver(worker, messages[start : start + CONCURRENCY]) for start in range(0, len(messages), CONCURRENCY)
     )
@@ -213,14 +213,14 @@ def section(results: MemoryResults | None, error: str | None = None) -> str:
         f"| `DeliveryWorker` on `MemoryTable`, {CONCURRENCY} threads, the next message when free | {r.deliveries} "
         f"| {len(r.worker_seconds)} | {median(r.worker_seconds):.2f} | {r.worker_rate:.0f} | {r.ratio:.2f}× "
         f"| ≥ {RATIO_GOAL:.1f}× | {'**PASS**' if ok else '**FAIL**'} |",
-        f"| … the same, in batches of {CONCURRENCY} (a pool per batch, as `deliver_batch`) | {r.deliveries} "
+        f"| … the same, in batches of {CONCURRENCY} (a pool per batch, as `workers.delivery`) | {r.deliveries} "
         f"| {len(r.batched_seconds)} | {median(r.batched_seconds):.2f} | {r.batched_rate:.0f} "
         f"| {r.batched_rate / r.raw_rate:.2f}× | — | — |",
     ]
     if r.moto is not None:
         m = r.moto
         lines.append(
-            f"| `deliver_batch` + `DeliveryWorker` on moto (receive/delete from the DeliveryQueue), its own raw loop "
+            f"| `workers.delivery` + `DeliveryWorker` on moto (receive/delete from the DeliveryQueue), own raw loop "
             f"{m.raw_rate:.0f}/s | {m.worker_posts} | 1 | {m.worker_seconds:.2f} | {m.worker_rate:.0f} "
             f"| {m.ratio:.2f}× | — | — |"
         )
