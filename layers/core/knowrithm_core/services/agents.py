@@ -103,15 +103,10 @@ class AgentService(Service):
             raise NotFound("Agent not found.")
         return load(Agent, found[0])
 
-    def stats_op(self, company_id: str, agent_id: str, **deltas: int) -> dict[str, Any]:
-        """A transaction operation adding to the agent's counters (kept in their own item, so
+    def stats_op(self, company_id: str, agent_id: str, **deltas: int) -> Update:
+        """A write adding to the agent's counters (kept in their own item, so
         chats never contend with edits of the agent)."""
-        names = {f"#{k}": k for k in deltas}
-        values = {f":{k}": v for k, v in deltas.items()}
-        update = "ADD " + ", ".join(f"#{k} :{k}" for k in deltas)
-        return self.table.update_op(
-            keys.company_pk(company_id), f"AGENT#{agent_id}{STATS_SUFFIX}", update, names=names, values=values
-        )
+        return Update((keys.company_pk(company_id), f"AGENT#{agent_id}{STATS_SUFFIX}"), add=deltas)
 
     def get(self, agent_id: str, principal: Principal | None) -> dict[str, Any]:
         agent = self.find_public(agent_id)

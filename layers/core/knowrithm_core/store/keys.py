@@ -85,6 +85,18 @@ def lead_conversations(company_id: str, lead_id: str) -> str:
     return f"COMPANY#{company_id}#LEAD#{lead_id}#CONVS"
 
 
+def deleted_messages(company_id: str) -> str:
+    return f"COMPANY#{company_id}#DELETED_MSGS"
+
+
+def message_sk(message_id: str) -> str:
+    return f"MSG#{message_id}"
+
+
+def task_sk(task_id: str) -> str:
+    return f"TASK#{task_id}"
+
+
 def company_of(pk: str) -> str | None:
     """The company id of a tenant-owned partition key (``COMPANY#<id>…``), None for any other key."""
     parts = pk.split("#")
