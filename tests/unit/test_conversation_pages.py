@@ -9,8 +9,8 @@ from knowrithm_core.container import Services
 from knowrithm_core.domain.stats import LIVE_CONVERSATIONS
 from knowrithm_core.ids import iso, new_id
 from knowrithm_core.models.resources import Conversation, Message
-from knowrithm_core.services.conversations import conversation_item, message_item
 from knowrithm_core.store import keys
+from knowrithm_core.store.repositories.conversations import conversation_item, message_item
 from tests.unit.conftest import Tenant, new_conversation
 from tests.unit.dynamo_reads import fill, recorded_queries
 

@@ -26,8 +26,7 @@ from knowrithm_core.models.requests import ChatRequest, parse
 from knowrithm_core.models.resources import Agent, Conversation, Message
 from knowrithm_core.observability import logger as log
 from knowrithm_core.responder import Answer, Responder, Turn, answers_slowly
-from knowrithm_core.services.base import load
-from knowrithm_core.services.conversations import ConversationService, conversation_item, message_item, visible_to
+from knowrithm_core.services.conversations import ConversationService, visible_to
 from knowrithm_core.services.escalation import (
     VISITOR_REQUESTED_HUMAN,
     asks_for_human,
@@ -36,10 +35,12 @@ from knowrithm_core.services.escalation import (
 )
 from knowrithm_core.services.tasks import TaskService
 from knowrithm_core.services.turn_order import TurnConflict, TurnLocks, in_turn
-from knowrithm_core.store import keys
+from knowrithm_core.store.expressions import WriteOp
 from knowrithm_core.store.queue import MessageQueue
+from knowrithm_core.store.repositories.conversations import ConversationRepository
 from knowrithm_core.store.repositories.stats import chat_turn_ops
-from knowrithm_core.store.table import DynamoTable, Op, TransactionConflict
+from knowrithm_core.store.table import TransactionConflict
+from knowrithm_core.store.unit_of_work import UnitOfWork
 from knowrithm_core.widget.limits import RateLimiter
 
 CHAT_TASK = "chat"
@@ -52,31 +53,32 @@ def _tokens(text: str) -> int:
 @dataclass(frozen=True)
 class TurnContext:
     """What answering needs: the conversation, the turns before the question (oldest first), the
-    unanswered streak before it (see escalation) and the raw message items, newest first."""
+    unanswered streak before it (see escalation) and every message read, newest first (deleted ones too)."""
 
     conversation: Conversation
     history: list[Turn]
     streak: tuple[int, bool]
-    items: list[dict[str, Any]]
+    messages: list[Message]
 
 
 def load_turn_context(
-    table: DynamoTable, company_id: str, conversation_id: str, window: int, *, before: str | None = None
+    conversations: ConversationRepository,
+    company_id: str,
+    conversation_id: str,
+    window: int,
+    *,
+    before: str | None = None,
 ) -> TurnContext | None:
     """One query: the conversation and its ``window`` latest messages (those older than message ``before``
     when given). None when the conversation does not exist or is deleted."""
     extra = 10 if before else 0  # room for messages sent after ``before`` while it waited in the queue
-    items = table.query(keys.conversation_pk(company_id, conversation_id), forward=False, limit=window + 1 + extra)
-    meta = next((i for i in items if i["SK"] == keys.CONVERSATION_META), None)
-    if meta is None or meta.get("deleted_at"):
+    conversation, read = conversations.recent(company_id, conversation_id, window + 1 + extra)
+    if conversation is None or conversation.deleted_at:
         return None
-    messages = [
-        i
-        for i in items
-        if i["SK"].startswith("MSG#") and not i.get("deleted_at") and (before is None or i["SK"] < f"MSG#{before}")
-    ][:window]  # newest first
-    turns = [Turn(str(i["role"]), str(i["content"])) for i in reversed(messages)]
-    return TurnContext(load(Conversation, meta), turns, unanswered_streak(messages), items)
+    messages = [m for m in read if not m.deleted_at and (before is None or m.id < before)][:window]  # newest first
+    turns = [Turn(m.role, m.content) for m in reversed(messages)]
+    streak = unanswered_streak(m.model_dump(include={"role", "metadata"}) for m in messages)
+    return TurnContext(conversation, turns, streak, read)
 
 
 def user_message_for(conversation: Conversation, text: str, stamp: str) -> Message:
@@ -139,15 +141,6 @@ def advanced(conversation: Conversation, stamp: str, *messages: Message) -> Conv
     )
 
 
-def conversation_write_op(table: DynamoTable, updated: Conversation, read_version: int) -> dict[str, Any]:
-    """The conversation's new state, only if nobody changed (or deleted) it since ``read_version``."""
-    return table.put_op(
-        conversation_item(updated),
-        condition="version = :v AND attribute_not_exists(deleted_at)",
-        values={":v": read_version},
-    )
-
-
 def turn_result(conversation: Conversation, user: Message, assistant: Message) -> dict[str, Any]:
     """The superset every client reads (legacy ``history``, CLI ``response``/``content``, widget ids)."""
     return {
@@ -183,7 +176,7 @@ class ChatService:
         self.limiter = limiter
         self.conversations = conversations
         self.agents = conversations.agents
-        self.table = conversations.table
+        self.repository = conversations.repository
         self.settings = conversations.settings
         self.responder = responder
         self.tasks = tasks
@@ -237,20 +230,19 @@ class ChatService:
         updated = advanced(conversation, stamp, user_message, assistant_message)
         result = turn_result(updated, user_message, assistant_message)
         task_id = new_id() if as_task else None
-        ops: list[Op] = [
-            self.table.put_op(message_item(user_message)),
-            self.table.put_op(message_item(assistant_message)),
-            conversation_write_op(self.table, updated, conversation.version),
-            self.agents.stats_op(conversation.company_id, conversation.agent_id, messages=2),
-            *chat_turn_ops(user_message, assistant_message, by_lead=principal.is_lead),
-            self._event_op(EventType.MESSAGE_RECEIVED, updated, user_message),
-        ]
+        uow = self.conversations.unit_of_work()
+        self.repository.add_message(uow, user_message)
+        self.repository.add_message(uow, assistant_message)
+        self.repository.save(uow, updated, read_version=conversation.version)
+        uow.add(self.agents.stats_op(conversation.company_id, conversation.agent_id, messages=2))
+        uow.extend(chat_turn_ops(user_message, assistant_message, by_lead=principal.is_lead))
+        uow.add(self._event_op(EventType.MESSAGE_RECEIVED, updated, user_message))
         if escalation:
-            ops.append(self._event_op(EventType.CONVERSATION_ESCALATED, updated, user_message, reason=escalation))
+            uow.add(self._event_op(EventType.CONVERSATION_ESCALATED, updated, user_message, reason=escalation))
         if task_id:
             owner = principal.subject_id
-            ops.append(self.tasks.completed_op(conversation.company_id, task_id, CHAT_TASK, result, owner_id=owner))
-        self._commit(ops)
+            uow.add(self.tasks.completed_op(conversation.company_id, task_id, CHAT_TASK, result, owner_id=owner))
+        self._commit(uow)
         if task_id:
             return self._acknowledgement(task_id, user_message)
         return result
@@ -273,17 +265,18 @@ class ChatService:
         updated = advanced(conversation, stamp, user_message)
         task_id = new_id()
         company_id = conversation.company_id
-        ops: list[Op] = [
-            self.table.put_op(message_item(user_message)),
-            conversation_write_op(self.table, updated, conversation.version),
+        uow = self.conversations.unit_of_work()
+        self.repository.add_message(uow, user_message)
+        self.repository.save(uow, updated, read_version=conversation.version)
+        uow.add(
             self.agents.stats_op(company_id, conversation.agent_id, messages=1),
             self._event_op(EventType.MESSAGE_RECEIVED, updated, user_message),
             self.tasks.pending_op(company_id, task_id, CHAT_TASK, owner_id=principal.subject_id),
-        ]
+        )
         if asks_for_human(text):  # needs no answer: hand over now, even if the model is down
             reason = VISITOR_REQUESTED_HUMAN
-            ops.append(self._event_op(EventType.CONVERSATION_ESCALATED, updated, user_message, reason=reason))
-        self._commit(ops)
+            uow.add(self._event_op(EventType.CONVERSATION_ESCALATED, updated, user_message, reason=reason))
+        self._commit(uow)
         job = {
             "company_id": company_id,
             "conversation_id": conversation.id,
@@ -305,20 +298,21 @@ class ChatService:
     def _context(self, principal: Principal, conversation_id: str) -> TurnContext:
         if not is_uuid(conversation_id):
             raise NotFound("Conversation not found.")
-        context = load_turn_context(self.table, principal.company_id, conversation_id, self.settings.context_messages)
+        window = self.settings.context_messages
+        context = load_turn_context(self.repository, principal.company_id, conversation_id, window)
         if context is None or not visible_to(principal, context.conversation):
             raise NotFound("Conversation not found.")
         return context
 
     def _event_op(
         self, event: EventType, conversation: Conversation, message: Message, *, reason: str | None = None
-    ) -> Op:
+    ) -> WriteOp:
         return event_op_for(self.conversations, event, conversation, message, reason=reason)
 
-    def _commit(self, ops: list[Op]) -> None:
+    def _commit(self, uow: UnitOfWork) -> None:
         """Write the turn; a lost race (another turn or a delete) raises :class:`TurnConflict` to try again."""
         try:
-            self.table.transact(ops)
+            uow.commit()
         except TransactionConflict as exc:
             raise TurnConflict(str(exc)) from exc
 
@@ -339,7 +333,7 @@ def event_op_for(
     message: Message,
     *,
     reason: str | None = None,
-) -> Op:
+) -> WriteOp:
     """``message.received`` (the user's message) or ``conversation.escalated`` (with its ``reason``)."""
     if event is EventType.CONVERSATION_ESCALATED:
         data = {"conversation": conversation.public(), "reason": reason, "message": message.public()}

@@ -18,22 +18,18 @@ from typing import Any
 from knowrithm_core.errors import NotFound
 from knowrithm_core.events import EventType
 from knowrithm_core.ids import iso
-from knowrithm_core.models.resources import Conversation, Message, Task
-from knowrithm_core.services.base import load
+from knowrithm_core.models.resources import Message, Task
 from knowrithm_core.services.chat import (
     ChatService,
     advanced,
     assistant_message_for,
-    conversation_write_op,
     event_op_for,
     load_turn_context,
     turn_result,
 )
-from knowrithm_core.services.conversations import message_item
 from knowrithm_core.services.escalation import VISITOR_REQUESTED_HUMAN, escalation_reason
-from knowrithm_core.store import keys
 from knowrithm_core.store.repositories.stats import chat_turn_ops
-from knowrithm_core.store.table import Op, TransactionConflict
+from knowrithm_core.store.table import TransactionConflict
 
 JOB_FIELDS = ("company_id", "conversation_id", "message_id", "task_id")
 WRITE_ATTEMPTS = 3  # re-reads of the conversation when another message changed it meanwhile
@@ -50,7 +46,7 @@ class ChatWorker:
     def __init__(self, chat: ChatService) -> None:
         self.conversations = chat.conversations
         self.agents = chat.agents
-        self.table = chat.table
+        self.repository = chat.repository
         self.responder = chat.responder
         self.tasks = chat.tasks
         self.settings = chat.settings
@@ -76,10 +72,10 @@ class ChatWorker:
     def _answer(self, task: Task, job: Mapping[str, Any], *, last_attempt: bool) -> str:
         company_id, conversation_id, message_id = task.company_id, str(job["conversation_id"]), str(job["message_id"])
         window = self.settings.context_messages
-        context = load_turn_context(self.table, company_id, conversation_id, window, before=message_id)
+        context = load_turn_context(self.repository, company_id, conversation_id, window, before=message_id)
         if context is None:
             raise NotFound("The conversation was deleted before it could be answered.")
-        user = self._user_message(context.items, company_id, conversation_id, message_id)
+        user = self._user_message(context.messages, company_id, conversation_id, message_id)
         self.tasks.mark_processing(task)
         agent = self.agents.read(company_id, context.conversation.agent_id)[1]
         started = time.perf_counter()
@@ -95,39 +91,35 @@ class ChatWorker:
             stamp = iso()
             assistant = assistant_message_for(conversation, user, answer, elapsed, escalation, stamp)
             updated = advanced(conversation, stamp, assistant)
-            ops: list[Op] = [
-                self.table.put_op(message_item(assistant)),
-                conversation_write_op(self.table, updated, conversation.version),
-                self.agents.stats_op(company_id, conversation.agent_id, messages=1),
-                *chat_turn_ops(user, assistant, by_lead=bool(job.get("by_lead"))),
-                self.tasks.finished_op(task, result=turn_result(updated, user, assistant)),
-            ]
+            uow = self.conversations.unit_of_work()
+            self.repository.add_message(uow, assistant)
+            self.repository.save(uow, updated, read_version=conversation.version)
+            uow.add(self.agents.stats_op(company_id, conversation.agent_id, messages=1))
+            uow.extend(chat_turn_ops(user, assistant, by_lead=bool(job.get("by_lead"))))
+            uow.add(self.tasks.finished_op(task, result=turn_result(updated, user, assistant)))
             if escalation and escalation != VISITOR_REQUESTED_HUMAN:  # that one was reported when it was asked
-                ops.append(
+                uow.add(
                     event_op_for(self.conversations, EventType.CONVERSATION_ESCALATED, updated, user, reason=escalation)
                 )
             try:
-                self.table.transact(ops)
+                uow.commit()
                 return "completed"
             except TransactionConflict:
                 current = self.tasks.get(company_id, task.task_id)
                 if current is None or current.status in ("completed", "failed"):
                     return "skipped"  # another delivery of this message finished it
-                reread = self.table.get(keys.conversation_pk(company_id, conversation_id), keys.CONVERSATION_META)
-                if reread is None or reread.get("deleted_at"):
+                reread = self.repository.get(company_id, conversation_id)
+                if reread is None or reread.deleted_at:
                     raise NotFound("The conversation was deleted before it could be answered.") from None
-                conversation = load(Conversation, reread)
+                conversation = reread
         raise RetryLater("the conversation kept changing while the answer was written")
 
-    def _user_message(
-        self, items: list[dict[str, Any]], company_id: str, conversation_id: str, message_id: str
-    ) -> Message:
-        sk = f"MSG#{message_id}"
-        item = next((i for i in items if i["SK"] == sk), None)
-        item = item or self.table.get(keys.conversation_pk(company_id, conversation_id), sk)
-        if item is None or item.get("deleted_at"):
+    def _user_message(self, read: list[Message], company_id: str, conversation_id: str, message_id: str) -> Message:
+        found = next((m for m in read if m.id == message_id), None)
+        found = found or self.repository.message(company_id, conversation_id, message_id)
+        if found is None or found.deleted_at:
             raise NotFound("The message was deleted before it could be answered.")
-        return load(Message, item)
+        return found
 
 
 def retry_delay(error: Exception, attempt: int) -> int | None:

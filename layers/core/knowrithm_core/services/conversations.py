@@ -17,47 +17,14 @@ from knowrithm_core.models.requests import ConversationCreate, ConversationUpdat
 from knowrithm_core.models.resources import Conversation, Message
 from knowrithm_core.pagination import PageRequest
 from knowrithm_core.services.agents import AgentService
-from knowrithm_core.services.base import Service, load
-from knowrithm_core.store import keys, listings
-from knowrithm_core.store.pages import SEARCH_SCAN_LIMIT, Listing, count_bounded, cursor_param, read_page, search_page
+from knowrithm_core.services.base import Service
+from knowrithm_core.store.expressions import Update
+from knowrithm_core.store.pages import cursor_param
+from knowrithm_core.store.repositories.conversations import ConversationRepository
 from knowrithm_core.store.repositories.stats import conversation_started_ops, total_op
-from knowrithm_core.store.soft_delete import flag_op, set_deleted
-from knowrithm_core.store.table import Op, TransactionConflict
+from knowrithm_core.store.table import TransactionConflict
 
-NOT_DELETED = "attribute_not_exists(deleted_at)"
 MAX_METADATA_BYTES = 16_384
-
-
-def conversation_item(conversation: Conversation) -> dict[str, Any]:
-    cid, vid = conversation.company_id, conversation.id
-    return {
-        "PK": keys.conversation_pk(cid, vid),
-        "SK": keys.CONVERSATION_META,
-        "GSI1PK": keys.global_id("CONV", vid),
-        "GSI1SK": "CONV",
-        **listings.conversation_index_keys(
-            cid,
-            vid,
-            conversation.agent_id,
-            conversation.entity_id if conversation.entity_type == "lead" else None,
-            live=not conversation.deleted_at,
-        ),
-        **conversation.public(),
-    }
-
-
-def message_item(message: Message) -> dict[str, Any]:
-    return {
-        "PK": keys.conversation_pk(message.company_id, message.conversation_id),
-        "SK": f"MSG#{message.id}",
-        "GSI1PK": keys.global_id("MSG", message.id),
-        "GSI1SK": "MSG",
-        **message.public(),
-    }
-
-
-def deleted_messages_index(company_id: str) -> str:
-    return f"COMPANY#{company_id}#DELETED_MSGS"
 
 
 def visible_to(principal: Principal, conversation: Conversation) -> bool:
@@ -70,6 +37,7 @@ class ConversationService(Service):
     def __init__(self, agents: AgentService) -> None:
         super().__init__(agents.table, agents.settings)
         self.agents = agents
+        self.repository = ConversationRepository(agents.table)
 
     # --- helpers -----------------------------------------------------------------
     def _require_access(self, principal: Principal) -> None:
@@ -78,14 +46,9 @@ class ConversationService(Service):
 
     def load(self, principal: Principal, conversation_id: str, *, include_deleted: bool = False) -> Conversation:
         """The caller's conversation or 404 (another tenant's id, or a lead's foreign one, looks missing)."""
-        item = (
-            self.table.get(keys.conversation_pk(principal.company_id, conversation_id), keys.CONVERSATION_META)
-            if is_uuid(conversation_id)
-            else None
-        )
-        if not item or (item.get("deleted_at") and not include_deleted):
+        conversation = self.repository.get(principal.company_id, conversation_id) if is_uuid(conversation_id) else None
+        if conversation is None or (conversation.deleted_at and not include_deleted):
             raise NotFound("Conversation not found.")
-        conversation = load(Conversation, item)
         if not visible_to(principal, conversation):
             raise NotFound("Conversation not found.")
         return conversation
@@ -96,42 +59,45 @@ class ConversationService(Service):
         company_id = principal.company_id
         agent_id = agent_id or (query.get("agent_id") or "").strip() or None
         lead_id = principal.subject_id if principal.is_lead else None
-        listing = listings.conversations(company_id, agent_id=None if lead_id else agent_id, lead_id=lead_id)
+        listed_agent = None if lead_id else agent_id
         request = PageRequest.parse(query.get("page"), query.get("per_page"), default_per_page=20)
         status = (query.get("status") or "").strip().lower()
         search = (query.get("search") or "").strip().lower()
         wanted_agent = agent_id if lead_id else None
         if status or search or wanted_agent:
 
-            def matches(item: dict[str, Any]) -> bool:
+            def matches(conversation: Conversation) -> bool:
                 return (
-                    (not status or item.get("status") == status)
-                    and search in str(item.get("title") or "").lower()
-                    and (not wanted_agent or item.get("agent_id") == wanted_agent)
+                    (not status or conversation.status == status)
+                    and search in str(conversation.title or "").lower()
+                    and (not wanted_agent or conversation.agent_id == wanted_agent)
                 )
 
-            page = search_page(self.table, listing, request, matches)
+            rows, pagination = self.repository.search(
+                company_id, request, matches, agent_id=listed_agent, lead_id=lead_id
+            )
         else:
-            total = self._total(company_id, agent_id=agent_id, lead_listing=listing if lead_id else None)
-            page = read_page(self.table, listing, request, total=total, cursor=cursor_param(query))
-        data = [load(Conversation, i).public() for i in page.items]
-        pagination = page.pagination
+            total = self._total(company_id, agent_id=agent_id, lead_id=lead_id)
+            rows, pagination = self.repository.page(
+                company_id, request, agent_id=listed_agent, lead_id=lead_id, total=total, cursor=cursor_param(query)
+            )
+        data = [c.public() for c in rows]
         return {"conversations": data, "items": data, "total": pagination["total"], "pagination": pagination}
 
-    def _live_total_op(self, company_id: str, delta: int) -> Op:
+    def _live_total_op(self, company_id: str, delta: int) -> Update:
         op = total_op(company_id, {LIVE_CONVERSATIONS: delta})
         assert op is not None  # a non-zero delta always makes an operation
         return op
 
-    def _total(self, company_id: str, *, agent_id: str | None, lead_listing: Listing | None) -> int:
+    def _total(self, company_id: str, *, agent_id: str | None, lead_id: str | None) -> int:
         """Live conversations: the company counter, the agent's ``active_conversations``, or (a visitor's, no
         counter) counted up to ``SEARCH_SCAN_LIMIT``."""
-        if lead_listing:
-            return count_bounded(self.table, lead_listing)
+        if lead_id:
+            return self.repository.count_for_lead(company_id, lead_id)
         if agent_id:
             _, stats = self.agents.read_items(company_id, agent_id)
             return max(int(stats.get("active_conversations", 0)), 0)
-        return listings.company_total(self.table, company_id, LIVE_CONVERSATIONS)
+        return self.repository.live_total(company_id)
 
     # --- routes ------------------------------------------------------------------
     def create(self, principal: Principal, body: Any) -> dict[str, Any]:
@@ -155,17 +121,19 @@ class ConversationService(Service):
             max_context_length=request.max_context_length,
             last_activity=stamp,
         )
-        self.table.transact(
-            [
-                self.table.put_op(conversation_item(conversation), condition="attribute_not_exists(PK)"),
-                self.agents.stats_op(
-                    conversation.company_id, conversation.agent_id, conversations=1, active_conversations=1
-                ),
-                *conversation_started_ops(conversation),
-                self._live_total_op(conversation.company_id, 1),
-                self.event_op(conversation.company_id, EventType.CONVERSATION_STARTED, conversation.public()),
-            ]
+        uow = self.unit_of_work()
+        self.repository.add(uow, conversation)
+        uow.add(
+            self.agents.stats_op(
+                conversation.company_id, conversation.agent_id, conversations=1, active_conversations=1
+            )
         )
+        uow.extend(conversation_started_ops(conversation))
+        uow.add(
+            self._live_total_op(conversation.company_id, 1),
+            self.event_op(conversation.company_id, EventType.CONVERSATION_STARTED, conversation.public()),
+        )
+        uow.commit()
         return {
             "message": "Conversation created successfully.",
             "id": conversation.id,
@@ -194,16 +162,10 @@ class ConversationService(Service):
                 "version": current.version + 1,
             }
         )
+        uow = self.unit_of_work()
+        self.repository.save(uow, updated, read_version=current.version)
         try:
-            self.table.transact(
-                [
-                    self.table.put_op(
-                        conversation_item(updated),
-                        condition=f"version = :v AND {NOT_DELETED}",
-                        values={":v": current.version},
-                    )
-                ]
-            )
+            uow.commit()
         except TransactionConflict as exc:
             raise Conflict("The conversation changed meanwhile; try again.") from exc
         return {"message": "Conversation updated.", "conversation": updated.public()}
@@ -222,9 +184,7 @@ class ConversationService(Service):
     def list_deleted(self, principal: Principal) -> dict[str, Any]:
         """Deleted conversations, newest first, from their own index partition (at most ``SEARCH_SCAN_LIMIT``)."""
         principal.require("read")
-        listing = listings.deleted_conversations(principal.company_id)
-        page = search_page(self.table, listing, PageRequest(1, SEARCH_SCAN_LIMIT), lambda i: bool(i.get("deleted_at")))
-        rows = [load(Conversation, i).public() for i in page.items]
+        rows = [c.public() for c in self.repository.deleted(principal.company_id)]
         return {"deleted_conversations": rows, "total": len(rows)}
 
     def messages(self, principal: Principal, conversation_id: str, query: dict[str, str]) -> dict[str, Any]:
@@ -233,10 +193,8 @@ class ConversationService(Service):
         self._require_access(principal)
         conversation = self.load(principal, conversation_id)
         request = PageRequest.parse(query.get("page"), query.get("per_page"), default_per_page=50)
-        listing = listings.messages(principal.company_id, conversation.id)
-        page = read_page(self.table, listing, request, total=conversation.message_count, cursor=cursor_param(query))
-        data = [load(Message, i).public() for i in page.items]
-        pagination = page.pagination
+        rows, pagination = self.repository.message_page(conversation, request, cursor=cursor_param(query))
+        data = [m.public() for m in rows]
         return {
             "messages": data,
             "items": data,
@@ -248,14 +206,7 @@ class ConversationService(Service):
     # --- soft delete and restore -------------------------------------------------
     def _set_messages(self, conversation: Conversation, *, deleted_at: str | None, only_cascade: bool) -> int:
         """Mark the conversation's messages deleted (or restore them), 100 per transaction (idempotent)."""
-        items = self.table.query(keys.conversation_pk(conversation.company_id, conversation.id), sk_prefix="MSG#")
-        index = deleted_messages_index(conversation.company_id)
-        return set_deleted(self.table, items, deleted_at, deleted_index=index, only_cascade=only_cascade)
-
-    def _message_flag_op(self, item: dict[str, Any], deleted_at: str | None, *, cascade: bool) -> Op:
-        """Soft-delete or restore one message; deleted ones join a sparse index of deleted messages."""
-        index = deleted_messages_index(str(item["company_id"]))
-        return flag_op(item, deleted_at, deleted_index=index, cascade=cascade)
+        return self.repository.set_messages(conversation, deleted_at, only_cascade=only_cascade)
 
     def _set_conversation(self, conversation: Conversation, *, deleted: bool) -> Conversation:
         stamp = iso()
@@ -269,19 +220,18 @@ class ConversationService(Service):
                 "version": conversation.version + 1,
             }
         )
-        ops: list[Op] = [
-            self.table.put_op(
-                conversation_item(updated), condition="version = :v", values={":v": conversation.version}
-            ),
+        uow = self.unit_of_work()
+        self.repository.save(uow, updated, read_version=conversation.version, live=False)
+        uow.add(
             self.agents.stats_op(
                 conversation.company_id, conversation.agent_id, active_conversations=-1 if deleted else 1
             ),
             self._live_total_op(conversation.company_id, -1 if deleted else 1),
-        ]
+        )
         if deleted:
-            ops.append(self.event_op(conversation.company_id, EventType.CONVERSATION_ENDED, updated.public()))
+            uow.add(self.event_op(conversation.company_id, EventType.CONVERSATION_ENDED, updated.public()))
         try:
-            self.table.transact(ops)
+            uow.commit()
         except TransactionConflict as exc:
             raise Conflict("The conversation changed meanwhile; try again.") from exc
         return updated
@@ -331,32 +281,29 @@ class ConversationService(Service):
         }
 
     # --- single messages -----------------------------------------------------------
-    def _message_item(self, principal: Principal, message_id: str) -> dict[str, Any]:
-        found = (
-            self.table.query(keys.global_id("MSG", message_id), index=keys.GSI1, limit=1) if is_uuid(message_id) else []
-        )
-        if not found or found[0].get("company_id") != principal.company_id:
+    def _message(self, principal: Principal, message_id: str) -> Message:
+        found = self.repository.find_message(principal.company_id, message_id) if is_uuid(message_id) else None
+        if found is None:
             raise NotFound("Message not found.")
-        return found[0]
+        return found
 
     def delete_message(self, principal: Principal, message_id: str) -> dict[str, Any]:
         principal.require("write", "DELETE")
-        item = self._message_item(principal, message_id)
-        if item.get("deleted_at"):
+        message = self._message(principal, message_id)
+        if message.deleted_at:
             raise NotFound("Message not found.")
-        self.table.transact([self._message_flag_op(item, iso(), cascade=False)])
+        self.repository.set_message(message, iso())
         return {"message": "Message deleted successfully.", "message_id": message_id}
 
     def restore_message(self, principal: Principal, message_id: str) -> dict[str, Any]:
         principal.require("write", "PATCH")
-        item = self._message_item(principal, message_id)
-        if not item.get("deleted_at"):
+        message = self._message(principal, message_id)
+        if not message.deleted_at:
             raise BadRequest("The message is not deleted.")
-        self.table.transact([self._message_flag_op(item, None, cascade=False)])
+        self.repository.set_message(message, None)
         return {"message": "Message restored successfully.", "message_id": message_id}
 
     def list_deleted_messages(self, principal: Principal) -> dict[str, Any]:
         principal.require("read")
-        items = self.table.query(deleted_messages_index(principal.company_id), index=keys.GSI3)
-        rows = [load(Message, i).public() for i in items]
+        rows = [m.public() for m in self.repository.deleted_messages(principal.company_id)]
         return {"deleted_messages": rows, "total": len(rows)}

@@ -45,6 +45,18 @@ def conversation_pk(company_id: str, conversation_id: str) -> str:
     return f"COMPANY#{company_id}#CONV#{conversation_id}"
 
 
+def deleted_messages(company_id: str) -> str:
+    return f"COMPANY#{company_id}#DELETED_MSGS"
+
+
+def message_sk(message_id: str) -> str:
+    return f"MSG#{message_id}"
+
+
+def task_sk(task_id: str) -> str:
+    return f"TASK#{task_id}"
+
+
 def company_conversations(company_id: str) -> str:
     return f"COMPANY#{company_id}#CONVS"
 
