@@ -145,3 +145,16 @@ def lead_created_ops(lead: Lead, *, registered: bool) -> list[Update]:
     source_op = add_op(keys.stats_pk(lead.company_id), f"{day_sk(day)}#LEADSRC#{source}", {"leads": 1}, sets=sets)
     totals = total_op(lead.company_id, {**lead_standing(lead), "leads_created": 1})
     return ops + [op for op in (source_op, totals) if op]
+
+
+def agent_counters_op(company_id: str, agent_id: str, deltas: Deltas) -> Update | None:
+    """Add ``deltas`` to an agent's counters item (``COMPANY#c / AGENT#a#STATS``: conversations, messages,
+    documents), kept apart from the agent so counting never contends with edits of the agent."""
+    return add_op(keys.company_pk(company_id), f"AGENT#{agent_id}{keys.STATS_SUFFIX}", deltas)
+
+
+def document_change_ops(company_id: str, before: Mapping[str, int], after: Mapping[str, int]) -> list[Update]:
+    """The change of the company totals from one document standing to another (see
+    :func:`knowrithm_core.domain.stats.document_standing`): none or one op."""
+    op = total_op(company_id, {k: after.get(k, 0) - before.get(k, 0) for k in sorted({*before, *after})})
+    return [op] if op else []
