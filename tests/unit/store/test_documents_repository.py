@@ -298,3 +298,42 @@ def test_chunk_routes_hide_and_show_one_chunk_on_memory(kit: Kit) -> None:
     assert kit.documents.restore_chunks(kit.principal, document["id"])["restored_chunks_count"] == 1
     # THEN it is found again
     assert len(kit.documents.search(kit.principal, {"query": "kiln"})["results"]) == 1
+
+
+class ContendedTable(MemoryTable):
+    """A table where the next ``conflicts`` transactions touching the company totals are cancelled, as DynamoDB
+    cancels one that meets a concurrent transaction on the same item."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conflicts = 0
+
+    def write(self, ops: Sequence[Any]) -> None:
+        if self.conflicts and any(op.key == (keys.stats_pk(COMPANY), "TOTAL") for op in ops):
+            self.conflicts -= 1
+            raise TransactionConflict("cancelled", ["TransactionConflict" for _ in ops])
+        super().write(ops)
+
+
+def test_ingest_starts_again_at_once_when_only_a_concurrent_counter_write_got_in_the_way() -> None:
+    # GIVEN an uploaded document, and a table whose next transaction on the company totals is cancelled
+    table = ContendedTable()
+    settings = Settings(table_name="memory")
+    agents = AgentService(table, settings, ProviderCatalogue(settings))  # type: ignore[arg-type]
+    blobs, queue = MemoryBlobs(), ListQueue()
+    search = KnowledgeSearch(table, settings, blobs, IndexCache(4))
+    documents = DocumentService(agents, settings, search, blobs, queue)
+    worker = IngestWorker(table, settings, blobs, PinnedFetcher(), search, documents)
+    agent_id, stamp = new_id(), iso()
+    agent = {"id": agent_id, "company_id": COMPANY, "name": "Helper", "created_at": stamp, "updated_at": stamp}
+    table.write([Put({"PK": keys.company_pk(COMPANY), "SK": f"AGENT#{agent_id}", **agent})])
+    principal = Principal("api_key", COMPANY, new_id(), frozenset({"full_access"}), "admin")
+    files = [UploadedFile("note.txt", "text/plain", b"Kiln day is Thursday.")]
+    documents.upload(principal, UploadRequest(agent_id, files))
+    table.conflicts = 1
+    # WHEN the worker handles it
+    outcome = worker.handle(queue.sent[0])
+    # THEN it completed on this delivery, counted once
+    assert outcome == "completed" and table.conflicts == 0
+    totals = table.get(keys.stats_pk(COMPANY), "TOTAL") or {}
+    assert (totals["documents"], totals["documents_status_completed"], totals["documents_status_pending"]) == (1, 1, 0)

@@ -92,6 +92,8 @@ class IngestWorker:
 
     # --- steps ------------------------------------------------------------------------
     def _start(self, stored: StoredDocument) -> Document:
+        """``processing``, and the status counters moved, in one transaction (tried again at once, up to three
+        times, when only a concurrent transaction on the counters got in the way; a changed document raises)."""
         document = stored.document
         if document.status == "processing":  # a retry: already marked
             return document
@@ -104,10 +106,16 @@ class IngestWorker:
                 "version": document.version + 1,
             }
         )
-        uow = UnitOfWork(self.table)
-        self.repository.replace(uow, document.version, started, stored.blob_key)
-        uow.extend(self.documents.status_ops(document.company_id, [(document, started)]))
-        uow.commit()
+        for attempt in range(3):
+            uow = UnitOfWork(self.table)
+            self.repository.replace(uow, document.version, started, stored.blob_key)
+            uow.extend(self.documents.status_ops(document.company_id, [(document, started)]))
+            try:
+                uow.commit()
+                break
+            except TransactionConflict as exc:
+                if "ConditionalCheckFailed" in exc.reasons or attempt == 2:
+                    raise
         return started
 
     def _content(self, document: Document, blob: str | None) -> tuple[Document, str]:
