@@ -315,7 +315,7 @@ class ContendedTable(MemoryTable):
         super().write(ops)
 
 
-def test_ingest_starts_again_at_once_when_only_a_concurrent_counter_write_got_in_the_way() -> None:
+def test_ingest_steps_commit_again_at_once_when_only_a_concurrent_counter_write_got_in_the_way() -> None:
     # GIVEN an uploaded document, and a table whose next transaction on the company totals is cancelled
     table = ContendedTable()
     settings = Settings(table_name="memory")
@@ -330,7 +330,7 @@ def test_ingest_starts_again_at_once_when_only_a_concurrent_counter_write_got_in
     principal = Principal("api_key", COMPANY, new_id(), frozenset({"full_access"}), "admin")
     files = [UploadedFile("note.txt", "text/plain", b"Kiln day is Thursday.")]
     documents.upload(principal, UploadRequest(agent_id, files))
-    table.conflicts = 1
+    table.conflicts = 2  # the start of processing and the finish each meet one
     # WHEN the worker handles it
     outcome = worker.handle(queue.sent[0])
     # THEN it completed on this delivery, counted once

@@ -106,16 +106,10 @@ class IngestWorker:
                 "version": document.version + 1,
             }
         )
-        for attempt in range(3):
-            uow = UnitOfWork(self.table)
-            self.repository.replace(uow, document.version, started, stored.blob_key)
-            uow.extend(self.documents.status_ops(document.company_id, [(document, started)]))
-            try:
-                uow.commit()
-                break
-            except TransactionConflict as exc:
-                if "ConditionalCheckFailed" in exc.reasons or attempt == 2:
-                    raise
+        uow = UnitOfWork(self.table)
+        self.repository.replace(uow, document.version, started, stored.blob_key)
+        uow.extend(self.documents.status_ops(document.company_id, [(document, started)]))
+        _commit(uow)
         return started
 
     def _content(self, document: Document, blob: str | None) -> tuple[Document, str]:
@@ -230,7 +224,7 @@ class IngestWorker:
             built = None if error else self._new_index(uow, final, own or [], stamp)
             uow.extend(self.documents.status_ops(final.company_id, [(current, final)]))
             try:
-                uow.commit()
+                _commit(uow)
             except TransactionConflict:
                 log.info("document %s or its agent's index changed meanwhile; finishing again", document.id)
                 continue
@@ -259,6 +253,19 @@ class IngestWorker:
         )
         self.repository.save_manifest(uow, manifest, updated)
         return version, index
+
+
+def _commit(uow: UnitOfWork, tries: int = 3) -> None:
+    """Commit ``uow``; again at once (the same writes) while only concurrent transactions cancelled it, as on the
+    company totals every ingest step counts on. A failed condition (the document or manifest changed) raises."""
+    writes = list(uow.writes)
+    for attempt in range(tries):
+        try:
+            UnitOfWork(uow.table).extend(writes).commit()
+            return
+        except TransactionConflict as exc:
+            if "ConditionalCheckFailed" in exc.reasons or attempt == tries - 1:
+                raise
 
 
 def _ref(chunk: Chunk) -> ChunkRef:
