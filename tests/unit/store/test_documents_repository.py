@@ -266,6 +266,9 @@ def test_upload_ingest_search_delete_and_restore_on_memory(kit: Kit) -> None:
     # THEN it is back everywhere
     agent_list = kit.documents.list_documents(kit.principal, {}, agent_id=kit.agent_id)
     assert agent_list["total"] == 2 and len(agent_list["documents"]) == 2
+    by_query = kit.documents.list_documents(kit.principal, {"agent_id": kit.agent_id, "per_page": "1"})
+    assert by_query["total"] == 2 and by_query["pagination"]["next_cursor"] and len(by_query["documents"]) == 1
+    assert kit.documents.list_documents(kit.principal, {"agent_id": new_id()})["total"] == 0
     assert [r["document_id"] for r in kit.documents.search(kit.principal, {"query": "kiln"})["results"]] == [
         first["id"]
     ]

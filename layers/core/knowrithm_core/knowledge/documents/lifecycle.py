@@ -74,7 +74,7 @@ class LifecycleMixin(DocumentBase):
         if agent_id is not None:
             counted = self._agent_documents(principal.company_id, agent_id, must_exist=True)
         wanted = DocumentFilter.parse(query, agent_id)
-        if wanted.agent_id and agent_id is None:
+        if wanted.agent_id and agent_id is None and not (wanted.status or wanted.refined()):  # the total needs it
             counted = self._agent_documents(principal.company_id, wanted.agent_id, must_exist=False)
         documents, pagination = self.repository.page(
             principal.company_id,
