@@ -233,20 +233,29 @@ class DocumentService(Service):
         agent_id: str | None = None,
         search: str | None = None,
         document_type: str | None = None,
+        cursor: str | None = None,
         headers: Headers = None,
     ) -> DocumentList:
-        """``GET /document``: newest first; ``document`` (Knowrithm's key) and ``documents`` hold the page."""
+        """``GET /document``: newest first; ``document`` (Knowrithm's key) and ``documents`` hold the page;
+        ``cursor`` is the previous page's ``pagination["next_cursor"]``."""
         params = page_params(
-            page, per_page, status=status, agent_id=agent_id, search=search, document_type=document_type
+            page, per_page, status=status, agent_id=agent_id, search=search, document_type=document_type, cursor=cursor
         )
         return cast(DocumentList, self._core.call("GET", "/document", params=params, headers=headers))
 
     def list_agent_documents(
-        self, agent_id: str, *, page: int | None = None, per_page: int | None = None, headers: Headers = None
+        self,
+        agent_id: str,
+        *,
+        page: int | None = None,
+        per_page: int | None = None,
+        cursor: str | None = None,
+        headers: Headers = None,
     ) -> DocumentList:
-        """``GET /document/agent/{agent_id}``."""
+        """``GET /document/agent/{agent_id}`` (``cursor``: the previous page's ``pagination["next_cursor"]``)."""
         path = f"/document/agent/{_id(agent_id)}"
-        return cast(DocumentList, self._core.call("GET", path, params=page_params(page, per_page), headers=headers))
+        params = page_params(page, per_page, cursor=cursor)
+        return cast(DocumentList, self._core.call("GET", path, params=params, headers=headers))
 
     def get_document(
         self, document_id: str, *, include_chunks: bool | None = None, headers: Headers = None

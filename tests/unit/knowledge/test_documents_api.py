@@ -313,7 +313,18 @@ def test_list_filters_paginates_and_has_both_keys(kb_client: TestClient, tenant:
     by_agent = kb_client.get(f"/api/v1/document/agent/{tenant.agent_id}", headers=h).json()
     # THEN each answers with the Knowrithm key, its alias, and pagination
     assert len(page["document"]) == 2 and page["documents"] == page["document"]
-    assert page["pagination"] == {"page": 1, "per_page": 2, "total": 3, "pages": 2, "has_next": True, "has_prev": False}
+    cursor = page["pagination"]["next_cursor"]
+    assert page["pagination"] == {
+        "page": 1,
+        "per_page": 2,
+        "total": 3,
+        "pages": 2,
+        "has_next": True,
+        "has_prev": False,
+        "next_cursor": cursor,
+    }
+    following = kb_client.get(f"/api/v1/document?per_page=2&cursor={cursor}", headers=h).json()
+    assert [d["original_filename"] for d in following["document"]] == ["a.md"]  # the cursor goes on
     assert page["document"][0]["original_filename"] == "c.txt"  # newest first
     assert sorted(d["original_filename"] for d in by_type["document"]) == ["b.txt", "c.txt"]
     assert by_status["total"] == 3 and [d["original_filename"] for d in by_search["document"]] == ["b.txt"]

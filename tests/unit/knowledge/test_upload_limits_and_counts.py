@@ -170,20 +170,20 @@ def test_a_racing_second_delete_or_restore_counts_nothing(
     principal = kb_services.auth.authenticate({k.lower(): v for k, v in tenant.key_headers.items()})
     assert isinstance(principal, Principal)
     documents = kb_services.documents
-    stale = documents._document_item(tenant.company_id, document_id)
+    stale = documents._stored(tenant.company_id, document_id)
     # WHEN the first delete commits and the second runs on the stale read
     documents.delete(principal, document_id)
     with monkeypatch.context() as patched:
-        patched.setattr(documents, "_document_item", lambda *args, **kwargs: dict(stale))
+        patched.setattr(documents, "_stored", lambda *args, **kwargs: stale)
         # THEN the second one conflicts (the version condition) and its counter change is not applied
         with pytest.raises(Conflict):
             documents.delete(principal, document_id)
     assert _count(kb_client, tenant) == 0 and _company_count(kb_client, tenant) == 0
     # AND likewise for two simultaneous restores
-    deleted = documents._document_item(tenant.company_id, document_id, deleted=True)
+    deleted = documents._stored(tenant.company_id, document_id, deleted=True)
     documents.restore(principal, document_id)
     with monkeypatch.context() as patched:
-        patched.setattr(documents, "_document_item", lambda *args, **kwargs: dict(deleted))
+        patched.setattr(documents, "_stored", lambda *args, **kwargs: deleted)
         with pytest.raises(Conflict):
             documents.restore(principal, document_id)
     assert _count(kb_client, tenant) == 1 and _company_count(kb_client, tenant) == 1

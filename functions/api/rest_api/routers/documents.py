@@ -125,7 +125,7 @@ def complete_upload(document_id: str, caller: Caller, svc: ServicesDep) -> dict[
     "/document",
     response_model=DocumentList,
     response_model_exclude_unset=True,
-    openapi_extra=query_doc("page", "per_page", "status", "search", "document_type", "agent_id"),
+    openapi_extra=query_doc("page", "per_page", "status", "search", "document_type", "agent_id", "cursor"),
 )
 def list_documents(caller: Caller, query: Query, svc: ServicesDep) -> dict[str, Any]:
     return svc.documents.list_documents(caller, query)
@@ -145,7 +145,7 @@ def list_deleted_chunks(caller: Caller, svc: ServicesDep) -> dict[str, Any]:
     "/document/agent/{agent_id}",
     response_model=DocumentList,
     response_model_exclude_unset=True,
-    openapi_extra=query_doc("page", "per_page", "status", "search", "document_type"),
+    openapi_extra=query_doc("page", "per_page", "status", "search", "document_type", "cursor"),
 )
 def list_agent_documents(agent_id: str, caller: Caller, query: Query, svc: ServicesDep) -> dict[str, Any]:
     return svc.documents.list_documents(caller, query, agent_id=agent_id)

@@ -57,3 +57,11 @@ def agent_standing(status: str | None, deleted: bool) -> dict[str, int]:
     if deleted:
         return {"agents_deleted": 1}
     return {"agents": 1, f"agents_status_{status}": 1}
+
+
+def document_standing(status: str | None, deleted: bool) -> dict[str, int]:
+    """What one document adds to the company totals (``documents`` is also the dashboard's count): every live
+    document whose file arrived (an ``awaiting_upload`` one may expire unseen, so it is never counted)."""
+    if status is None or deleted or status == "awaiting_upload":
+        return {}
+    return {"documents": 1, f"documents_status_{status}": 1}

@@ -7,7 +7,7 @@ functions that need them, so importing this package (and the API handler) stays 
 - :mod:`.formats`    type detection and text extraction (txt, md, html, pdf, csv, json)
 - :mod:`.chunking`   paragraph- and sentence-aware chunks with overlap
 - :mod:`.index`      one BM25 index per agent: build, serialize (S3), cache per version, masked search
-- :mod:`.records`    where documents, chunks and index manifests live in the table
+- :mod:`.records`    documents, chunks and index manifests (models), stable chunk ids, S3 keys
 - :mod:`.fetch`      SSRF-guarded, address-pinned GET of web pages (size cap, re-checked redirects)
 - :mod:`.documents`  the document routes (upload, list, delete/restore, chunks)
 - :mod:`.search`     search over an agent's index (routes and the responder)

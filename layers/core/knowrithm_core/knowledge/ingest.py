@@ -26,25 +26,14 @@ from knowrithm_core.knowledge.chunking import ChunkDraft, chunk_pages
 from knowrithm_core.knowledge.documents import DocumentService
 from knowrithm_core.knowledge.fetch import Fetcher, FetchError
 from knowrithm_core.knowledge.index import AgentIndex, ChunkRef
-from knowrithm_core.knowledge.records import (
-    Chunk,
-    Document,
-    blob_key,
-    chunk_id,
-    chunk_item,
-    chunks_pk,
-    document_item,
-    document_sk,
-    index_key,
-    load_chunk,
-    load_document,
-    manifest_item,
-)
+from knowrithm_core.knowledge.records import Chunk, Document, blob_key, chunk_id, index_key
 from knowrithm_core.knowledge.search import KnowledgeSearch
-from knowrithm_core.store import keys
 from knowrithm_core.store.blobs import BlobStore
-from knowrithm_core.store.repositories.events import outbox_item
-from knowrithm_core.store.table import DynamoTable, TransactionConflict
+from knowrithm_core.store.port import Table
+from knowrithm_core.store.repositories import events
+from knowrithm_core.store.repositories.documents import DocumentRepository, StoredDocument
+from knowrithm_core.store.table import TransactionConflict
+from knowrithm_core.store.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 PERMANENT = (formats.ExtractionError, FetchError)
@@ -53,7 +42,7 @@ PERMANENT = (formats.ExtractionError, FetchError)
 class IngestWorker:
     def __init__(
         self,
-        table: DynamoTable,
+        table: Table,
         settings: Settings,
         blobs: BlobStore,
         fetcher: Fetcher,
@@ -66,16 +55,17 @@ class IngestWorker:
         self.fetcher = fetcher
         self.search = search
         self.documents = documents
+        self.repository = DocumentRepository(table, task_ttl_days=settings.event_ttl_days)
 
     def handle(self, message: Mapping[str, Any], attempt: int = 1) -> str:
         """Process one ingest message; returns ``completed``, ``failed`` or ``skipped``; raises to be retried."""
         company_id, document_id = str(message["company_id"]), str(message["document_id"])
-        item = self.table.get(keys.company_pk(company_id), document_sk(document_id))
-        if item is None or item.get("status") in ("completed", "failed", "awaiting_upload"):
+        stored = self.repository.get(company_id, document_id)
+        if stored is None or stored.document.status in ("completed", "failed", "awaiting_upload"):
             return "skipped"  # finished already, or a pre-signed upload that was never completed
-        document = self._start(item)
+        document = self._start(stored)
         try:
-            document, blob = self._content(document, item.get("_blob_key"))
+            document, blob = self._content(document, stored.blob_key)
             extracted = formats.extract(document.document_type, self.blobs.get(blob))
             drafts = chunk_pages(extracted.pages, self.settings.chunk_size, self.settings.chunk_overlap)
             if not drafts:
@@ -91,17 +81,19 @@ class IngestWorker:
             own = self._write_chunks(document, drafts)
             return self._finish(document, blob, error=None, own=own)
         except PERMANENT as exc:
-            return self._finish(document, item.get("_blob_key"), error=str(exc))
+            return self._finish(document, stored.blob_key, error=str(exc))
         except Exception as exc:
             if attempt < self.settings.ingest_max_attempts:
                 raise
             log.exception("ingest of %s failed on its last attempt", document_id)
             reason = f"processing failed after {attempt} attempts ({type(exc).__name__})"
-            return self._finish(document, item.get("_blob_key"), error=reason)
+            return self._finish(document, stored.blob_key, error=reason)
 
     # --- steps ------------------------------------------------------------------------
-    def _start(self, item: dict[str, Any]) -> Document:
-        document = load_document(item)
+    def _start(self, stored: StoredDocument) -> Document:
+        """``processing``, and the status counters moved, in one transaction (tried again at once, up to three
+        times, when only a concurrent transaction on the counters got in the way; a changed document raises)."""
+        document = stored.document
         if document.status == "processing":  # a retry: already marked
             return document
         stamp = iso()
@@ -113,15 +105,10 @@ class IngestWorker:
                 "version": document.version + 1,
             }
         )
-        self.table.transact(
-            [
-                self.table.put_op(
-                    document_item(started, item.get("_blob_key")),
-                    condition="version = :v",
-                    values={":v": document.version},
-                )
-            ]
-        )
+        uow = UnitOfWork(self.table)
+        self.repository.replace(uow, document.version, started, stored.blob_key)
+        uow.extend(self.documents.status_ops(document.company_id, [(document, started)]))
+        _commit(uow)
         return started
 
     def _content(self, document: Document, blob: str | None) -> tuple[Document, str]:
@@ -172,26 +159,18 @@ class IngestWorker:
             )
             for draft in drafts
         ]
-        self.table.batch_put([chunk_item(chunk) for chunk in chunks])
+        self.repository.put_chunks(chunks)
         return [_ref(chunk) for chunk in chunks]
 
     def _refs(self, document: Document, own: list[ChunkRef]) -> list[ChunkRef]:
         """Every chunk the agent's index holds: chunks of its processed documents (read from the table, in key
         order, skipping this document's range) with this document's ``own`` chunks in their place."""
-        documents = {
-            d.id: d
-            for d in (
-                load_document(i) for i in self.table.query(keys.company_pk(document.company_id), sk_prefix="DOC#")
-            )
-        }
-        pk = chunks_pk(document.company_id, document.agent_id)
-        before = self.table.query(pk, sk_between=("DOC#", f"DOC#{document.id}#"))
-        after = self.table.query(pk, sk_between=(f"DOC#{document.id}#~", "DOC#~"))
+        documents = {d.id: d for d in self.repository.all(document.company_id)}
+        before, after = self.repository.chunks_around(document.company_id, document.agent_id, document.id)
 
-        def processed(items: list[dict[str, Any]]) -> list[ChunkRef]:
+        def processed(chunks: list[Chunk]) -> list[ChunkRef]:
             refs = []
-            for item in items:
-                chunk = load_chunk(item)
+            for chunk in chunks:
                 owner = documents.get(chunk.document_id)
                 if owner is not None and owner.status == "completed" and owner.id != document.id:
                     refs.append(_ref(chunk))
@@ -204,10 +183,10 @@ class IngestWorker:
     ) -> str:
         """The final status, task, event and (if completed) the new index, in one transaction (3 tries)."""
         for _ in range(3):
-            stored = self.table.get(keys.company_pk(document.company_id), document_sk(document.id))
+            stored = self.repository.get(document.company_id, document.id)
             if stored is None:
                 return "skipped"
-            current = load_document(stored)
+            current = stored.document
             stamp = iso()
             carried = document.model_dump(
                 include={
@@ -230,47 +209,21 @@ class IngestWorker:
                     "version": current.version + 1,
                 }
             )
-            ops = [
-                self.table.put_op(
-                    document_item(final, blob or stored.get("_blob_key")),
-                    condition="version = :v",
-                    values={":v": current.version},
-                ),
+            uow = UnitOfWork(self.table)
+            self.repository.replace(uow, current.version, final, blob or stored.blob_key)
+            uow.add(
                 self.documents.task_op(final, final.status, owner_id=_owner(final), error=error),
-                self.table.put_op(
-                    outbox_item(
-                        final.company_id,
-                        EventType.DOCUMENT_PROCESSED,
-                        final.public(),
-                        ttl_days=self.settings.event_ttl_days,
-                    )
+                events.record(
+                    final.company_id,
+                    EventType.DOCUMENT_PROCESSED,
+                    final.public(),
+                    ttl_days=self.settings.event_ttl_days,
                 ),
-            ]
-            built: tuple[int, AgentIndex] | None = None
-            if not error:
-                manifest = self.search.manifest(final.company_id, final.agent_id)
-                index = AgentIndex.build(self._refs(final, own or []))
-                version = manifest.version + 1
-                key = index_key(final.company_id, final.agent_id, version)
-                self.blobs.put(key, index.to_bytes(), "application/zip")
-                updated = manifest.model_copy(
-                    update={
-                        "version": version,
-                        "revision": manifest.revision + 1,
-                        "blob_key": key,
-                        "chunk_count": len(index.refs),
-                        "updated_at": stamp,
-                    }
-                )
-                condition, values = (
-                    ("revision = :r", {":r": manifest.revision})
-                    if manifest.revision
-                    else ("attribute_not_exists(PK)", None)
-                )
-                ops.append(self.table.put_op(manifest_item(updated), condition=condition, values=values))
-                built = (version, index)
+            )
+            built = None if error else self._new_index(uow, final, own or [], stamp)
+            uow.extend(self.documents.status_ops(final.company_id, [(current, final)]))
             try:
-                self.table.transact(ops)
+                _commit(uow)
             except TransactionConflict:
                 log.info("document %s or its agent's index changed meanwhile; finishing again", document.id)
                 continue
@@ -279,6 +232,39 @@ class IngestWorker:
             log.info("document processed", extra={"document_id": final.id, "status": final.status})
             return final.status
         raise Conflict("The document or its agent's index kept changing; the message will be retried.")
+
+    def _new_index(self, uow: UnitOfWork, final: Document, own: list[ChunkRef], stamp: str) -> tuple[int, AgentIndex]:
+        """Build the agent's index with ``final``'s chunks, store it in S3, and queue the manifest pointing at it
+        (conditional on the manifest's revision read here)."""
+        manifest = self.search.manifest(final.company_id, final.agent_id)
+        index = AgentIndex.build(self._refs(final, own))
+        version = manifest.version + 1
+        key = index_key(final.company_id, final.agent_id, version)
+        self.blobs.put(key, index.to_bytes(), "application/zip")
+        updated = manifest.model_copy(
+            update={
+                "version": version,
+                "revision": manifest.revision + 1,
+                "blob_key": key,
+                "chunk_count": len(index.refs),
+                "updated_at": stamp,
+            }
+        )
+        self.repository.save_manifest(uow, manifest, updated)
+        return version, index
+
+
+def _commit(uow: UnitOfWork, tries: int = 3) -> None:
+    """Commit ``uow``; again at once (the same writes) while only concurrent transactions cancelled it, as on the
+    company totals every ingest step counts on. A failed condition (the document or manifest changed) raises."""
+    writes = list(uow.writes)
+    for attempt in range(tries):
+        try:
+            UnitOfWork(uow.table).extend(writes).commit()
+            return
+        except TransactionConflict as exc:
+            if "ConditionalCheckFailed" in exc.reasons or attempt == tries - 1:
+                raise
 
 
 def _ref(chunk: Chunk) -> ChunkRef:

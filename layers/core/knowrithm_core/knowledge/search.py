@@ -13,10 +13,10 @@ from typing import Protocol
 
 from knowrithm_core.config import Settings
 from knowrithm_core.knowledge.index import AgentIndex, IndexCache, Scored
-from knowrithm_core.knowledge.records import Manifest, load_manifest, manifest_sk
-from knowrithm_core.store import keys
+from knowrithm_core.knowledge.records import Manifest
 from knowrithm_core.store.blobs import BlobMissing, BlobStore
-from knowrithm_core.store.table import DynamoTable
+from knowrithm_core.store.port import Table
+from knowrithm_core.store.repositories.documents import DocumentRepository
 
 log = logging.getLogger(__name__)
 
@@ -37,14 +37,15 @@ class Retriever(Protocol):
 
 
 class KnowledgeSearch:
-    def __init__(self, table: DynamoTable, settings: Settings, blobs: BlobStore | None, cache: IndexCache) -> None:
+    def __init__(self, table: Table, settings: Settings, blobs: BlobStore | None, cache: IndexCache) -> None:
         self.table = table
+        self.repository = DocumentRepository(table, task_ttl_days=settings.event_ttl_days)
         self.settings = settings
         self.blobs = blobs
         self.cache = cache
 
     def manifest(self, company_id: str, agent_id: str) -> Manifest:
-        return load_manifest(self.table.get(keys.company_pk(company_id), manifest_sk(agent_id)), company_id, agent_id)
+        return self.repository.manifest(company_id, agent_id)
 
     def index_for(self, manifest: Manifest) -> AgentIndex | None:
         """The manifest's index: from this process's cache, else loaded from S3 (then cached)."""

@@ -1,6 +1,6 @@
 """Backfill for items written before list pages read sparse indexes and company counters.
 
-Scans the table page by page, gives each lead, agent, conversation and webhook endpoint the sparse index
+Scans the table page by page, gives each lead, agent, conversation, webhook endpoint and document the sparse index
 attributes its current write path sets (the same :mod:`knowrithm_core.store.listings` builders), then sets each
 company's list totals (``COMPANY#c#STATS / TOTAL``) to what it counted. Idempotent: a second run writes nothing.
 
@@ -26,6 +26,7 @@ from knowrithm_core.domain.stats import (
     LIVE_CONVERSATIONS,
     LIVE_ENDPOINTS,
     agent_standing,
+    document_standing,
     lead_standing,
 )
 from knowrithm_core.errors import Conflict
@@ -47,14 +48,16 @@ COUNTERS: tuple[str, ...] = (
     LIVE_CONVERSATIONS,
     LIVE_ENDPOINTS,
     API_KEYS_TOTAL,
+    "documents",
 )
-COUNTER_PREFIXES = ("lead_status_", "agents_status_")
+COUNTER_PREFIXES = ("lead_status_", "agents_status_", "documents_status_")
 LISTING_ATTRIBUTES = {
     "lead": ("GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK"),
     "agent": ("GSI3PK", "GSI3SK", "GSI4PK", "GSI4SK"),
     "conversation": ("GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK", "GSI4PK", "GSI4SK"),
     "endpoint": ("GSI2PK", "GSI2SK"),
     "api_key": (),
+    "document": ("GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK", "GSI4PK", "GSI4SK"),
 }
 
 
@@ -80,7 +83,7 @@ def _kind(item: Item) -> tuple[str, str] | None:
         return "conversation", company_id
     if pk != keys.company_pk(company_id):
         return None
-    for prefix, kind in (("LEAD#", "lead"), ("WEBHOOK#", "endpoint"), ("APIKEY#", "api_key")):
+    for prefix, kind in (("LEAD#", "lead"), ("WEBHOOK#", "endpoint"), ("APIKEY#", "api_key"), ("DOC#", "document")):
         if sk.startswith(prefix):
             return kind, company_id
     if sk.startswith("AGENT#") and not sk.endswith(STATS_SUFFIX):
@@ -100,6 +103,9 @@ def index_attributes(kind: str, company_id: str, item: Item) -> dict[str, str]:
         return listings.conversation_index_keys(company_id, item_id, str(item.get("agent_id")), lead_id, live=live)
     if kind == "endpoint":
         return listings.endpoint_index_keys(company_id, item_id, live=live)
+    if kind == "document":
+        agent_id, status = str(item.get("agent_id")), str(item.get("status"))
+        return listings.document_index_keys(company_id, item_id, agent_id, status, live=live)
     return {}
 
 
@@ -115,6 +121,9 @@ def standing(kind: str, item: Item) -> dict[str, int]:
         return {LIVE_CONVERSATIONS: 1} if live else {}
     if kind == "endpoint":
         return {LIVE_ENDPOINTS: 1} if live else {}
+    if kind == "document":
+        status = item.get("status")
+        return document_standing(str(status) if status is not None else None, not live)
     return {API_KEYS_TOTAL: 1}
 
 

@@ -16,6 +16,10 @@ Per item: PK / SK; GSI1PK (look-up by global id); GSI2PK, GSI3PK and GSI4PK (lis
 - lead:          COMPANY#c / LEAD#l                 GSI1 LEAD#l    (email uniqueness: LEADEMAIL#e)
                  while live: GSI2 COMPANY#c#LEADS, GSI3 COMPANY#c#LEADS#STATUS#s (both LEAD#l: list pages)
 - task:          COMPANY#c / TASK#t                 GSI1 TASK#t
+- document:      COMPANY#c / DOC#d                  list pages: while live GSI2 COMPANY#c#DOCS, GSI3
+                 COMPANY#c#DOCS#STATUS#s, GSI4 COMPANY#c#AGENT#a#DOCS; once deleted GSI2 COMPANY#c#DELETED_DOCS
+                 (all DOC#d); its chunks: COMPANY#c#AGENT#a#CHUNKS / DOC#d#CHUNK#n, the agent's index manifest
+                 COMPANY#c / KINDEX#a (see knowrithm_core.store.repositories.documents)
 - settings:      inside their agent's item (GSI2 SETTINGS#s); company-level: COMPANY#c / SETTINGS#s   GSI2 SETTINGS#s
 - rate counter:  RATE#<limit>#<key hash> / W#<window start>   (TTL)
 - outbox event:  COMPANY#c#EVENTS / EVENT#e
@@ -51,10 +55,6 @@ def deleted_messages(company_id: str) -> str:
 
 def message_sk(message_id: str) -> str:
     return f"MSG#{message_id}"
-
-
-def task_sk(task_id: str) -> str:
-    return f"TASK#{task_id}"
 
 
 def company_conversations(company_id: str) -> str:
@@ -108,6 +108,46 @@ def deleted_conversations(company_id: str) -> str:
 
 def lead_conversations(company_id: str, lead_id: str) -> str:
     return f"COMPANY#{company_id}#LEAD#{lead_id}#CONVS"
+
+
+def document_sk(document_id: str) -> str:
+    return f"DOC#{document_id}"
+
+
+def company_documents(company_id: str) -> str:
+    return f"COMPANY#{company_id}#DOCS"
+
+
+def company_documents_by_status(company_id: str, status: str) -> str:
+    return f"COMPANY#{company_id}#DOCS#STATUS#{status}"
+
+
+def agent_documents(company_id: str, agent_id: str) -> str:
+    return f"COMPANY#{company_id}#AGENT#{agent_id}#DOCS"
+
+
+def deleted_documents(company_id: str) -> str:
+    return f"COMPANY#{company_id}#DELETED_DOCS"
+
+
+def agent_chunks(company_id: str, agent_id: str) -> str:
+    return f"COMPANY#{company_id}#AGENT#{agent_id}#CHUNKS"
+
+
+def chunk_sk(document_id: str, index: int) -> str:
+    return f"DOC#{document_id}#CHUNK#{index:06d}"
+
+
+def deleted_chunks(company_id: str) -> str:
+    return f"COMPANY#{company_id}#DELETED_CHUNKS"
+
+
+def knowledge_index_sk(agent_id: str) -> str:
+    return f"KINDEX#{agent_id}"
+
+
+def task_sk(task_id: str) -> str:
+    return f"TASK#{task_id}"
 
 
 def company_of(pk: str) -> str | None:

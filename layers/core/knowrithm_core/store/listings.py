@@ -129,6 +129,46 @@ def deliveries(company_id: str, endpoint_id: str) -> Listing:
     return Listing(pk=pk, tenant_pk=keys.company_pk(company_id), sk_prefix="DELIVERY#", forward=False)
 
 
+def documents(company_id: str, *, agent_id: str | None = None, status: str | None = None) -> Listing:
+    """A company's live documents newest first (ids are time-ordered): all of them, one status's, or one agent's
+    (with both, the status partition: the caller filters it by agent)."""
+    tenant = keys.company_pk(company_id)
+    if status:
+        pk, index = keys.company_documents_by_status(company_id, _filter_value(status)), keys.GSI3
+    elif agent_id:
+        pk, index = keys.agent_documents(company_id, _filter_value(agent_id)), keys.GSI4
+    else:
+        pk, index = keys.company_documents(company_id), keys.GSI2
+    return Listing(pk=pk, tenant_pk=tenant, index=index, sk_prefix="DOC#", forward=False)
+
+
+def deleted_documents(company_id: str) -> Listing:
+    pk = keys.deleted_documents(company_id)
+    return Listing(pk=pk, tenant_pk=keys.company_pk(company_id), index=keys.GSI2, sk_prefix="DOC#", forward=False)
+
+
+def document_index_keys(company_id: str, document_id: str, agent_id: str, status: str, *, live: bool) -> dict[str, str]:
+    """The sparse index attributes of a document: its company's, status's and agent's lists while live, the
+    company's deleted list once deleted."""
+    sk = keys.document_sk(document_id)
+    if not live:
+        return {"GSI2PK": keys.deleted_documents(company_id), "GSI2SK": sk}
+    return {
+        "GSI2PK": keys.company_documents(company_id),
+        "GSI2SK": sk,
+        "GSI3PK": keys.company_documents_by_status(company_id, status),
+        "GSI3SK": sk,
+        "GSI4PK": keys.agent_documents(company_id, agent_id),
+        "GSI4SK": sk,
+    }
+
+
+def deleted_chunks(company_id: str) -> Listing:
+    """A company's soft-deleted chunks (by chunk id) from their own index partition."""
+    pk = keys.deleted_chunks(company_id)
+    return Listing(pk=pk, tenant_pk=keys.company_pk(company_id), index=keys.GSI3)
+
+
 def api_keys(company_id: str) -> Listing:
     """A company's API keys (revoked ones too), oldest first: a key range of its own partition."""
     tenant = keys.company_pk(company_id)

@@ -9,29 +9,22 @@ from typing import Any
 
 from knowrithm_core.auth import Principal
 from knowrithm_core.config import Settings
+from knowrithm_core.domain.stats import document_standing
 from knowrithm_core.errors import BadRequest, Conflict, NotFound
-from knowrithm_core.ids import is_uuid, iso, new_id, now
+from knowrithm_core.ids import is_uuid, iso, new_id
 from knowrithm_core.knowledge.documents.requests import MAX_HIDDEN_CHUNKS
-from knowrithm_core.knowledge.records import (
-    Document,
-    Manifest,
-    chunks_pk,
-    deleted_chunks_gsi,
-    document_item,
-    document_sk,
-    load_document,
-    manifest_item,
-)
+from knowrithm_core.knowledge.records import Document, Manifest
 from knowrithm_core.knowledge.search import KnowledgeSearch
 from knowrithm_core.models.resources import Task
 from knowrithm_core.services.agents import AgentService
 from knowrithm_core.services.base import Service
-from knowrithm_core.store import keys
 from knowrithm_core.store.blobs import BlobStore
+from knowrithm_core.store.expressions import Put, WriteOp
 from knowrithm_core.store.queue import MessageQueue
-from knowrithm_core.store.repositories.stats import total_op
-from knowrithm_core.store.soft_delete import flag_op
-from knowrithm_core.store.table import Op, TransactionConflict
+from knowrithm_core.store.repositories.agents import AgentRepository
+from knowrithm_core.store.repositories.documents import DocumentRepository, StoredDocument
+from knowrithm_core.store.repositories.stats import document_change_ops
+from knowrithm_core.store.table import TransactionConflict
 from knowrithm_core.widget.limits import RateLimiter
 
 ManifestChange = Callable[[Manifest], Manifest]
@@ -88,6 +81,7 @@ class DocumentBase(Service):
         self.blobs = blobs
         self.queue = queue
         self.limiter = limiter
+        self.repository = DocumentRepository(self.table, task_ttl_days=settings.event_ttl_days)
 
     def _count_upload(self, principal: Principal) -> None:
         """One upload request of the caller's company (``RATE_LIMIT_UPLOAD``); 429 over the limit, before any change."""
@@ -136,9 +130,7 @@ class DocumentBase(Service):
             updated_at=stamp,
         )
 
-    def task_op(
-        self, document: Document, status: str, *, owner_id: str | None, error: str | None = None
-    ) -> dict[str, Any]:
+    def task_op(self, document: Document, status: str, *, owner_id: str | None, error: str | None = None) -> Put:
         """The document's ingest task record (``GET /tasks/{task_id}/status``), written with the document."""
         stamp = iso()
         task = Task(
@@ -154,25 +146,18 @@ class DocumentBase(Service):
             created_at=document.created_at,
             updated_at=stamp,
         )
-        return self.table.put_op(
-            {
-                "PK": keys.company_pk(document.company_id),
-                "SK": f"TASK#{task.task_id}",
-                "GSI1PK": keys.global_id("TASK", task.task_id),
-                "GSI1SK": "TASK",
-                **task.model_dump(mode="json"),
-                "expires_at_epoch": int(now().timestamp()) + self.settings.event_ttl_days * 86400,
-            }
-        )
+        return self.repository.task_write(task)
 
     def _commit(self, principal: Principal, accepted: list[tuple[Document, str | None]]) -> None:
         """The documents, their tasks and the document counters: one transaction (≤ 20 documents, 42 items)."""
-        ops: list[Op] = []
+        uow = self.unit_of_work()
         for document, key in accepted:
-            ops.append(self.table.put_op(document_item(document, key), condition="attribute_not_exists(PK)"))
-            ops.append(self.task_op(document, "pending", owner_id=principal.subject_id))
-        ops += self._count_ops(principal.company_id, accepted[0][0].agent_id, len(accepted))
-        self.table.transact(ops)
+            self.repository.add(uow, document, key)
+            uow.add(self.task_op(document, "pending", owner_id=principal.subject_id))
+        documents = [document for document, _ in accepted]
+        uow.extend(self._count_ops(principal.company_id, documents[0].agent_id, len(accepted)))
+        uow.extend(self.status_ops(principal.company_id, [(None, d) for d in documents]))
+        uow.commit()
 
     # --- the documents counters ---------------------------------------------------------
     @staticmethod
@@ -180,14 +165,26 @@ class DocumentBase(Service):
         """Whether ``documents_count`` includes the document: every live one whose file arrived."""
         return not document.deleted_at and document.status != "awaiting_upload"
 
-    def _count_ops(self, company_id: str, agent_id: str, delta: int) -> list[Op]:
-        """Add ``delta`` to the agent's ``documents`` counter (``GET /agent/{id}/stats``) and the company's
-        (``GET /analytic/dashboard``). Always in the transaction of the change itself, whose condition
-        (the document's version) makes a repeated or racing delete or restore count nothing twice."""
-        if not delta:
-            return []
-        totals = total_op(company_id, {"documents": delta})
-        return [self.agents.stats_op(company_id, agent_id, documents=delta), *([totals] if totals else [])]
+    @staticmethod
+    def _count_ops(company_id: str, agent_id: str, delta: int) -> list[WriteOp]:
+        """Add ``delta`` to the agent's ``documents`` counter (``GET /agent/{id}/stats``, the agent's list total).
+        Always in the transaction of the change itself, whose condition (the document's version) makes a
+        repeated or racing delete or restore count nothing twice. The company's totals: :meth:`status_ops`."""
+        op = AgentRepository.counters_op(company_id, agent_id, {"documents": delta}) if delta else None
+        return [op] if op else []
+
+    @staticmethod
+    def status_ops(company_id: str, changes: Sequence[tuple[Document | None, Document]]) -> list[WriteOp]:
+        """The company totals' change (``documents``: the dashboard and the list total; ``documents_status_<s>``:
+        the status lists' totals) from each ``before`` (None: new) to its ``after``: none or one write."""
+        before: dict[str, int] = {}
+        after: dict[str, int] = {}
+        for old, new in changes:
+            for name, value in (document_standing(old.status, bool(old.deleted_at)) if old else {}).items():
+                before[name] = before.get(name, 0) + value
+            for name, value in document_standing(new.status, bool(new.deleted_at)).items():
+                after[name] = after.get(name, 0) + value
+        return list(document_change_ops(company_id, before, after))
 
     def _enqueue(self, principal: Principal, documents: list[Document]) -> list[Document]:
         """Queue one ingest message per document; if SQS refuses, those documents fail at once (returned)."""
@@ -209,58 +206,40 @@ class DocumentBase(Service):
                 "version": document.version + 1,
             }
         )
-        stored = self.table.get(keys.company_pk(document.company_id), document_sk(document.id)) or {}
-        self.table.transact(
-            [
-                self.table.put_op(
-                    document_item(failed, stored.get("_blob_key")),
-                    condition="version = :v",
-                    values={":v": document.version},
-                ),
-                self.task_op(failed, "failed", owner_id=principal.subject_id, error=reason),
-            ]
-        )
+        stored = self.repository.get(document.company_id, document.id)
+        uow = self.unit_of_work()
+        self.repository.replace(uow, document.version, failed, stored.blob_key if stored else None)
+        uow.add(self.task_op(failed, "failed", owner_id=principal.subject_id, error=reason))
+        uow.extend(self.status_ops(document.company_id, [(document, failed)]))
+        uow.commit()
         return failed
 
     # --- reads ----------------------------------------------------------------------
-    def _documents(self, company_id: str) -> list[Document]:
-        return [load_document(i) for i in self.table.query(keys.company_pk(company_id), sk_prefix="DOC#")]
-
-    def _document_item(self, company_id: str, document_id: str, *, deleted: bool | None = False) -> dict[str, Any]:
+    def _stored(self, company_id: str, document_id: str, *, deleted: bool | None = False) -> StoredDocument:
         """The stored document; ``deleted`` False = only live ones, True = only deleted ones, None = either."""
-        item = self.table.get(keys.company_pk(company_id), document_sk(document_id)) if is_uuid(document_id) else None
-        if item is None or (deleted is False and item.get("deleted_at")):
+        stored = self.repository.get(company_id, document_id) if is_uuid(document_id) else None
+        if stored is None or (deleted is False and stored.document.deleted_at):
             raise NotFound("Document not found.")
-        if deleted is True and not item.get("deleted_at"):
+        if deleted is True and not stored.document.deleted_at:
             raise BadRequest("The document is not deleted.")
-        return item
-
-    def _chunk_items(self, document: Document) -> list[dict[str, Any]]:
-        return self.table.query(chunks_pk(document.company_id, document.agent_id), sk_prefix=f"DOC#{document.id}#")
+        return stored
 
     # --- the manifest ---------------------------------------------------------------
-    def _with_manifest(self, company_id: str, agent_id: str, change: ManifestChange, ops: Sequence[Op]) -> None:
-        """Apply ``ops`` and ``change`` to the agent's manifest in one transaction (optimistic, 3 tries)."""
+    def _with_manifest(self, company_id: str, agent_id: str, change: ManifestChange, writes: Sequence[WriteOp]) -> None:
+        """Apply ``writes`` and ``change`` to the agent's manifest in one transaction (optimistic, 3 tries)."""
         for _ in range(3):
             current = self.search_index.manifest(company_id, agent_id)
             updated = change(current.model_copy(deep=True))
             if len(updated.hidden_chunks) > MAX_HIDDEN_CHUNKS:
                 raise Conflict("Too many individually deleted chunks for this agent; delete whole documents instead.")
             updated = updated.model_copy(update={"revision": current.revision + 1, "updated_at": iso()})
-            condition, values = (
-                ("revision = :r", {":r": current.revision}) if current.revision else ("attribute_not_exists(PK)", None)
-            )
+            uow = self.unit_of_work()
+            self.repository.save_manifest(uow, current, updated)
+            uow.extend(writes)
             try:
-                self.table.transact(
-                    [self.table.put_op(manifest_item(updated), condition=condition, values=values), *ops]
-                )
+                uow.commit()
                 return
             except TransactionConflict as exc:
                 if any(reason != "None" for reason in exc.reasons[1:]):
                     raise Conflict("The document changed meanwhile; fetch it and try again.") from exc
         raise Conflict("The agent's knowledge base is busy; try again.")
-
-    # --- soft delete and restore ----------------------------------------------------
-    def _chunk_flag_op(self, item: dict[str, Any], deleted_at: str | None, *, cascade: bool) -> Op:
-        index = deleted_chunks_gsi(str(item["company_id"]))
-        return flag_op(item, deleted_at, deleted_index=index, cascade=cascade)

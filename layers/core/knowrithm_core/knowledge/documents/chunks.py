@@ -8,61 +8,52 @@ from knowrithm_core.auth import Principal
 from knowrithm_core.errors import BadRequest, NotFound
 from knowrithm_core.ids import is_uuid, iso
 from knowrithm_core.knowledge.documents.base import DocumentBase, hiding, showing
-from knowrithm_core.knowledge.records import Document, deleted_chunks_gsi, load_chunk, load_document
-from knowrithm_core.store import keys
+from knowrithm_core.knowledge.records import Chunk, Document
 
 
 class ChunksMixin(DocumentBase):
     """Soft delete and restore chunks, one or a document's."""
 
-    def _chunk(self, principal: Principal, chunk_id: str) -> tuple[dict[str, Any], Document]:
-        found = (
-            self.table.query(keys.global_id("CHUNK", chunk_id), index=keys.GSI1, limit=1) if is_uuid(chunk_id) else []
-        )
-        if not found or found[0].get("company_id") != principal.company_id:
+    def _chunk(self, principal: Principal, chunk_id: str) -> tuple[Chunk, Document]:
+        found = self.repository.chunk(chunk_id) if is_uuid(chunk_id) else None
+        if found is None or found.company_id != principal.company_id:
             raise NotFound("Chunk not found.")
         try:
-            document = load_document(self._document_item(principal.company_id, found[0]["document_id"]))
+            document = self._stored(principal.company_id, found.document_id).document
         except NotFound as exc:
             raise NotFound("Chunk not found (its document is deleted).") from exc
-        return found[0], document
+        return found, document
 
     def delete_chunk(self, principal: Principal, chunk_id: str) -> dict[str, Any]:
         principal.require("write", "DELETE")
-        item, document = self._chunk(principal, chunk_id)
-        if item.get("deleted_at"):
+        chunk, document = self._chunk(principal, chunk_id)
+        if chunk.deleted_at:
             raise NotFound("Chunk not found.")
-        op = self._chunk_flag_op(item, iso(), cascade=False)
+        op = self.repository.chunk_flag(chunk, iso())
         self._with_manifest(document.company_id, document.agent_id, hiding(chunks={chunk_id}), [op])
         return {"message": "Chunk deleted successfully.", "chunk_id": chunk_id, "document_id": document.id}
 
     def restore_chunk(self, principal: Principal, chunk_id: str) -> dict[str, Any]:
         principal.require("write", "PATCH")
-        item, document = self._chunk(principal, chunk_id)
-        if not item.get("deleted_at"):
+        chunk, document = self._chunk(principal, chunk_id)
+        if not chunk.deleted_at:
             raise BadRequest("The chunk is not deleted.")
-        op = self._chunk_flag_op(item, None, cascade=False)
+        op = self.repository.chunk_flag(chunk, None)
         self._with_manifest(document.company_id, document.agent_id, showing(chunks={chunk_id}), [op])
         return {"message": "Chunk restored successfully.", "chunk_id": chunk_id, "document_id": document.id}
 
     def _set_chunks(self, principal: Principal, document_id: str, *, delete: bool) -> tuple[Document, int]:
-        document = load_document(self._document_item(principal.company_id, document_id))
-        items = self._chunk_items(document)
-        targets = (
-            [i for i in items if not i.get("deleted_at")]
-            if delete
-            else [i for i in items if i.get("deleted_at") and not i.get("_cascade")]
-        )
-        if not targets:
+        document = self._stored(principal.company_id, document_id).document
+        flags = self.repository.own_chunk_flags(document, delete=delete, deleted_at=iso() if delete else None)
+        if not flags:
             return document, 0
-        ids = {str(i["id"]) for i in targets}
-        stamp = iso() if delete else None
-        ops = [self._chunk_flag_op(i, stamp, cascade=False) for i in targets]
+        ids = set(flags)
+        ops = list(flags.values())
         change = hiding(chunks=ids) if delete else showing(chunks=ids)
         self._with_manifest(document.company_id, document.agent_id, change, ops[:99])
         for start in range(99, len(ops), 100):
-            self.table.transact(ops[start : start + 100])
-        return document, len(targets)
+            self.unit_of_work().extend(ops[start : start + 100]).commit()
+        return document, len(flags)
 
     def delete_chunks(self, principal: Principal, document_id: str) -> dict[str, Any]:
         principal.require("write", "DELETE")
@@ -76,6 +67,5 @@ class ChunksMixin(DocumentBase):
 
     def list_deleted_chunks(self, principal: Principal) -> dict[str, Any]:
         principal.require("read")
-        items = self.table.query(deleted_chunks_gsi(principal.company_id), index=keys.GSI3)
-        rows = [load_chunk(i).public() for i in items]
+        rows = [chunk.public() for chunk in self.repository.deleted_chunks(principal.company_id)]
         return {"deleted_chunks": rows, "total": len(rows)}

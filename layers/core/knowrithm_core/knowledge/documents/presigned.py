@@ -23,7 +23,7 @@ from knowrithm_core.knowledge.documents.requests import (
     clean_metadata,
     staging_key,
 )
-from knowrithm_core.knowledge.records import Document, blob_key, document_item, load_document
+from knowrithm_core.knowledge.records import Document, blob_key
 from knowrithm_core.models.requests import parse
 from knowrithm_core.store.blobs import BlobMissing
 from knowrithm_core.store.table import TransactionConflict
@@ -65,15 +65,10 @@ class PresignedUploadMixin(DocumentBase):
         staging = staging_key(principal.company_id, document.id, kind)
         post = self.blobs.presign_post(staging, mime, limit, UPLOAD_URL_TTL_SECONDS)
         issued = now()
-        item = document_item(document, key) | {
-            "expires_at_epoch": int(issued.timestamp()) + AWAITING_UPLOAD_TTL_SECONDS
-        }
-        self.table.transact(
-            [
-                self.table.put_op(item, condition="attribute_not_exists(PK)"),
-                self.task_op(document, "pending", owner_id=principal.subject_id),
-            ]
-        )
+        uow = self.unit_of_work()
+        self.repository.add(uow, document, key, expires_at_epoch=int(issued.timestamp()) + AWAITING_UPLOAD_TTL_SECONDS)
+        uow.add(self.task_op(document, "pending", owner_id=principal.subject_id))
+        uow.commit()
         return {
             "message": "Upload the file to upload.url, then call complete_url.",
             "document": document.public(),
@@ -98,29 +93,29 @@ class PresignedUploadMixin(DocumentBase):
         Idempotent: a document that is already past ``awaiting_upload`` is answered as it is, and queued only
         once; a complete that stopped after the copy finds the file at its final key when retried."""
         principal.require("write")
-        item = self._document_item(principal.company_id, document_id)
-        document = load_document(item)
+        stored = self._stored(principal.company_id, document_id)
+        document = stored.document
         if document.status != "awaiting_upload":
             return self._completed(document)
         self.agents.read(principal.company_id, document.agent_id)
         if self.blobs is None or self.queue is None:
             raise ServiceUnavailable("Document storage is not configured (DOCUMENT_BUCKET and INGEST_QUEUE_URL).")
-        key = str(item.get("_blob_key") or blob_key(document.company_id, document.id, document.document_type))
+        key = stored.blob_key or blob_key(document.company_id, document.id, document.document_type)
         size = self._move_upload(document, key)
         stamp = iso()
         pending = document.model_copy(
             update={"status": "pending", "file_size": size, "updated_at": stamp, "version": document.version + 1}
         )
-        ops = [
-            self.table.put_op(document_item(pending, key), condition="version = :v", values={":v": document.version}),
-            self.task_op(pending, "pending", owner_id=principal.subject_id),
-            *self._count_ops(document.company_id, document.agent_id, 1),
-        ]
+        uow = self.unit_of_work()
+        self.repository.replace(uow, document.version, pending, key)
+        uow.add(self.task_op(pending, "pending", owner_id=principal.subject_id))
+        uow.extend(self._count_ops(document.company_id, document.agent_id, 1))
+        uow.extend(self.status_ops(document.company_id, [(document, pending)]))
         try:
-            self.table.transact(ops)
+            uow.commit()
         except TransactionConflict:
             # A concurrent complete (or delete) won: answer with what it left; only the winner queues.
-            return self._completed(load_document(self._document_item(principal.company_id, document_id)))
+            return self._completed(self._stored(principal.company_id, document_id).document)
         unqueued = self._enqueue(principal, [pending])
         if unqueued:
             raise UploadRejected([(f"{document.original_filename}: {unqueued[0].processing_error}", 503)])

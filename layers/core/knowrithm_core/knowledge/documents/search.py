@@ -14,7 +14,6 @@ from knowrithm_core.knowledge.index import Scored
 from knowrithm_core.knowledge.records import EMBEDDING_MODEL
 from knowrithm_core.knowledge.text import tokens
 from knowrithm_core.models.requests import parse
-from knowrithm_core.store import keys
 
 
 def snippet(content: str, query_tokens: Sequence[str], width: int = 240) -> str:
@@ -72,8 +71,7 @@ class SearchMixin(DocumentBase):
         if request.agent_id:
             agent_ids = [self.agents.read(principal.company_id, request.agent_id)[1].id]
         else:
-            items = self.table.query(keys.company_pk(principal.company_id), sk_prefix="AGENT#")
-            agent_ids = [str(i["id"]) for i in items if not i["SK"].endswith("#STATS") and not i.get("deleted_at")]
+            agent_ids = self.repository.live_agent_ids(principal.company_id)
         query_tokens = tokens(request.query)
         scored: list[tuple[Scored, str]] = []
         for agent_id in agent_ids:

@@ -149,6 +149,13 @@ def lead_created_ops(lead: Lead, *, registered: bool) -> list[Update]:
     return ops + [op for op in (source_op, totals) if op]
 
 
+def document_change_ops(company_id: str, before: Mapping[str, int], after: Mapping[str, int]) -> list[Update]:
+    """The change of the company totals from one document standing to another (see
+    :func:`knowrithm_core.domain.stats.document_standing`): none or one op."""
+    op = total_op(company_id, {k: after.get(k, 0) - before.get(k, 0) for k in sorted({*before, *after})})
+    return [op] if op else []
+
+
 # --- reads (analytics, list totals) ------------------------------------------------------------------------
 class StatsRepository:
     """The counter items, read back: a date range of days (company or one agent) and the company totals.
