@@ -144,7 +144,7 @@ def _worker_ingest(pdf: bytes) -> float | None:
 
     from knowrithm_core.config import get_settings
     from knowrithm_core.container import get_services
-    from knowrithm_core.knowledge.documents import UploadedFile, UploadRequest
+    from knowrithm_core.services.documents import UploadedFile, UploadRequest
     from local.resources import create_all
     from local.template import Stack, functions, load_template
 

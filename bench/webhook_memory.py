@@ -153,10 +153,10 @@ def run(deliveries: int = DELIVERIES, rounds: int = ROUNDS) -> MemoryResults:
     from knowrithm_core.auth import Principal
     from knowrithm_core.config import Settings
     from knowrithm_core.ids import new_id
-    from knowrithm_core.webhooks.delivery import DeliveryWorker
-    from knowrithm_core.webhooks.endpoints import WebhookService
-    from knowrithm_core.webhooks.fanout import FanOut
-    from knowrithm_core.webhooks.http import PinnedPoster
+    from knowrithm_core.net.http import PinnedPoster
+    from knowrithm_core.services.delivery import DeliveryWorker
+    from knowrithm_core.services.fanout import FanOut
+    from knowrithm_core.services.webhooks import WebhookService
     from knowrithm_core.webhooks.sealing import SecretVault
 
     os.environ.update(AWS_ENV)

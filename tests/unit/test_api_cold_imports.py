@@ -30,7 +30,7 @@ CHAT_ANALYTICS_DOCUMENTS = (
     "knowrithm_core.services.chat",
     "knowrithm_core.services.analytics",
     "knowrithm_core.services.agent_tools",
-    "knowrithm_core.knowledge.documents",
+    "knowrithm_core.services.documents",
     "knowrithm_core.responder",
 )
 # the request-body modules (``knowrithm_core.models.bodies.*``, besides ``base``) each function's routers read

@@ -9,8 +9,8 @@ import pytest
 
 from knowrithm_core import safe_json
 from knowrithm_core.errors import KnowrithmError
-from knowrithm_core.knowledge.documents import parse_url_values
 from knowrithm_core.safe_json import check_param, parse_json
+from knowrithm_core.services.documents import parse_url_values
 
 
 def _nest(depth: int) -> str:

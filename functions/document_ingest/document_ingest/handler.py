@@ -1,7 +1,7 @@
 """Lambda entry point of DocumentIngestFunction (SQS, ReportBatchItemFailures).
 
 Each message names one uploaded document. The work (fetch, extract, chunk, index, ``document.processed``)
-is :class:`knowrithm_core.knowledge.ingest.IngestWorker`'s, run by the workers' batch runtime
+is :class:`knowrithm_core.services.ingest.IngestWorker`'s, run by the workers' batch runtime
 (:mod:`knowrithm_core.workers`): a failed message is reported, SQS redelivers it, and after the queue's
 ``maxReceiveCount`` it goes to the DLQ (the last attempt marks the document failed); a malformed one goes to
 the DLQ at once.

@@ -2,7 +2,7 @@
 
 Partial batch response with checkpoint semantics: a failed record is reported, Lambda retries from it
 (bisecting on error) and, after its retries, sends it to the on-failure destination. Nothing is dropped
-silently, and a repeat of an event is harmless (see :mod:`knowrithm_core.webhooks.fanout`).
+silently, and a repeat of an event is harmless (see :mod:`knowrithm_core.services.fanout`).
 """
 
 from __future__ import annotations

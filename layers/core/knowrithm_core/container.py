@@ -19,8 +19,6 @@ from knowrithm_core.store.table import DynamoTable
 
 if TYPE_CHECKING:  # each imported on first use (see the properties below), off the cold-start path
     from knowrithm_core.auth.service import AuthService
-    from knowrithm_core.knowledge.documents import DocumentService
-    from knowrithm_core.knowledge.ingest import IngestWorker
     from knowrithm_core.knowledge.search import KnowledgeSearch
     from knowrithm_core.services.agent_tools import AgentToolsService
     from knowrithm_core.services.agents import AgentService
@@ -29,14 +27,16 @@ if TYPE_CHECKING:  # each imported on first use (see the properties below), off 
     from knowrithm_core.services.chat_worker import ChatWorker
     from knowrithm_core.services.companies import CompanyService
     from knowrithm_core.services.conversations import ConversationService
+    from knowrithm_core.services.delivery import DeliveryWorker
+    from knowrithm_core.services.documents import DocumentService
+    from knowrithm_core.services.fanout import FanOut
+    from knowrithm_core.services.ingest import IngestWorker
     from knowrithm_core.services.leads import LeadService
     from knowrithm_core.services.providers import ProviderCatalogue
     from knowrithm_core.services.settings import SettingsService
     from knowrithm_core.services.tasks import TaskService
+    from knowrithm_core.services.webhooks import WebhookService
     from knowrithm_core.store.queue import SqsQueue
-    from knowrithm_core.webhooks.delivery import DeliveryWorker
-    from knowrithm_core.webhooks.endpoints import WebhookService
-    from knowrithm_core.webhooks.fanout import FanOut
     from knowrithm_core.widget.limits import RateLimiter
 
 T = TypeVar("T")
@@ -164,13 +164,13 @@ class Services:
 
     @built
     def webhooks(self) -> WebhookService:
-        from knowrithm_core.webhooks.endpoints import WebhookService
+        from knowrithm_core.services.webhooks import WebhookService
 
         return WebhookService(self.table, self.settings, self.delivery_queue)
 
     @built
     def documents(self) -> DocumentService:
-        from knowrithm_core.knowledge.documents import DocumentService
+        from knowrithm_core.services.documents import DocumentService
         from knowrithm_core.store.counters import DynamoCounters
         from knowrithm_core.store.queue import SqsQueue
         from knowrithm_core.widget.limits import RateLimiter
@@ -183,7 +183,7 @@ class Services:
 
     def ingest_worker(self) -> IngestWorker:
         from knowrithm_core.knowledge.fetch import PinnedFetcher
-        from knowrithm_core.knowledge.ingest import IngestWorker
+        from knowrithm_core.services.ingest import IngestWorker
 
         if self.knowledge.blobs is None:
             raise RuntimeError("DOCUMENT_BUCKET is not set")
@@ -208,15 +208,15 @@ class Services:
         return ChatWorker(self.chat)
 
     def fan_out(self) -> FanOut:
-        from knowrithm_core.webhooks.fanout import FanOut
+        from knowrithm_core.services.fanout import FanOut
 
         if self.delivery_queue is None:
             raise RuntimeError("DELIVERY_QUEUE_URL is not set")
         return FanOut(self.table, self.settings, self.delivery_queue)
 
     def delivery_worker(self) -> DeliveryWorker:
-        from knowrithm_core.webhooks.delivery import DeliveryWorker
-        from knowrithm_core.webhooks.http import PinnedPoster
+        from knowrithm_core.net.http import PinnedPoster
+        from knowrithm_core.services.delivery import DeliveryWorker
 
         return DeliveryWorker(self.table, self.settings, PinnedPoster(), vault=self.webhooks.vault)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from knowrithm_core.errors import ValidationFailed
-from knowrithm_core.knowledge.documents.lifecycle import DocumentFilter
 from knowrithm_core.knowledge.records import Document
+from knowrithm_core.services.documents.lifecycle import DocumentFilter
 
 STAMP = "2026-01-01T00:00:00Z"
 

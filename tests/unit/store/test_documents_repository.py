@@ -16,14 +16,14 @@ from knowrithm_core.auth import Principal
 from knowrithm_core.config import Settings
 from knowrithm_core.errors import Conflict, NotFound
 from knowrithm_core.ids import iso, new_id
-from knowrithm_core.knowledge.documents import DocumentService, UploadedFile, UploadRequest
 from knowrithm_core.knowledge.fetch import PinnedFetcher
 from knowrithm_core.knowledge.index import IndexCache
-from knowrithm_core.knowledge.ingest import IngestWorker
 from knowrithm_core.knowledge.records import Chunk, Document, Manifest, chunk_id
 from knowrithm_core.knowledge.search import KnowledgeSearch
 from knowrithm_core.pagination import PageRequest
 from knowrithm_core.services.agents import AgentService
+from knowrithm_core.services.documents import DocumentService, UploadedFile, UploadRequest
+from knowrithm_core.services.ingest import IngestWorker
 from knowrithm_core.services.providers import ProviderCatalogue
 from knowrithm_core.store import keys, listings
 from knowrithm_core.store.blobs import MemoryBlobs

@@ -16,7 +16,11 @@ from knowrithm_core.config import Settings
 from knowrithm_core.errors import Conflict, NotFound
 from knowrithm_core.ids import iso, new_id
 from knowrithm_core.models.webhooks import Attempt, Delivery, WebhookEndpoint
+from knowrithm_core.net.http import PinnedPoster
 from knowrithm_core.pagination import PageRequest
+from knowrithm_core.services.delivery import DeliveryWorker, Outcome
+from knowrithm_core.services.fanout import FanOut
+from knowrithm_core.services.webhooks import WebhookService
 from knowrithm_core.store.memory import MemoryTable
 from knowrithm_core.store.repositories.webhooks import (
     DeliveryFilter,
@@ -27,10 +31,6 @@ from knowrithm_core.store.repositories.webhooks import (
 )
 from knowrithm_core.store.table import TransactionConflict
 from knowrithm_core.store.unit_of_work import UnitOfWork
-from knowrithm_core.webhooks.delivery import DeliveryWorker, Outcome
-from knowrithm_core.webhooks.endpoints import WebhookService
-from knowrithm_core.webhooks.fanout import FanOut
-from knowrithm_core.webhooks.http import PinnedPoster
 from knowrithm_core.webhooks.sealing import SecretVault
 from knowrithm_core.webhooks.signing import signature_headers
 from tests.webhook_receiver import OK, Receiver, always, scripted, status

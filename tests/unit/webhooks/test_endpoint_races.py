@@ -16,8 +16,8 @@ from knowrithm_core.auth import Principal
 from knowrithm_core.container import Services
 from knowrithm_core.ids import now
 from knowrithm_core.models.webhooks import WebhookEndpoint
+from knowrithm_core.services.webhooks import WebhookService
 from knowrithm_core.store import keys
-from knowrithm_core.webhooks.endpoints import WebhookService
 from tests.unit.conftest import Tenant
 
 Between = Callable[[WebhookService, WebhookEndpoint], None]

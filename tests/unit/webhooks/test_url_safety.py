@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowrithm_core.webhooks.url_safety import UnsafeUrl, check_url, system_resolver
+from knowrithm_core.net.url_safety import UnsafeUrl, check_url, system_resolver
 
 UNSAFE_HOSTS = [
     "127.0.0.1",

@@ -1,7 +1,7 @@
 """GET of a web page for ingestion: SSRF-guarded, pinned to the checked address, size-capped.
 
 Every hop (the URL and each redirect, at most ``max_redirects``) goes through
-:func:`knowrithm_core.webhooks.url_safety.check_url`, and the connection goes to the address that
+:func:`knowrithm_core.net.url_safety.check_url`, and the connection goes to the address that
 check resolved (the real Host header and TLS server name are still sent), which closes the
 DNS-rebinding gap. At most ``max_bytes`` are read; a larger body is refused, not truncated.
 """
@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import urljoin
 
-from knowrithm_core.webhooks.http import pinned_connection
-from knowrithm_core.webhooks.url_safety import SafeTarget, UnsafeUrl, check_url
+from knowrithm_core.net.http import pinned_connection
+from knowrithm_core.net.url_safety import SafeTarget, UnsafeUrl, check_url
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 USER_AGENT = "KnowrithmDocumentFetcher/1.0 (+self-hosted)"

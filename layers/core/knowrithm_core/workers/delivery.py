@@ -1,5 +1,5 @@
 """WebhookDeliveryFunction's record handler: one (event, endpoint) delivery per message
-(see :mod:`knowrithm_core.webhooks.delivery`).
+(see :mod:`knowrithm_core.services.delivery`).
 
 The POSTs of a batch run concurrently (up to ``CONCURRENCY``, the event source's batch size): the runtime starts
 every record at once in a bounded thread pool, because a POST mostly waits on the network.
@@ -11,8 +11,8 @@ reappears only when its next attempt is due; after the last attempt the queue's 
 from __future__ import annotations
 
 from knowrithm_core.config import Settings
+from knowrithm_core.services.delivery import DeliveryWorker
 from knowrithm_core.store.queue import MessageQueue
-from knowrithm_core.webhooks.delivery import DeliveryWorker
 from knowrithm_core.workers.runtime import DeadLetters, Job, Retry, SqsWorker
 
 DELIVERY_FIELDS = ("company_id", "endpoint_id", "event_id")

@@ -1,4 +1,4 @@
-"""DocumentIngestFunction's record handler: one uploaded document per message (:mod:`knowrithm_core.knowledge.ingest`).
+"""DocumentIngestFunction's record handler: one uploaded document per message (:mod:`knowrithm_core.services.ingest`).
 
 A failure is retried after the queue's visibility timeout; the last attempt (``INGEST_MAX_ATTEMPTS``, the queue's
 ``maxReceiveCount``) marks the document failed. Malformed messages go to ``IngestDLQ`` (the runtime).
@@ -7,7 +7,7 @@ A failure is retried after the queue's visibility timeout; the last attempt (``I
 from __future__ import annotations
 
 from knowrithm_core.config import Settings
-from knowrithm_core.knowledge.ingest import IngestWorker
+from knowrithm_core.services.ingest import IngestWorker
 from knowrithm_core.store.queue import SqsQueue
 from knowrithm_core.workers.runtime import DeadLetters, Job, SqsWorker
 

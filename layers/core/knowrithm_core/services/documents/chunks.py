@@ -7,8 +7,8 @@ from typing import Any
 from knowrithm_core.auth import Principal
 from knowrithm_core.errors import BadRequest, NotFound
 from knowrithm_core.ids import is_uuid, iso
-from knowrithm_core.knowledge.documents.base import DocumentBase, hiding, showing
 from knowrithm_core.knowledge.records import Chunk, Document
+from knowrithm_core.services.documents.base import DocumentBase, hiding, showing
 
 
 class ChunksMixin(DocumentBase):

@@ -8,12 +8,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from knowrithm_core.auth import Principal
-from knowrithm_core.knowledge.documents.base import DocumentBase
-from knowrithm_core.knowledge.documents.requests import SearchRequest
 from knowrithm_core.knowledge.index import Scored
 from knowrithm_core.knowledge.records import EMBEDDING_MODEL
 from knowrithm_core.knowledge.text import tokens
 from knowrithm_core.models.requests import parse
+from knowrithm_core.services.documents.base import DocumentBase
+from knowrithm_core.services.documents.requests import SearchRequest
 
 
 def snippet(content: str, query_tokens: Sequence[str], width: int = 240) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from knowrithm_core.webhooks.url_safety import SafeTarget
+from knowrithm_core.net.url_safety import SafeTarget
 
 MAX_RESPONSE_BYTES = 20 * 1024
 

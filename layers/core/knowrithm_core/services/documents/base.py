@@ -12,12 +12,12 @@ from knowrithm_core.config import Settings
 from knowrithm_core.domain.stats import document_standing
 from knowrithm_core.errors import BadRequest, Conflict, NotFound
 from knowrithm_core.ids import is_uuid, iso, new_id
-from knowrithm_core.knowledge.documents.requests import MAX_HIDDEN_CHUNKS
 from knowrithm_core.knowledge.records import Document, Manifest
 from knowrithm_core.knowledge.search import KnowledgeSearch
 from knowrithm_core.models.resources import Task
 from knowrithm_core.services.agents import AgentService
 from knowrithm_core.services.base import Service
+from knowrithm_core.services.documents.requests import MAX_HIDDEN_CHUNKS
 from knowrithm_core.store.blobs import BlobStore
 from knowrithm_core.store.expressions import Put, WriteOp
 from knowrithm_core.store.queue import MessageQueue

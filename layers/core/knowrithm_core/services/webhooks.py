@@ -25,6 +25,7 @@ from knowrithm_core.models.webhooks import (
     RotateSecret,
     WebhookEndpoint,
 )
+from knowrithm_core.net.url_safety import check_url
 from knowrithm_core.pagination import PageRequest
 from knowrithm_core.services.base import Service
 from knowrithm_core.store.queue import MessageQueue
@@ -32,7 +33,6 @@ from knowrithm_core.store.repositories.webhooks import DeliveryFilter, DeliveryR
 from knowrithm_core.store.table import DynamoTable
 from knowrithm_core.webhooks.sealing import SecretVault, is_sealed
 from knowrithm_core.webhooks.signing import new_secret
-from knowrithm_core.webhooks.url_safety import check_url
 
 VALID_EVENTS = {e.value for e in EventType}
 

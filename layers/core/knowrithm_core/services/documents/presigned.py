@@ -12,8 +12,10 @@ from knowrithm_core.auth import Principal
 from knowrithm_core.errors import Conflict, PayloadTooLarge, ServiceUnavailable
 from knowrithm_core.ids import iso, now
 from knowrithm_core.knowledge import formats
-from knowrithm_core.knowledge.documents.base import DocumentBase
-from knowrithm_core.knowledge.documents.requests import (
+from knowrithm_core.knowledge.records import Document, blob_key
+from knowrithm_core.models.requests import parse
+from knowrithm_core.services.documents.base import DocumentBase
+from knowrithm_core.services.documents.requests import (
     AWAITING_UPLOAD_TTL_SECONDS,
     CONTENT_CHECK_BYTES,
     UPLOAD_URL_TTL_SECONDS,
@@ -23,8 +25,6 @@ from knowrithm_core.knowledge.documents.requests import (
     clean_metadata,
     staging_key,
 )
-from knowrithm_core.knowledge.records import Document, blob_key
-from knowrithm_core.models.requests import parse
 from knowrithm_core.store.blobs import BlobMissing
 from knowrithm_core.store.table import TransactionConflict
 

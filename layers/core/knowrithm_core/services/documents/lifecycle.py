@@ -10,10 +10,10 @@ from typing import Any
 from knowrithm_core.auth import Principal
 from knowrithm_core.errors import NotFound, ValidationFailed
 from knowrithm_core.ids import iso
-from knowrithm_core.knowledge.documents.base import DocumentBase, hiding, showing
-from knowrithm_core.knowledge.documents.requests import MAX_BULK_IDS, STATUSES
 from knowrithm_core.knowledge.records import STATUS_ALIASES, Document
 from knowrithm_core.pagination import PageRequest
+from knowrithm_core.services.documents.base import DocumentBase, hiding, showing
+from knowrithm_core.services.documents.requests import MAX_BULK_IDS, STATUSES
 from knowrithm_core.store.expressions import WriteOp
 from knowrithm_core.store.pages import cursor_param
 from knowrithm_core.store.repositories.documents import StoredDocument

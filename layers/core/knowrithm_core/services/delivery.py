@@ -30,17 +30,17 @@ from knowrithm_core.config import Settings
 from knowrithm_core.errors import Conflict, KnowrithmError
 from knowrithm_core.ids import iso, new_id, now
 from knowrithm_core.models.webhooks import Attempt, Delivery, WebhookEndpoint
+from knowrithm_core.net.http import HttpResult, Poster
+from knowrithm_core.net.url_safety import check_url
+from knowrithm_core.services.webhooks import live_secrets
 from knowrithm_core.store.expressions import Update
 from knowrithm_core.store.port import Table
 from knowrithm_core.store.repositories.webhooks import DeliveryRepository, EndpointRepository, StoredDelivery
 from knowrithm_core.store.table import TransactionConflict
 from knowrithm_core.store.unit_of_work import UnitOfWork
 from knowrithm_core.webhooks.backoff import SQS_MAX_VISIBILITY, delay_after, parse_schedule
-from knowrithm_core.webhooks.endpoints import live_secrets
-from knowrithm_core.webhooks.http import HttpResult, Poster
 from knowrithm_core.webhooks.sealing import SecretVault
 from knowrithm_core.webhooks.signing import signature_headers
-from knowrithm_core.webhooks.url_safety import check_url
 
 USER_AGENT = "Knowrithm-Webhooks/1.0 (+https://github.com/standard-webhooks/standard-webhooks)"
 

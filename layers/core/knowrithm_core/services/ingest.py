@@ -23,11 +23,11 @@ from knowrithm_core.events import EventType
 from knowrithm_core.ids import iso
 from knowrithm_core.knowledge import formats
 from knowrithm_core.knowledge.chunking import ChunkDraft, chunk_pages
-from knowrithm_core.knowledge.documents import DocumentService
 from knowrithm_core.knowledge.fetch import Fetcher, FetchError
 from knowrithm_core.knowledge.index import AgentIndex, ChunkRef
 from knowrithm_core.knowledge.records import Chunk, Document, blob_key, chunk_id, index_key
 from knowrithm_core.knowledge.search import KnowledgeSearch
+from knowrithm_core.services.documents import DocumentService
 from knowrithm_core.store.blobs import BlobStore
 from knowrithm_core.store.port import Table
 from knowrithm_core.store.repositories import events

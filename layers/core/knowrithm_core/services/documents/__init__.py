@@ -14,10 +14,11 @@ One module per concern, joined here into :class:`DocumentService`: :mod:`.upload
 
 from __future__ import annotations
 
-from knowrithm_core.knowledge.documents.chunks import ChunksMixin
-from knowrithm_core.knowledge.documents.lifecycle import LifecycleMixin
-from knowrithm_core.knowledge.documents.presigned import PresignedUploadMixin
-from knowrithm_core.knowledge.documents.requests import (
+from knowrithm_core.knowledge.records import Chunk
+from knowrithm_core.services.documents.chunks import ChunksMixin
+from knowrithm_core.services.documents.lifecycle import LifecycleMixin
+from knowrithm_core.services.documents.presigned import PresignedUploadMixin
+from knowrithm_core.services.documents.requests import (
     RESERVED_FIELDS,
     SearchRequest,
     UploadedFile,
@@ -29,9 +30,8 @@ from knowrithm_core.knowledge.documents.requests import (
     parse_url_values,
     staging_key,
 )
-from knowrithm_core.knowledge.documents.search import SearchMixin, hit_body, snippet
-from knowrithm_core.knowledge.documents.upload import UploadMixin
-from knowrithm_core.knowledge.records import Chunk
+from knowrithm_core.services.documents.search import SearchMixin, hit_body, snippet
+from knowrithm_core.services.documents.upload import UploadMixin
 
 
 class DocumentService(UploadMixin, PresignedUploadMixin, LifecycleMixin, ChunksMixin, SearchMixin):

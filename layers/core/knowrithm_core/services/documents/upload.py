@@ -7,8 +7,10 @@ from typing import Any
 from knowrithm_core.auth import Principal
 from knowrithm_core.errors import ServiceUnavailable, ValidationFailed
 from knowrithm_core.knowledge import formats
-from knowrithm_core.knowledge.documents.base import DocumentBase
-from knowrithm_core.knowledge.documents.requests import (
+from knowrithm_core.knowledge.records import Document, blob_key
+from knowrithm_core.net.url_safety import UnsafeUrl, check_url
+from knowrithm_core.services.documents.base import DocumentBase
+from knowrithm_core.services.documents.requests import (
     MAX_ITEMS_PER_UPLOAD,
     Refused,
     UploadedFile,
@@ -17,8 +19,6 @@ from knowrithm_core.knowledge.documents.requests import (
     clean_metadata,
     parse_url_values,
 )
-from knowrithm_core.knowledge.records import Document, blob_key
-from knowrithm_core.webhooks.url_safety import UnsafeUrl, check_url
 
 
 class UploadMixin(DocumentBase):
