@@ -11,8 +11,8 @@ from knowrithm_core.events import EventType
 from knowrithm_core.store.expressions import Put
 from knowrithm_core.store.keys import strip_keys
 from knowrithm_core.store.repositories import events
-from knowrithm_core.store.unit_of_work import UnitOfWork
 from knowrithm_core.store.table import DynamoTable
+from knowrithm_core.store.unit_of_work import UnitOfWork
 
 M = TypeVar("M", bound=BaseModel)
 

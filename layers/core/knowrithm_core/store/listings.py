@@ -9,6 +9,7 @@ from typing import Any
 
 from knowrithm_core.store import keys
 from knowrithm_core.store.pages import Listing
+from knowrithm_core.store.port import Table
 from knowrithm_core.store.table import DynamoTable
 
 MAX_FILTER_CHARS = 64
@@ -145,7 +146,7 @@ def company_total_op(table: DynamoTable, company_id: str, name: str, delta: int)
     )
 
 
-def company_total(table: DynamoTable, company_id: str, name: str) -> int:
+def company_total(table: Table, company_id: str, name: str) -> int:
     """One all-time company counter (``COMPANY#c#STATS / TOTAL``, kept by the writes' transactions)."""
     item = table.get(keys.stats_pk(company_id), "TOTAL") or {}
     value = item.get(name, 0)

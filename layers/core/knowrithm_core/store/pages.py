@@ -25,7 +25,7 @@ from typing import Any
 
 from knowrithm_core.errors import ValidationFailed
 from knowrithm_core.pagination import PageRequest
-from knowrithm_core.store.table import DynamoTable, Item
+from knowrithm_core.store.port import Item, Table
 
 SKIP_BATCH = 1000
 SEARCH_SCAN_LIMIT = 1000
@@ -85,7 +85,7 @@ def decode_cursor(cursor: str, listing: Listing) -> dict[str, str]:
 
 
 def _collect(
-    table: DynamoTable, listing: Listing, start: dict[str, str] | None, want: int, *, keys_only: bool = False
+    table: Table, listing: Listing, start: dict[str, str] | None, want: int, *, keys_only: bool = False
 ) -> tuple[list[Item], bool]:
     """Up to ``want`` items after ``start`` (at most ``SKIP_BATCH`` per request), and whether the list ended."""
     found: list[Item] = []
@@ -107,7 +107,7 @@ def _collect(
     return found, False
 
 
-def _skip(table: DynamoTable, listing: Listing, count: int) -> tuple[dict[str, str] | None, bool]:
+def _skip(table: Table, listing: Listing, count: int) -> tuple[dict[str, str] | None, bool]:
     """The key after which the first ``count`` items end (read as key attributes only) and whether any remain."""
     if count <= 0:
         return None, True
@@ -130,9 +130,7 @@ def _envelope(request: PageRequest, total: int, has_next: bool, next_cursor: str
     }
 
 
-def read_page(
-    table: DynamoTable, listing: Listing, request: PageRequest, *, total: int, cursor: str | None = None
-) -> Page:
+def read_page(table: Table, listing: Listing, request: PageRequest, *, total: int, cursor: str | None = None) -> Page:
     """The page ``cursor`` points at (or page ``request.page``): at most ``per_page + 1`` items read."""
     if cursor:
         start: dict[str, str] | None = decode_cursor(cursor, listing)
@@ -147,7 +145,7 @@ def read_page(
     return Page(window, _envelope(request, total, has_next, next_cursor))
 
 
-def search_page(table: DynamoTable, listing: Listing, request: PageRequest, matches: Callable[[Item], bool]) -> Page:
+def search_page(table: Table, listing: Listing, request: PageRequest, matches: Callable[[Item], bool]) -> Page:
     """Page ``request.page`` of the items among the first ``SEARCH_SCAN_LIMIT`` of the list that ``matches``
     (bounded: ``total`` counts the matches in that window; no cursor)."""
     scanned, _ = _collect(table, listing, None, SEARCH_SCAN_LIMIT)
@@ -157,7 +155,7 @@ def search_page(table: DynamoTable, listing: Listing, request: PageRequest, matc
     return Page(window, _envelope(request, len(found), offset + request.per_page < len(found), None))
 
 
-def count_bounded(table: DynamoTable, listing: Listing) -> int:
+def count_bounded(table: Table, listing: Listing) -> int:
     """How many items the list holds, counting at most ``SEARCH_SCAN_LIMIT`` (for lists with no counter)."""
     items, _ = _collect(table, listing, None, SEARCH_SCAN_LIMIT, keys_only=not listing.live_only)
     return len(items)
