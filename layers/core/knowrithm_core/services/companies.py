@@ -51,7 +51,7 @@ class CompanyService(Service):
         return found
 
     def get_item(self, company_id: str) -> dict[str, Any]:
-        """Every stored attribute of the company (``user_count`` too), without its keys."""
+        """Every stored attribute of the company (``user_count`` too), without the key attributes."""
         return self.record(company_id).fields
 
     def get(self, company_id: str) -> Company:
