@@ -58,8 +58,8 @@ class _Reads:
 def _fill(services: Any, company_id: str, count: int) -> None:
     from knowrithm_core.ids import iso, new_id
     from knowrithm_core.models.resources import Lead
-    from knowrithm_core.services.leads import lead_item
     from knowrithm_core.store import keys
+    from knowrithm_core.store.repositories.leads import lead_item
 
     items = []
     for n in range(count):

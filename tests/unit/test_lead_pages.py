@@ -8,8 +8,8 @@ from fastapi.testclient import TestClient
 from knowrithm_core.container import Services
 from knowrithm_core.ids import iso, new_id
 from knowrithm_core.models.resources import Lead
-from knowrithm_core.services.leads import lead_item
 from knowrithm_core.store import keys
+from knowrithm_core.store.repositories.leads import lead_item
 from tests.unit.conftest import Tenant
 from tests.unit.dynamo_reads import fill, recorded_queries
 

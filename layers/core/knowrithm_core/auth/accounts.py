@@ -10,11 +10,12 @@ from collections.abc import Callable
 
 from knowrithm_core.auth.credentials import hash_password, password_matches
 from knowrithm_core.auth.principal import Principal
-from knowrithm_core.auth.sessions import AccountStates, bump_op, user_key
+from knowrithm_core.auth.sessions import AccountStates
 from knowrithm_core.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
-from knowrithm_core.ids import iso
-from knowrithm_core.store import keys
-from knowrithm_core.store.table import DynamoTable, TransactionConflict
+from knowrithm_core.store.port import Table
+from knowrithm_core.store.repositories.accounts import CompanyRepository, UserRepository
+from knowrithm_core.store.table import TransactionConflict
+from knowrithm_core.store.unit_of_work import UnitOfWork
 
 USER_STATUSES = frozenset({"active", "disabled"})
 MIN_PASSWORD_LENGTH = 8
@@ -24,9 +25,11 @@ class Accounts:
     """The writes that revoke a user's tokens."""
 
     def __init__(
-        self, table: DynamoTable, states: AccountStates, forget_keys: Callable[[str], None] = lambda _: None
+        self, table: Table, states: AccountStates, forget_keys: Callable[[str], None] = lambda _: None
     ) -> None:
         self.table = table
+        self.companies = CompanyRepository(table)
+        self.users = UserRepository(table)
         self.states = states
         self.forget_keys = forget_keys  # drops the company's verified API keys from this container's key cache
 
@@ -35,11 +38,10 @@ class Accounts:
         self.forget_keys(company_id)
 
     def _bump(
-        self, company_id: str, user_id: str, extra: str = "", values: dict[str, object] | None = None, name: str = ""
+        self, company_id: str, user_id: str, *, status: str | None = None, password_hash: str | None = None
     ) -> None:
-        names = {"#x": name} if name else None
         try:
-            self.table.apply([bump_op(self.table, company_id, user_id, extra, values, names)])
+            self.users.revoke_tokens(company_id, user_id, status=status, password_hash=password_hash)
         except TransactionConflict as exc:
             raise NotFound("User not found.") from exc
         self._forget(company_id, user_id)
@@ -55,23 +57,17 @@ class Accounts:
         """Disable (or re-enable) a user; disabling revokes its tokens and its API keys' access."""
         if status not in USER_STATUSES:
             raise ValidationFailed(f"A user status is one of {sorted(USER_STATUSES)}.")
-        self._bump(company_id, user_id, ", #x = :x", {":x": status}, "status")
+        self._bump(company_id, user_id, status=status)
 
     def delete_user(self, company_id: str, user_id: str) -> None:
         """Delete a user: its item goes, with the unique-email claim; its tokens and API keys stop working."""
-        pk, sk = user_key(company_id, user_id)
-        item = self.table.get(pk, sk)
-        if not item:
+        found = self.users.get(company_id, user_id)
+        if not found:
             raise NotFound("User not found.")
-        self.table.transact(
-            [
-                self.table.delete_op(pk, sk, condition="attribute_exists(PK)"),
-                self.table.delete_op(keys.unique_email(str(item["email"])), "UNIQUE"),
-                self.table.update_op(
-                    keys.company_pk(company_id), "COMPANY", "ADD user_count :minus", values={":minus": -1}
-                ),
-            ]
-        )
+        uow = UnitOfWork(self.table)
+        self.users.delete(uow, company_id, user_id, found.user.email)
+        self.companies.uncount_user(uow, company_id)
+        uow.commit()
         self._forget(company_id, user_id)
 
     def change_password(self, principal: Principal, current: str, new: str) -> None:
@@ -80,27 +76,15 @@ class Accounts:
             raise Forbidden("Only a signed-in user can change a password.")
         if len(new) < MIN_PASSWORD_LENGTH:
             raise ValidationFailed(f"A password has at least {MIN_PASSWORD_LENGTH} characters.")
-        item = self.table.get(*user_key(principal.company_id, principal.subject_id)) or {}
-        if not password_matches(current, str(item.get("_password_hash", ""))):
+        found = self.users.get(principal.company_id, principal.subject_id)
+        if not password_matches(current, found.password_hash if found else ""):
             raise Unauthorized("The current password is wrong.")
-        self._bump(
-            principal.company_id, principal.subject_id, ", #x = :x", {":x": hash_password(new)}, "_password_hash"
-        )
+        self._bump(principal.company_id, principal.subject_id, password_hash=hash_password(new))
 
     def set_company_active(self, company_id: str, active: bool) -> None:
         """Disable (or re-enable) a company: its users' tokens and its API keys stop (or resume) working."""
         try:
-            self.table.apply(
-                [
-                    self.table.update_op(
-                        keys.company_pk(company_id),
-                        "COMPANY",
-                        "SET is_active = :a, updated_at = :t",
-                        values={":a": active, ":t": iso()},
-                        condition="attribute_exists(PK)",
-                    )
-                ]
-            )
+            self.companies.set_active(company_id, active)
         except TransactionConflict as exc:
             raise NotFound("Company not found.") from exc
         self._forget(company_id)

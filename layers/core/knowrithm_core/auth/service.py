@@ -18,19 +18,23 @@ from knowrithm_core.auth.credentials import (
     secret_matches,
 )
 from knowrithm_core.auth.principal import ROLE_SCOPES, Principal
-from knowrithm_core.auth.sessions import AccountStates, token_version, user_is_active
+from knowrithm_core.auth.sessions import AccountStates, user_is_active
 from knowrithm_core.auth.tokens import TokenIssuer
 from knowrithm_core.config import Settings
-from knowrithm_core.domain.stats import API_KEYS_TOTAL
 from knowrithm_core.errors import Conflict, Forbidden, NotFound, Unauthorized
 from knowrithm_core.ids import iso, new_id, now
 from knowrithm_core.models.requests import ApiKeyCreate, Login, UserRegister, parse
-from knowrithm_core.models.resources import ApiKeyDetails, Company, User
+from knowrithm_core.models.resources import ApiKeyDetails, User
 from knowrithm_core.pagination import MAX_PER_PAGE, PageRequest
-from knowrithm_core.services.base import Service, load
+from knowrithm_core.services.base import Service
 from knowrithm_core.services.companies import CompanyService
-from knowrithm_core.store import keys, listings
-from knowrithm_core.store.pages import cursor_param, read_page
+from knowrithm_core.store.pages import cursor_param
+from knowrithm_core.store.repositories.accounts import (
+    ApiKeyRepository,
+    CompanyRepository,
+    UserRecord,
+    UserRepository,
+)
 from knowrithm_core.store.table import DynamoTable, TransactionConflict
 
 
@@ -79,6 +83,9 @@ class AuthService(Service):
         self._key_cache = _KeyCache()
         self.states = AccountStates(table, settings.principal_cache_seconds)
         self.accounts = Accounts(table, self.states, self._key_cache.forget_company)
+        self.company_store = CompanyRepository(table)
+        self.users = UserRepository(table)
+        self.key_store = ApiKeyRepository(table)
 
     # --- authentication ----------------------------------------------------------
     def authenticate(self, headers: Mapping[str, str]) -> Principal | None:
@@ -118,27 +125,17 @@ class AuthService(Service):
         cached = self._key_cache.get(cache_key)
         if cached:
             return cached
-        found = self.table.query(keys.global_id("APIKEY", api_key), index=keys.GSI1, limit=1)
-        if not found or not secret_matches(api_secret, str(found[0].get("secret_hash", ""))):
+        found = self.key_store.find(api_key)
+        if not found or not secret_matches(api_secret, found.secret_hash):
             raise Unauthorized("Invalid API key or secret.")
-        item = found[0]
-        if item.get("status") != "active":
+        key = found.details
+        if key.status != "active":
             raise Unauthorized("This API key has been revoked.")
-        expires = item.get("expires_at")
-        if expires and str(expires) < iso():
+        if key.expires_at and key.expires_at < iso():
             raise Unauthorized("This API key has expired.")
-        self.states.check_api_key(str(item["company_id"]), item.get("created_by"))
-        principal = Principal("api_key", item["company_id"], item["id"], frozenset(item.get("scopes", [])), "api_key")
-        self.table.transact(
-            [
-                self.table.update_op(
-                    item["PK"],
-                    item["SK"],
-                    "SET last_used_at = :t ADD usage_count :one",
-                    values={":t": iso(), ":one": 1},
-                )
-            ]
-        )
+        self.states.check_api_key(key.company_id, key.created_by)
+        principal = Principal("api_key", key.company_id, key.id, frozenset(key.scopes), "api_key")
+        self.key_store.touch(key.company_id, key.id)
         self._key_cache.put(cache_key, principal, self.settings.api_key_cache_seconds)
         return principal
 
@@ -146,8 +143,7 @@ class AuthService(Service):
     def register_user(self, body: Any, caller: Principal | None) -> dict[str, Any]:
         """Create a user. The first user of a company becomes its admin; later ones need an admin."""
         request = parse(UserRegister, body)
-        company_item = self.companies.get_item(request.company_id)
-        user_count = int(company_item.get("user_count", 0))
+        user_count = self.companies.record(request.company_id).user_count
         is_admin_of_company = caller is not None and caller.company_id == request.company_id and caller.has("admin")
         if user_count > 0 and not is_admin_of_company:
             raise Forbidden("This company already has users; an admin of the company must add new ones.")
@@ -166,49 +162,26 @@ class AuthService(Service):
                 "role": role,
             }
         )
-        item = {
-            "PK": keys.company_pk(user.company_id),
-            "SK": f"USER#{user.id}",
-            "GSI1PK": f"USER#{user.id}",
-            "GSI1SK": "USER",
-            **user.public(),
-            "_password_hash": hash_password(request.password),
-        }
-        unique = {
-            "PK": keys.unique_email(user.email),
-            "SK": "UNIQUE",
-            "company_id": user.company_id,
-            "user_id": user.id,
-        }
+        uow = self.unit_of_work()
+        self.users.add(uow, user, hash_password(request.password))  # writes 1 and 2: the user, its email
+        self.company_store.count_user(uow, user.company_id, user_count)
         try:
-            self.table.transact(
-                [
-                    self.table.put_op(item, condition="attribute_not_exists(PK)"),
-                    self.table.put_op(unique, condition="attribute_not_exists(PK)"),
-                    self.table.update_op(
-                        keys.company_pk(user.company_id),
-                        "COMPANY",
-                        "SET user_count = :next",
-                        values={":next": user_count + 1, ":seen": user_count},
-                        condition="user_count = :seen",
-                    ),
-                ]
-            )
+            uow.commit()
         except TransactionConflict as exc:
             if exc.reasons[1:2] == ["ConditionalCheckFailed"]:
                 raise Conflict("A user with this email already exists.") from exc
             raise Conflict("The company changed meanwhile; try again.") from exc
         return {"message": "User registered successfully.", "user": user.public(), "company_id": user.company_id}
 
-    def _user_item(self, company_id: str, user_id: str) -> dict[str, Any]:
-        item = self.table.get(keys.company_pk(company_id), f"USER#{user_id}")
-        if not item:
+    def _user(self, company_id: str, user_id: str) -> UserRecord:
+        found = self.users.get(company_id, user_id)
+        if not found:
             raise Unauthorized("The user no longer exists.")
-        return item
+        return found
 
-    def _session(self, user_item: dict[str, Any]) -> dict[str, Any]:
-        user = load(User, user_item)
-        pair = self.tokens.user_pair(user.id, user.company_id, user.role, token_version(user_item))
+    def _session(self, record: UserRecord) -> dict[str, Any]:
+        user = record.user
+        pair = self.tokens.user_pair(user.id, user.company_id, user.role, record.token_version)
         company = self.companies.get(user.company_id)
         if not company.is_active:
             raise Forbidden("This company is disabled.")
@@ -216,16 +189,16 @@ class AuthService(Service):
 
     def login(self, body: Any) -> dict[str, Any]:
         request = parse(Login, body)
-        unique = self.table.get(keys.unique_email(request.email), "UNIQUE")
-        if not unique:
+        owner = self.users.email_owner(request.email)
+        if not owner:
             password_matches(request.password, dummy_password_hash())  # same cost as a wrong password
             raise Unauthorized("Invalid credentials.")
-        item = self._user_item(unique["company_id"], unique["user_id"])
-        if not password_matches(request.password, str(item.get("_password_hash", ""))):
+        record = self._user(*owner)
+        if not password_matches(request.password, record.password_hash):
             raise Unauthorized("Invalid credentials.")
-        if item.get("status") != "active":
+        if record.user.status != "active":
             raise Forbidden("This user is not active.")
-        return {"message": "Login successful.", **self._session(item)}
+        return {"message": "Login successful.", **self._session(record)}
 
     def refresh(self, authorization: str) -> dict[str, Any]:
         """New tokens for a refresh token sent as the Bearer (user or lead)."""
@@ -235,26 +208,28 @@ class AuthService(Service):
         if claims["typ"] == "lead_refresh":
             pair = self.tokens.lead_pair(claims["sub"], claims["cid"], str(claims.get("agent")), claims.get("org"))
             return pair.public()
-        item = self._user_item(claims["cid"], claims["sub"])
-        if not user_is_active(item):
+        record = self._user(claims["cid"], claims["sub"])
+        if not user_is_active(record):
             raise Unauthorized("The user is disabled or no longer exists.")
-        if claims.get("tv", 0) != token_version(item):
+        if claims.get("tv", 0) != record.token_version:
             raise Unauthorized("This session has been revoked; sign in again.")
-        return {"message": "Token refreshed.", **self._session(item)}
+        return {"message": "Token refreshed.", **self._session(record)}
 
     def me(self, principal: Principal) -> dict[str, Any]:
         """The signed-in user with fresh tokens; for an API key, its company and key details (no user)."""
         if principal.kind == "api_key":
             principal.require("read")
-            item = self.table.get(keys.company_pk(principal.company_id), f"APIKEY#{principal.subject_id}") or {}
+            key = self.key_store.get(principal.company_id, principal.subject_id)
+            if key is None:
+                raise NotFound("API key not found.")
             company = self.companies.get(principal.company_id)
-            return {"user": None, "company": company.public(), "api_key": load(ApiKeyDetails, item).public()}
+            return {"user": None, "company": company.public(), "api_key": key.public()}
         if principal.kind != "user":
             raise Forbidden("A lead token has no user profile.")
-        return self._session(self._user_item(principal.company_id, principal.subject_id))
+        return self._session(self._user(principal.company_id, principal.subject_id))
 
     def validate(self, principal: Principal) -> dict[str, Any]:
-        company = load(Company, self.companies.get_item(principal.company_id))
+        company = self.companies.get(principal.company_id)
         result: dict[str, Any] = {
             "valid": True,
             "user": None,
@@ -263,7 +238,7 @@ class AuthService(Service):
             "company": {"id": company.id, "name": company.name, "plan": "self-hosted"},
         }
         if principal.kind == "user":
-            user = load(User, self._user_item(principal.company_id, principal.subject_id))
+            user = self._user(principal.company_id, principal.subject_id).user
             result["user"] = {"id": user.id, "email": user.email, "name": f"{user.first_name} {user.last_name}"}
         elif principal.kind == "api_key":
             result["api_key_info"] = {"id": principal.subject_id, "scopes": sorted(principal.scopes)}
@@ -299,20 +274,9 @@ class AuthService(Service):
 
     def put_api_key(self, details: ApiKeyDetails, api_key: str, api_secret: str) -> None:
         """The key and the company's count of keys (``api_keys``), in one transaction."""
-        item = {
-            "PK": keys.company_pk(details.company_id),
-            "SK": f"APIKEY#{details.id}",
-            "GSI1PK": keys.global_id("APIKEY", api_key),
-            "GSI1SK": "APIKEY",
-            **details.public(),
-            "secret_hash": hash_secret(api_secret),
-        }
-        self.table.transact(
-            [
-                self.table.put_op(item, condition="attribute_not_exists(PK)"),
-                listings.company_total_op(self.table, details.company_id, API_KEYS_TOTAL, 1),
-            ]
-        )
+        uow = self.unit_of_work()
+        self.key_store.add(uow, details, api_key, hash_secret(api_secret))
+        uow.commit()
 
     def list_api_keys(self, principal: Principal, query: Mapping[str, str] | None = None) -> dict[str, Any]:
         """Keys oldest first (revoked ones too): one Query of ``per_page + 1`` (default 100, so a company with
@@ -320,29 +284,14 @@ class AuthService(Service):
         principal.require("admin")
         query = query or {}
         request = PageRequest.parse(query.get("page"), query.get("per_page"), default_per_page=MAX_PER_PAGE)
-        company_id = principal.company_id
-        total = listings.company_total(self.table, company_id, API_KEYS_TOTAL)
-        page = read_page(
-            self.table, listings.api_keys(company_id), request, total=total, cursor=cursor_param(dict(query))
-        )
-        return {"api_keys": [load(ApiKeyDetails, item).public() for item in page.items], "pagination": page.pagination}
+        found, pagination = self.key_store.page(principal.company_id, request, cursor_param(dict(query)))
+        return {"api_keys": [key.public() for key in found], "pagination": pagination}
 
     def revoke_api_key(self, principal: Principal, key_id: str) -> dict[str, Any]:
         principal.require("admin")
-        pk, sk = keys.company_pk(principal.company_id), f"APIKEY#{key_id}"
-        item = self.table.get(pk, sk)
-        if not item or item.get("status") == "revoked":
+        key = self.key_store.get(principal.company_id, key_id)
+        if not key or key.status == "revoked":
             raise NotFound("API key not found.")
-        self.table.transact(
-            [
-                self.table.update_op(
-                    pk,
-                    sk,
-                    "SET #s = :revoked, updated_at = :t",
-                    names={"#s": "status"},
-                    values={":revoked": "revoked", ":t": iso()},
-                )
-            ]
-        )
+        self.key_store.revoke(principal.company_id, key_id)
         self._key_cache.forget_key_id(key_id)
         return {"message": "API key revoked.", "id": key_id}

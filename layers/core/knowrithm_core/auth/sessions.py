@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from knowrithm_core.errors import Unauthorized
-from knowrithm_core.ids import iso
-from knowrithm_core.store import keys
-from knowrithm_core.store.table import DynamoTable
+from knowrithm_core.store.port import Table
+from knowrithm_core.store.repositories.accounts import UserRecord, UserRepository
 
 CACHE_LIMIT = 10_000
 
@@ -31,46 +30,15 @@ class AccountState:
     company_active: bool
 
 
-def user_key(company_id: str, user_id: str) -> tuple[str, str]:
-    return keys.company_pk(company_id), f"USER#{user_id}"
-
-
-def token_version(user_item: dict[str, Any]) -> int:
-    return int(user_item.get("token_version", 0))
-
-
-def user_is_active(user_item: dict[str, Any] | None) -> bool:
-    return bool(user_item) and not (user_item or {}).get("deleted_at") and (user_item or {}).get("status") == "active"
-
-
-def company_is_active(company_item: dict[str, Any] | None) -> bool:
-    return (
-        bool(company_item)
-        and not (company_item or {}).get("deleted_at")
-        and (company_item or {}).get("is_active", True) is not False
-    )
-
-
-def bump_op(
-    table: DynamoTable,
-    company_id: str,
-    user_id: str,
-    extra: str = "",
-    values: dict[str, Any] | None = None,
-    names: dict[str, str] | None = None,
-) -> dict[str, Any]:
-    """The update that revokes every token of the user (``extra`` adds SET clauses with their values/names)."""
-    expression = "SET token_version = if_not_exists(token_version, :zero) + :one, updated_at = :t" + extra
-    pk, sk = user_key(company_id, user_id)
-    merged = {":zero": 0, ":one": 1, ":t": iso(), **(values or {})}
-    return table.update_op(pk, sk, expression, values=merged, names=names, condition="attribute_exists(PK)")
+def user_is_active(user: UserRecord | None) -> bool:
+    return user is not None and user.active
 
 
 class AccountStates:
     """The account cache: ``(company_id, user_id) -> AccountState`` for ``seconds`` (0 turns it off)."""
 
-    def __init__(self, table: DynamoTable, seconds: int) -> None:
-        self._table = table
+    def __init__(self, table: Table, seconds: int) -> None:
+        self._users = UserRepository(table)
         self._seconds = seconds
         self._entries: dict[tuple[str, str | None], tuple[float, AccountState]] = {}
         self._lock = threading.Lock()
@@ -82,14 +50,11 @@ class AccountStates:
             entry = self._entries.get(key)
             if entry and entry[0] > time.monotonic():
                 return entry[1]
-        company = keys.company_pk(company_id), "COMPANY"
-        wanted = [company] + ([user_key(company_id, user_id)] if user_id else [])
-        found = self._table.batch_get(wanted)
-        user = found.get(user_key(company_id, user_id)) if user_id else None
+        company_active, user = self._users.account(company_id, user_id)
         state = AccountState(
-            token_version=token_version(user or {}),
+            token_version=user.token_version if user else 0,
             user_active=user_is_active(user) if user_id else True,
-            company_active=company_is_active(found.get(company)),
+            company_active=company_active,
         )
         if self._seconds > 0:
             with self._lock:

@@ -5,16 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from knowrithm_core.auth import Principal
+from knowrithm_core.config import Settings
 from knowrithm_core.errors import Conflict, Forbidden, NotFound
 from knowrithm_core.ids import iso, new_id
 from knowrithm_core.models.requests import CompanyCreate, parse
 from knowrithm_core.models.resources import Company
-from knowrithm_core.services.base import Service, load
-from knowrithm_core.store import keys
-from knowrithm_core.store.table import TransactionConflict
+from knowrithm_core.services.base import Service
+from knowrithm_core.store.repositories.accounts import CompanyRecord, CompanyRepository
+from knowrithm_core.store.table import DynamoTable, TransactionConflict
 
 
 class CompanyService(Service):
+    def __init__(self, table: DynamoTable, settings: Settings) -> None:
+        super().__init__(table, settings)
+        self.repository = CompanyRepository(table)
+
     def create(self, body: Any) -> Company:
         """Onboard a tenant. The company email is unique across the deployment."""
         if not self.settings.allow_public_signup:
@@ -30,27 +35,27 @@ class CompanyService(Service):
             phone=request.phone,
             address=request.address,
         )
-        item = {"PK": keys.company_pk(company.id), "SK": "COMPANY", **company.public(), "user_count": 0}
-        unique = {"PK": f"UNIQUE#COMPANY_EMAIL#{company.email}", "SK": "UNIQUE", "company_id": company.id}
+        uow = self.unit_of_work()
+        self.repository.add(uow, company)
         try:
-            self.table.transact(
-                [
-                    self.table.put_op(item, condition="attribute_not_exists(PK)"),
-                    self.table.put_op(unique, condition="attribute_not_exists(PK)"),
-                ]
-            )
+            uow.commit()
         except TransactionConflict as exc:
             raise Conflict("A company with this email already exists.") from exc
         return company
 
-    def get_item(self, company_id: str) -> dict[str, Any]:
-        item = self.table.get(keys.company_pk(company_id), "COMPANY")
-        if not item:
+    def record(self, company_id: str) -> CompanyRecord:
+        """The company with its user count; 404 when there is none."""
+        found = self.repository.get(company_id)
+        if not found:
             raise NotFound("Company not found.")
-        return item
+        return found
+
+    def get_item(self, company_id: str) -> dict[str, Any]:
+        """Every stored attribute of the company (``user_count`` too), without the key attributes."""
+        return self.record(company_id).fields
 
     def get(self, company_id: str) -> Company:
-        return load(Company, self.get_item(company_id))
+        return self.record(company_id).company
 
     def mine(self, principal: Principal) -> Company:
         principal.require("read")

@@ -17,25 +17,14 @@ from knowrithm_core.models.requests import LeadCreate, LeadRegister, LeadUpdate,
 from knowrithm_core.models.resources import Lead
 from knowrithm_core.pagination import PageRequest
 from knowrithm_core.services.agents import AgentService
-from knowrithm_core.services.base import Service, load
+from knowrithm_core.services.base import Service
 from knowrithm_core.services.companies import CompanyService
-from knowrithm_core.store import keys, listings
-from knowrithm_core.store.pages import cursor_param, read_page, search_page
+from knowrithm_core.store.pages import cursor_param
+from knowrithm_core.store.repositories.leads import LeadRepository
 from knowrithm_core.store.repositories.stats import lead_change_ops, lead_created_ops
-from knowrithm_core.store.table import Op, TransactionConflict
+from knowrithm_core.store.table import TransactionConflict
 from knowrithm_core.widget.limits import RateLimiter
 from knowrithm_core.widget.origins import require_allowed
-
-
-def lead_item(lead: Lead) -> dict[str, Any]:
-    return {
-        "PK": keys.company_pk(lead.company_id),
-        "SK": f"LEAD#{lead.id}",
-        "GSI1PK": keys.global_id("LEAD", lead.id),
-        "GSI1SK": "LEAD",
-        **listings.lead_index_keys(lead.company_id, lead.id, lead.status, live=not lead.deleted_at),
-        **lead.public(),
-    }
 
 
 class LeadService(Service):
@@ -47,20 +36,22 @@ class LeadService(Service):
         self.companies = companies
         self.tokens = tokens
         self.limiter = limiter
-
-    def _email_key(self, company_id: str, email: str) -> tuple[str, str]:
-        return keys.company_pk(company_id), f"LEADEMAIL#{email.lower()}"
+        self.repository = LeadRepository(self.table)
 
     def _insert(self, lead: Lead, events: list[EventType]) -> None:
-        pk, sk = self._email_key(lead.company_id, lead.email)
-        self.table.transact(
-            [
-                self.table.put_op(lead_item(lead), condition="attribute_not_exists(PK)"),
-                self.table.put_op({"PK": pk, "SK": sk, "lead_id": lead.id}, condition="attribute_not_exists(PK)"),
-                *[self.event_op(lead.company_id, event, lead.public()) for event in events],
-                *lead_created_ops(lead, registered=EventType.LEAD_REGISTERED in events),
-            ]
-        )
+        uow = self.unit_of_work()
+        self.repository.add(uow, lead)
+        uow.extend(self.event_op(lead.company_id, event, lead.public()) for event in events)
+        uow.extend(lead_created_ops(lead, registered=EventType.LEAD_REGISTERED in events))
+        uow.commit()
+
+    def _change(self, before: Lead, after: Lead, event: EventType) -> None:
+        """The changed lead, its event and the company totals' change, in one transaction."""
+        uow = self.unit_of_work()
+        self.repository.replace(uow, before, after)
+        uow.add(self.event_op(after.company_id, event, after.public()))
+        uow.extend(lead_change_ops(before, after))
+        uow.commit()
 
     def _new_lead(self, company_id: str, fields: dict[str, Any]) -> Lead:
         stamp = iso()
@@ -98,10 +89,9 @@ class LeadService(Service):
         company = self.companies.get(agent.company_id)
         if not company.is_active:
             raise ValidationFailed("This company is not active.")
-        pk, sk = self._email_key(company.id, request.email)
-        existing = self.table.get(pk, sk)
+        existing = self.repository.email_owner(company.id, request.email)
         if existing:
-            lead = self._reregister(company.id, str(existing["lead_id"]), request)
+            lead = self._reregister(company.id, existing, request)
             created = False
         else:
             fields = request.model_dump(exclude_none=True)
@@ -125,10 +115,10 @@ class LeadService(Service):
     def _welcome_back(
         self, company_id: str, request: LeadRegister, agent_id: str, origin: str | None
     ) -> dict[str, Any]:
-        existing = self.table.get(*self._email_key(company_id, request.email))
+        existing = self.repository.email_owner(company_id, request.email)
         if not existing:
             raise Conflict("The lead changed meanwhile; try again.")
-        lead = self._reregister(company_id, str(existing["lead_id"]), request)
+        lead = self._reregister(company_id, existing, request)
         company = self.companies.get(company_id)
         pair = self.tokens.lead_pair(lead.id, company_id, agent_id, origin)
         return {
@@ -141,10 +131,9 @@ class LeadService(Service):
         }
 
     def _reregister(self, company_id: str, lead_id: str, request: LeadRegister) -> Lead:
-        item = self.table.get(keys.company_pk(company_id), f"LEAD#{lead_id}")
-        if not item:
+        current = self.repository.get(company_id, lead_id)
+        if not current:
             raise NotFound("Lead not found.")
-        current = load(Lead, item)
         stamp = iso()
         lead = current.model_copy(
             update={
@@ -156,21 +145,15 @@ class LeadService(Service):
                 "is_active": True,
             }
         )
-        self.table.transact(
-            [
-                self.table.put_op(lead_item(lead), condition="version = :v", values={":v": current.version}),
-                self.event_op(company_id, EventType.LEAD_REGISTERED, lead.public()),
-                *lead_change_ops(current, lead),
-            ]
-        )
+        self._change(current, lead, EventType.LEAD_REGISTERED)
         return lead
 
     # --- management --------------------------------------------------------------------
     def _load(self, principal: Principal, lead_id: str) -> Lead:
-        item = self.table.get(keys.company_pk(principal.company_id), f"LEAD#{lead_id}") if is_uuid(lead_id) else None
-        if not item or item.get("deleted_at"):
+        lead = self.repository.get(principal.company_id, lead_id) if is_uuid(lead_id) else None
+        if not lead or lead.deleted_at:
             raise NotFound("Lead not found.")
-        return load(Lead, item)
+        return lead
 
     def create(self, principal: Principal, body: Any) -> dict[str, Any]:
         principal.require("write")
@@ -200,19 +183,11 @@ class LeadService(Service):
         status = (query.get("status") or "").strip().lower()
         search = (query.get("search") or "").strip().lower()
         request = PageRequest.parse(query.get("page"), query.get("per_page"), default_per_page=20)
-        listing = listings.leads(company_id, status or None)
         if search:
-
-            def matches(item: dict[str, Any]) -> bool:
-                return search in f"{item.get('full_name')} {item.get('email')} {item.get('phone') or ''}".lower()
-
-            page = search_page(self.table, listing, request, matches)
+            found, pagination = self.repository.search(company_id, status or None, request, search)
         else:
-            counter = f"lead_status_{status}" if status else "leads"
-            total = listings.company_total(self.table, company_id, counter)
-            page = read_page(self.table, listing, request, total=total, cursor=cursor_param(query))
-        data = [load(Lead, item).public() for item in page.items]
-        pagination = page.pagination
+            found, pagination = self.repository.page(company_id, status or None, request, cursor_param(query))
+        data = [lead.public() for lead in found]
         return {
             "success": True,
             "leads": data,
@@ -237,22 +212,8 @@ class LeadService(Service):
                 "version": current.version + 1,
             }
         )
-        ops: list[Op] = [
-            self.table.put_op(lead_item(lead), condition="version = :v", values={":v": current.version}),
-            self.event_op(lead.company_id, EventType.LEAD_UPDATED, lead.public()),
-            *lead_change_ops(current, lead),
-        ]
-        if lead.email != current.email:
-            old_pk, old_sk = self._email_key(lead.company_id, current.email)
-            new_pk, new_sk = self._email_key(lead.company_id, lead.email)
-            ops += [
-                self.table.delete_op(old_pk, old_sk),
-                self.table.put_op(
-                    {"PK": new_pk, "SK": new_sk, "lead_id": lead.id}, condition="attribute_not_exists(PK)"
-                ),
-            ]
         try:
-            self.table.transact(ops)
+            self._change(current, lead, EventType.LEAD_UPDATED)
         except TransactionConflict as exc:
             raise Conflict("Another lead has this email, or the lead changed meanwhile.") from exc
         return {"success": True, "message": "Lead updated successfully.", "lead": lead.public()}
@@ -265,13 +226,7 @@ class LeadService(Service):
             update={"deleted_at": stamp, "is_active": False, "updated_at": stamp, "version": current.version + 1}
         )
         try:
-            self.table.transact(
-                [
-                    self.table.put_op(lead_item(lead), condition="version = :v", values={":v": current.version}),
-                    self.event_op(lead.company_id, EventType.LEAD_UPDATED, lead.public()),
-                    *lead_change_ops(current, lead),
-                ]
-            )
+            self._change(current, lead, EventType.LEAD_UPDATED)
         except TransactionConflict as exc:
             raise Conflict("The lead changed meanwhile; try again.") from exc
         return {"success": True, "message": "Lead deleted successfully.", "lead_id": lead.id}

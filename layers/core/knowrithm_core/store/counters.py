@@ -12,7 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from knowrithm_core.store.table import DynamoTable, TransactionConflict
+from knowrithm_core.store import keys
+from knowrithm_core.store.expressions import Update, lt, missing
+from knowrithm_core.store.port import Table
+from knowrithm_core.store.table import TransactionConflict
 
 CONTENTION_RETRIES = 3
 
@@ -32,29 +35,31 @@ class CounterStore(Protocol):
         """Count one hit on every counter, or on none and return the first one that is full."""
 
 
+def hit_op(counter: Counter, now: float) -> Update:
+    """One more hit in the counter's current window, unless it is full (the item expires a minute after it)."""
+    start = counter.window_start(now)
+    return Update(
+        (keys.rate_pk(counter.key), keys.rate_window_sk(start)),
+        set={"expires_at_epoch": start + counter.window_seconds + 60},
+        add={"hits": 1},
+        when=missing("hits") | lt("hits", counter.limit),
+    )
+
+
 class DynamoCounters:
-    def __init__(self, table: DynamoTable) -> None:
+    """The counters on any :class:`~knowrithm_core.store.port.Table` (DynamoDB, or the in-memory one)."""
+
+    def __init__(self, table: Table) -> None:
         self.table = table
 
     def hit(self, counters: Sequence[Counter], now: float | None = None) -> Counter | None:
         if not counters:
             return None
         moment = time.time() if now is None else now
-        ops = []
-        for counter in counters:
-            start = counter.window_start(moment)
-            ops.append(
-                self.table.update_op(
-                    f"RATE#{counter.key}",
-                    f"W#{start}",
-                    "ADD hits :one SET expires_at_epoch = :ttl",
-                    values={":one": 1, ":limit": counter.limit, ":ttl": start + counter.window_seconds + 60},
-                    condition="attribute_not_exists(hits) OR hits < :limit",
-                )
-            )
+        ops = [hit_op(counter, moment) for counter in counters]
         for _ in range(CONTENTION_RETRIES):
             try:
-                self.table.transact(ops)
+                self.table.write(ops)
                 return None
             except TransactionConflict as exc:
                 full = [i for i, reason in enumerate(exc.reasons) if reason == "ConditionalCheckFailed"]

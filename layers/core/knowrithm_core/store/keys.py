@@ -213,3 +213,36 @@ KEY_ATTRIBUTES = (
 def strip_keys(item: dict[str, object]) -> dict[str, object]:
     """The stored item without its key and bookkeeping attributes."""
     return {k: v for k, v in item.items() if k not in KEY_ATTRIBUTES and not k.startswith("_")}
+
+
+# --- accounts and leads (store/repositories/accounts.py, leads.py, store/counters.py) -------------------------
+COMPANY_SK = "COMPANY"
+UNIQUE_SK = "UNIQUE"
+
+
+def unique_company_email(email: str) -> str:
+    return f"UNIQUE#COMPANY_EMAIL#{email}"
+
+
+def user_sk(user_id: str) -> str:
+    return f"USER#{user_id}"
+
+
+def api_key_sk(key_id: str) -> str:
+    return f"APIKEY#{key_id}"
+
+
+def lead_sk(lead_id: str) -> str:
+    return f"LEAD#{lead_id}"
+
+
+def lead_email_sk(email: str) -> str:
+    return f"LEADEMAIL#{email.lower()}"
+
+
+def rate_pk(counter_key: str) -> str:
+    return f"RATE#{counter_key}"
+
+
+def rate_window_sk(window_start: int) -> str:
+    return f"W#{window_start}"

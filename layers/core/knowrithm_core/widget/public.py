@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 
 from knowrithm_core.errors import NotFound, ValidationFailed
 from knowrithm_core.ids import is_uuid, iso
-from knowrithm_core.store import keys
-from knowrithm_core.store.table import DynamoTable, Item
+from knowrithm_core.store.port import Item, Table
+from knowrithm_core.store.repositories.widget import WidgetRepository
 from knowrithm_core.widget.cors import preflight_headers
 from knowrithm_core.widget.origins import origin_allowed, request_origin, require_allowed
 
@@ -40,17 +40,17 @@ def _field(body: dict[str, Any], name: str, *, limit: int, required: bool) -> st
 
 
 class WidgetPublic:
-    def __init__(self, table: DynamoTable) -> None:
-        self.table = table
+    def __init__(self, table: Table) -> None:
+        self.agents = WidgetRepository(table)
 
     def agent_item(self, agent_id: str) -> Item:
         """The live agent's item; 404 for unknown, malformed or deleted ids."""
         if not is_uuid(agent_id):
             raise NotFound("Agent not found.")
-        found = self.table.query(keys.global_id("AGENT", agent_id), index=keys.GSI1, limit=1)
-        if not found or found[0].get("deleted_at"):
+        found = self.agents.live_agent(agent_id)
+        if found is None:
             raise NotFound("Agent not found.")
-        return found[0]
+        return found
 
     @staticmethod
     def _settings(item: Item) -> dict[str, Any]:
