@@ -21,7 +21,7 @@ SERVICE_PREFIXES = (
     "knowrithm_core.knowledge.",
     "knowrithm_core.responder",
     "knowrithm_core.webhooks.",
-    "knowrithm_core.auth.service",
+    "knowrithm_core.services.auth",
     "knowrithm_core.widget.limits",
     "knowrithm_core.store.queue",
     "knowrithm_core.store.blobs",
@@ -97,7 +97,7 @@ def test_the_leads_service_loads_without_chat_analytics_or_documents() -> None:
     )
     loaded = _fresh_modules("ApiLeadsFunction", code)
     # THEN the lead, auth and agent services were imported, and nothing of chat, analytics or documents
-    assert {"knowrithm_core.services.leads", "knowrithm_core.auth.service", "knowrithm_core.services.agents"} <= set(
+    assert {"knowrithm_core.services.leads", "knowrithm_core.services.auth", "knowrithm_core.services.agents"} <= set(
         loaded
     )
     assert [m for m in loaded if _within(m, CHAT_ANALYTICS_DOCUMENTS)] == []

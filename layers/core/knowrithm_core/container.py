@@ -18,11 +18,11 @@ from knowrithm_core.config import Settings, get_settings
 from knowrithm_core.store.table import DynamoTable
 
 if TYPE_CHECKING:  # each imported on first use (see the properties below), off the cold-start path
-    from knowrithm_core.auth.service import AuthService
     from knowrithm_core.knowledge.search import KnowledgeSearch
     from knowrithm_core.services.agent_tools import AgentToolsService
     from knowrithm_core.services.agents import AgentService
     from knowrithm_core.services.analytics import AnalyticsService
+    from knowrithm_core.services.auth import AuthService
     from knowrithm_core.services.chat import ChatService
     from knowrithm_core.services.chat_worker import ChatWorker
     from knowrithm_core.services.companies import CompanyService
@@ -89,7 +89,7 @@ class Services:
 
     @built
     def auth(self) -> AuthService:
-        from knowrithm_core.auth.service import AuthService
+        from knowrithm_core.services.auth import AuthService
 
         return AuthService(self.table, self.settings, self.companies)
 

@@ -6,7 +6,6 @@ no manifest has no knowledge base, which the responders tell apart from "nothing
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -14,11 +13,10 @@ from typing import Protocol
 from knowrithm_core.config import Settings
 from knowrithm_core.knowledge.index import AgentIndex, IndexCache, Scored
 from knowrithm_core.knowledge.records import Manifest
+from knowrithm_core.observability import logger as log
 from knowrithm_core.store.blobs import BlobMissing, BlobStore
 from knowrithm_core.store.port import Table
 from knowrithm_core.store.repositories.documents import DocumentRepository
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

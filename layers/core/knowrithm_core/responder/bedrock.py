@@ -12,18 +12,17 @@ turn retries them.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from knowrithm_core.models.resources import Agent
+from knowrithm_core.observability import logger as log
 from knowrithm_core.responder import Answer, Turn
 
 if TYPE_CHECKING:
     from knowrithm_core.knowledge.search import Retriever
 
-log = logging.getLogger(__name__)
 
 UNAVAILABLE = "I'm sorry, I can't answer right now. Please try again in a moment, or ask to talk to a person."
 NOT_CONFIGURED = "I'm sorry, this assistant is not fully configured yet (no Bedrock model id)."

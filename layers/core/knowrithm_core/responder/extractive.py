@@ -12,13 +12,13 @@ question). When nothing matches it says plainly that it has no answer.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from knowrithm_core.knowledge.text import GENERIC, GREETINGS, STOPWORDS, sentences, stem, terms
 from knowrithm_core.models.resources import Agent
+from knowrithm_core.observability import logger as log
 from knowrithm_core.responder import Answer, Turn
 
 if TYPE_CHECKING:
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 
 __all__ = ["GENERIC", "NO_ANSWER", "STOPWORDS", "ExtractiveResponder", "terms"]
 
-log = logging.getLogger(__name__)
 SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 IDENTITY = re.compile(r"\b(who are you|what are you|what can you do|what do you do|help me|introduce)\b")
 NO_ANSWER = (

@@ -12,7 +12,6 @@ chunk ids are derived from (document, index).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,6 +26,7 @@ from knowrithm_core.knowledge.fetch import Fetcher, FetchError
 from knowrithm_core.knowledge.index import AgentIndex, ChunkRef
 from knowrithm_core.knowledge.records import Chunk, Document, blob_key, chunk_id, index_key
 from knowrithm_core.knowledge.search import KnowledgeSearch
+from knowrithm_core.observability import logger as log
 from knowrithm_core.services.documents import DocumentService
 from knowrithm_core.store.blobs import BlobStore
 from knowrithm_core.store.port import Table
@@ -35,7 +35,6 @@ from knowrithm_core.store.repositories.documents import DocumentRepository, Stor
 from knowrithm_core.store.table import TransactionConflict
 from knowrithm_core.store.unit_of_work import UnitOfWork
 
-log = logging.getLogger(__name__)
 PERMANENT = (formats.ExtractionError, FetchError)
 
 

@@ -4,7 +4,6 @@ and ``POST /document/{id}/complete``.
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +13,7 @@ from knowrithm_core.ids import iso, now
 from knowrithm_core.knowledge import formats
 from knowrithm_core.knowledge.records import Document, blob_key
 from knowrithm_core.models.requests import parse
+from knowrithm_core.observability import logger as log
 from knowrithm_core.services.documents.base import DocumentBase
 from knowrithm_core.services.documents.requests import (
     AWAITING_UPLOAD_TTL_SECONDS,
@@ -27,8 +27,6 @@ from knowrithm_core.services.documents.requests import (
 )
 from knowrithm_core.store.blobs import BlobMissing
 from knowrithm_core.store.table import TransactionConflict
-
-log = logging.getLogger(__name__)
 
 
 class PresignedUploadMixin(DocumentBase):
