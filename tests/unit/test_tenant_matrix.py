@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from knowrithm_core.config import get_settings
 from knowrithm_core.container import Services, get_services
+from knowrithm_core.store.table import stream_item
 from local.template import Stack
 from rest_api.app import create_app
 from tests.sqs_pump import pump
@@ -141,7 +142,7 @@ def victim_ids(client: TestClient, services: Services, tenant: Tenant) -> dict[s
 def _items(services: Services) -> list[dict[str, Any]]:
     paginator = services.table.client.get_paginator("scan")
     raw = [i for page in paginator.paginate(TableName=services.table.table_name) for i in page["Items"]]
-    return sorted((services.table.deserialize(i) for i in raw), key=lambda i: (i["PK"], i["SK"]))
+    return sorted((stream_item(i) for i in raw), key=lambda i: (i["PK"], i["SK"]))
 
 
 def snapshot_of(services: Services, company_id: str) -> list[dict[str, Any]]:

@@ -15,13 +15,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from knowrithm_core.container import get_services
 from knowrithm_core.observability import logger, metrics, traced
+from knowrithm_core.store.table import stream_item
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
 def fan_out_record(record: DynamoDBRecord) -> None:
     services = get_services()
-    event = services.table.deserialize(record.raw_event["dynamodb"]["NewImage"])
+    event = stream_item(record.raw_event["dynamodb"]["NewImage"])
     sent = services.fan_out().handle(event)
     logger.info("fanned out", extra={"event_id": event.get("id"), "event": event.get("event"), "messages": sent})
 

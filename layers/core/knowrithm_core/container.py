@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from knowrithm_core.config import Settings, get_settings
-from knowrithm_core.store.table import DynamoTable
+from knowrithm_core.store.port import Table
 
 if TYPE_CHECKING:  # each imported on first use (see the properties below), off the cold-start path
     from knowrithm_core.knowledge.search import KnowledgeSearch
@@ -75,11 +75,16 @@ class built(Generic[T]):  # noqa: N801 - used like ``functools.cached_property``
 @dataclass(frozen=True)
 class Services:
     settings: Settings
-    table: DynamoTable
+    table: Table
 
     @classmethod
-    def build(cls, settings: Settings, table: DynamoTable | None = None) -> Services:
-        return cls(settings, table or DynamoTable(settings.table_name))
+    def build(cls, settings: Settings, table: Table | None = None) -> Services:
+        """Services over ``table``: the deployment's DynamoDB table by default (an in-memory one in fast tests)."""
+        if table is None:
+            from knowrithm_core.store.table import DynamoTable
+
+            table = DynamoTable(settings.table_name)
+        return cls(settings, table)
 
     @built
     def companies(self) -> CompanyService:

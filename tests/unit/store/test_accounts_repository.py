@@ -37,7 +37,7 @@ def table() -> MemoryTable:
 @pytest.fixture
 def services(table: MemoryTable) -> Services:
     settings = Settings(table_name=table.table_name, jwt_secret="s" * 32, api_key_cache_seconds=0)
-    return Services(settings, table)  # type: ignore[arg-type]  # any Table will do
+    return Services(settings, table)
 
 
 def user_body(company_id: str, email: str = "ada@acme.example", username: str = "ada") -> dict[str, Any]:

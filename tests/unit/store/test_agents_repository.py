@@ -56,7 +56,7 @@ def table() -> MemoryTable:
 
 @pytest.fixture
 def services(table: MemoryTable) -> Services:
-    return Services(Settings(table_name="memory"), table)  # type: ignore[arg-type]
+    return Services(Settings(table_name="memory"), table)
 
 
 def _created(repository: AgentRepository, table: MemoryTable, agent: Agent) -> Agent:

@@ -207,7 +207,7 @@ def test_list_pages_by_company_agent_and_visitor_and_the_deleted_list(repo: Conv
 # --- the use cases, end to end on memory -------------------------------------------------------------------
 @pytest.fixture
 def services() -> Services:
-    return Services(Settings(table_name="memory", chat_mode="inline"), CountingTable())  # type: ignore[arg-type]
+    return Services(Settings(table_name="memory", chat_mode="inline"), CountingTable())
 
 
 def admin(company_id: str = COMPANY) -> Principal:
@@ -263,7 +263,7 @@ def test_a_conversation_lives_through_chat_delete_and_restore_on_memory(services
 
 def test_a_queued_turn_is_answered_once_by_the_worker_on_memory() -> None:
     # GIVEN an agent, a conversation and a chat service with a queue (every turn queued)
-    services = Services(Settings(table_name="memory", chat_mode="async"), MemoryTable())  # type: ignore[arg-type]
+    services = Services(Settings(table_name="memory", chat_mode="async"), MemoryTable())
     agent_id = seed_agent(services)
     caller = admin()
     conversation_id = services.conversations.create(caller, {"agent_id": agent_id})["conversation_id"]

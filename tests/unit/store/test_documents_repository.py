@@ -214,7 +214,7 @@ class Kit:
 def kit() -> Kit:
     table = MemoryTable()
     settings = Settings(table_name="memory")
-    agents = AgentService(table, settings, ProviderCatalogue(settings))  # type: ignore[arg-type]
+    agents = AgentService(table, settings, ProviderCatalogue(settings))
     blobs, queue = MemoryBlobs(), ListQueue()
     search = KnowledgeSearch(table, settings, blobs, IndexCache(4))
     documents = DocumentService(agents, settings, search, blobs, queue)
@@ -322,7 +322,7 @@ def test_ingest_steps_commit_again_at_once_when_only_a_concurrent_counter_write_
     # GIVEN an uploaded document, and a table whose next transaction on the company totals is cancelled
     table = ContendedTable()
     settings = Settings(table_name="memory")
-    agents = AgentService(table, settings, ProviderCatalogue(settings))  # type: ignore[arg-type]
+    agents = AgentService(table, settings, ProviderCatalogue(settings))
     blobs, queue = MemoryBlobs(), ListQueue()
     search = KnowledgeSearch(table, settings, blobs, IndexCache(4))
     documents = DocumentService(agents, settings, search, blobs, queue)

@@ -29,7 +29,7 @@ def table() -> MemoryTable:
 
 @pytest.fixture
 def services(table: MemoryTable) -> Services:
-    return Services(Settings(table_name=table.table_name, jwt_secret="s" * 32), table)  # type: ignore[arg-type]
+    return Services(Settings(table_name=table.table_name, jwt_secret="s" * 32), table)
 
 
 @pytest.fixture

@@ -279,7 +279,7 @@ def webhooks(monkeypatch: pytest.MonkeyPatch) -> Iterator[Webhooks]:
         principal = Principal("api_key", COMPANY, new_id(), frozenset({"read", "write"}), "api_key")
         yield Webhooks(
             table,
-            WebhookService(table, settings, queue, vault=vault),  # type: ignore[arg-type]
+            WebhookService(table, settings, queue, vault=vault),
             FanOut(table, settings, queue),
             DeliveryWorker(table, settings, PinnedPoster(), vault=vault),
             queue,

@@ -17,11 +17,11 @@ from fastapi.testclient import TestClient
 from knowrithm_core.auth import Principal
 from knowrithm_core.container import Services
 from knowrithm_core.ids import iso, new_id, now
+from knowrithm_core.services import delivery as delivery_module
 from knowrithm_core.services.delivery import Outcome
 from knowrithm_core.store import keys
 from knowrithm_core.store.repositories.webhooks import deliveries_pk
 from knowrithm_core.store.table import DynamoTable, TransactionConflict
-from knowrithm_core.webhooks import delivery as delivery_module
 from tests.unit.conftest import Tenant, dynamodb_calls, missing_dynamodb_actions
 from tests.unit.webhooks.conftest import Receiver, Script
 

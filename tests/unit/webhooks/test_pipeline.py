@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from standardwebhooks.webhooks import Webhook
 
 from knowrithm_core.container import Services
+from knowrithm_core.store.table import stream_item
 from tests.unit.conftest import Tenant
 from tests.unit.webhooks.conftest import Receiver, Script
 
@@ -58,9 +59,7 @@ def _mark_fanned(services: Services, item: dict[str, Any]) -> None:
 
 def _events(services: Services) -> list[dict[str, Any]]:
     raw = services.table.client.scan(TableName=services.table.table_name)["Items"]
-    return sorted(
-        (services.table.deserialize(i) for i in raw if i.get("_type", {}).get("S") == "event"), key=lambda e: e["id"]
-    )
+    return sorted((stream_item(i) for i in raw if i.get("_type", {}).get("S") == "event"), key=lambda e: e["id"])
 
 
 def test_lead_event_arrives_signed_both_ways(

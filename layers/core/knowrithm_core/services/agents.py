@@ -17,8 +17,9 @@ from knowrithm_core.pagination import PageRequest
 from knowrithm_core.services.base import Service
 from knowrithm_core.services.providers import ProviderCatalogue
 from knowrithm_core.store.expressions import Update
+from knowrithm_core.store.port import Table
 from knowrithm_core.store.repositories.agents import AgentRecord, AgentRepository
-from knowrithm_core.store.table import DynamoTable, TransactionConflict
+from knowrithm_core.store.table import TransactionConflict
 
 PUBLIC_FIELDS = (
     "id",
@@ -55,7 +56,7 @@ def _merged_choice(request: AgentCreate | AgentUpdate) -> ProviderChoice:
 
 
 class AgentService(Service):
-    def __init__(self, table: DynamoTable, settings: Settings, catalogue: ProviderCatalogue) -> None:
+    def __init__(self, table: Table, settings: Settings, catalogue: ProviderCatalogue) -> None:
         super().__init__(table, settings)
         self.catalogue = catalogue
         self.repository = AgentRepository(table)

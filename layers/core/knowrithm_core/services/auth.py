@@ -29,13 +29,14 @@ from knowrithm_core.pagination import MAX_PER_PAGE, PageRequest
 from knowrithm_core.services.base import Service
 from knowrithm_core.services.companies import CompanyService
 from knowrithm_core.store.pages import cursor_param
+from knowrithm_core.store.port import Table
 from knowrithm_core.store.repositories.accounts import (
     ApiKeyRepository,
     CompanyRepository,
     UserRecord,
     UserRepository,
 )
-from knowrithm_core.store.table import DynamoTable, TransactionConflict
+from knowrithm_core.store.table import TransactionConflict
 
 
 class _KeyCache:
@@ -76,7 +77,7 @@ class _KeyCache:
 
 
 class AuthService(Service):
-    def __init__(self, table: DynamoTable, settings: Settings, companies: CompanyService) -> None:
+    def __init__(self, table: Table, settings: Settings, companies: CompanyService) -> None:
         super().__init__(table, settings)
         self.companies = companies
         self.tokens = TokenIssuer(settings)

@@ -10,8 +10,8 @@ from knowrithm_core.config import Settings
 from knowrithm_core.events import EventType
 from knowrithm_core.store.expressions import Put
 from knowrithm_core.store.keys import strip_keys
+from knowrithm_core.store.port import Table
 from knowrithm_core.store.repositories import events
-from knowrithm_core.store.table import DynamoTable
 from knowrithm_core.store.unit_of_work import UnitOfWork
 
 M = TypeVar("M", bound=BaseModel)
@@ -22,7 +22,7 @@ def load(model: type[M], item: dict[str, Any]) -> M:
 
 
 class Service:
-    def __init__(self, table: DynamoTable, settings: Settings) -> None:
+    def __init__(self, table: Table, settings: Settings) -> None:
         self.table = table
         self.settings = settings
 

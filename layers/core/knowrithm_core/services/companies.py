@@ -11,12 +11,13 @@ from knowrithm_core.ids import iso, new_id
 from knowrithm_core.models.requests import CompanyCreate, parse
 from knowrithm_core.models.resources import Company
 from knowrithm_core.services.base import Service
+from knowrithm_core.store.port import Table
 from knowrithm_core.store.repositories.accounts import CompanyRecord, CompanyRepository
-from knowrithm_core.store.table import DynamoTable, TransactionConflict
+from knowrithm_core.store.table import TransactionConflict
 
 
 class CompanyService(Service):
-    def __init__(self, table: DynamoTable, settings: Settings) -> None:
+    def __init__(self, table: Table, settings: Settings) -> None:
         super().__init__(table, settings)
         self.repository = CompanyRepository(table)
 

@@ -11,14 +11,14 @@ from knowrithm_core.ids import is_uuid, iso
 from knowrithm_core.models.resources import Task
 from knowrithm_core.services.base import Service
 from knowrithm_core.store.expressions import Put
+from knowrithm_core.store.port import Table
 from knowrithm_core.store.repositories.tasks import TaskRepository
-from knowrithm_core.store.table import DynamoTable
 
 STATE = {"pending": "PENDING", "processing": "STARTED", "completed": "SUCCESS", "failed": "FAILURE"}
 
 
 class TaskService(Service):
-    def __init__(self, table: DynamoTable, settings: Settings) -> None:
+    def __init__(self, table: Table, settings: Settings) -> None:
         super().__init__(table, settings)
         self.repository = TaskRepository(table, ttl_days=settings.event_ttl_days)
 

@@ -28,9 +28,9 @@ from knowrithm_core.models.webhooks import (
 from knowrithm_core.net.url_safety import check_url
 from knowrithm_core.pagination import PageRequest
 from knowrithm_core.services.base import Service
+from knowrithm_core.store.port import Table
 from knowrithm_core.store.queue import MessageQueue
 from knowrithm_core.store.repositories.webhooks import DeliveryFilter, DeliveryRepository, EndpointRepository
-from knowrithm_core.store.table import DynamoTable
 from knowrithm_core.webhooks.sealing import SecretVault, is_sealed
 from knowrithm_core.webhooks.signing import new_secret
 
@@ -74,7 +74,7 @@ def _delivery_filter(query: dict[str, str]) -> DeliveryFilter:
 
 class WebhookService(Service):
     def __init__(
-        self, table: DynamoTable, settings: Settings, queue: MessageQueue | None, vault: SecretVault | None = None
+        self, table: Table, settings: Settings, queue: MessageQueue | None, vault: SecretVault | None = None
     ) -> None:
         super().__init__(table, settings)
         self.queue = queue

@@ -32,7 +32,9 @@ from knowrithm_core.domain.stats import (
 from knowrithm_core.errors import Conflict
 from knowrithm_core.models.resources import Lead
 from knowrithm_core.store import keys, listings
+from knowrithm_core.store.expressions import Update, exists
 from knowrithm_core.store.keys import STATS_SUFFIX, strip_keys
+from knowrithm_core.store.port import Table
 from knowrithm_core.store.table import DynamoTable, Item
 
 DEFAULT_PAGE_SIZE = 100
@@ -127,26 +129,15 @@ def standing(kind: str, item: Item) -> dict[str, int]:
     return {API_KEYS_TOTAL: 1}
 
 
-def _fix_item(table: DynamoTable, kind: str, company_id: str, item: Item) -> bool:
+def _fix_item(table: Table, kind: str, company_id: str, item: Item) -> bool:
     """Set the missing or stale index attributes (and remove ones the write path would not set); True if written."""
     wanted = index_attributes(kind, company_id, item)
     sets = {name: value for name, value in wanted.items() if item.get(name) != value}
     removes = [name for name in LISTING_ATTRIBUTES[kind] if name not in wanted and name in item]
     if not sets and not removes:
         return False
-    names = {f"#s{i}": name for i, name in enumerate(sets)} | {f"#r{i}": name for i, name in enumerate(removes)}
-    values = {f":s{i}": value for i, value in enumerate(sets.values())}
-    update = ("SET " + ", ".join(f"#s{i} = :s{i}" for i in range(len(sets))) + " ") if sets else ""
-    update += ("REMOVE " + ", ".join(f"#r{i}" for i in range(len(removes)))) if removes else ""
     try:
-        table.update(
-            str(item["PK"]),
-            str(item["SK"]),
-            update.strip(),
-            names=names,
-            values=values or None,
-            condition="attribute_exists(PK)",
-        )
+        table.write([Update((str(item["PK"]), str(item["SK"])), set=sets, remove=tuple(removes), when=exists())])
     except Conflict:
         return False  # deleted meanwhile
     return True
@@ -156,22 +147,19 @@ def _owned(name: str) -> bool:
     return name in COUNTERS or name.startswith(COUNTER_PREFIXES)
 
 
-def _write_totals(table: DynamoTable, company_id: str, counted: Mapping[str, int]) -> bool:
+def _write_totals(table: Table, company_id: str, counted: Mapping[str, int]) -> bool:
     """Set the company's owned counters to ``counted`` (owned counters it no longer has go to 0); True if written."""
     current = table.get(keys.stats_pk(company_id), TOTAL_SK) or {}
     wanted = {name: 0 for name in current if _owned(name)} | {name: int(v) for name, v in counted.items()}
     changes = {name: value for name, value in sorted(wanted.items()) if current.get(name, 0) != value}
     if not changes:
         return False
-    names = {"#kind": "kind"} | {f"#c{i}": name for i, name in enumerate(changes)}
-    values: dict[str, Any] = {":kind": "company_total"} | {f":c{i}": v for i, v in enumerate(changes.values())}
-    update = "SET #kind = :kind, " + ", ".join(f"#c{i} = :c{i}" for i in range(len(changes)))
-    table.update(keys.stats_pk(company_id), TOTAL_SK, update, names=names, values=values)
+    table.write([Update((keys.stats_pk(company_id), TOTAL_SK), set={"kind": "company_total", **changes})])
     return True
 
 
 def backfill(
-    table: DynamoTable,
+    table: Table,
     *,
     page_size: int = DEFAULT_PAGE_SIZE,
     start_key: Mapping[str, Any] | None = None,

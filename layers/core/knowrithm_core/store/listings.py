@@ -5,12 +5,9 @@ Services ask for a :class:`~knowrithm_core.store.pages.Listing` by tenant and fi
 
 from __future__ import annotations
 
-from typing import Any
-
 from knowrithm_core.store import keys
 from knowrithm_core.store.pages import Listing
 from knowrithm_core.store.port import Table
-from knowrithm_core.store.table import DynamoTable
 
 MAX_FILTER_CHARS = 64
 
@@ -173,17 +170,6 @@ def api_keys(company_id: str) -> Listing:
     """A company's API keys (revoked ones too), oldest first: a key range of its own partition."""
     tenant = keys.company_pk(company_id)
     return Listing(pk=tenant, tenant_pk=tenant, sk_prefix="APIKEY#")
-
-
-def company_total_op(table: DynamoTable, company_id: str, name: str, delta: int) -> dict[str, Any]:
-    """A transaction operation adding ``delta`` to one all-time company counter (``COMPANY#c#STATS / TOTAL``)."""
-    return table.update_op(
-        keys.stats_pk(company_id),
-        "TOTAL",
-        "SET #kind = :kind ADD #n :d",
-        names={"#kind": "kind", "#n": name},
-        values={":kind": "company_total", ":d": delta},
-    )
 
 
 def company_total(table: Table, company_id: str, name: str) -> int:

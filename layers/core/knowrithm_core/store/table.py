@@ -47,6 +47,14 @@ def from_dynamo(value: Any) -> Any:
     return value
 
 
+def stream_item(image: Mapping[str, Any]) -> Item:
+    """A DynamoDB-typed image (a stream record's ``NewImage``) -> plain item."""
+    from boto3.dynamodb.types import TypeDeserializer
+
+    deserializer = TypeDeserializer()
+    return {k: from_dynamo(deserializer.deserialize(v)) for k, v in image.items()}
+
+
 class TransactionConflict(Conflict):
     """A TransactWriteItems condition failed; ``reasons`` has one code per operation."""
 
@@ -110,10 +118,6 @@ class DynamoTable:
 
             self._deserializer = TypeDeserializer()
         return {k: from_dynamo(self._deserializer.deserialize(v)) for k, v in raw.items()}
-
-    def deserialize(self, raw: Mapping[str, Any]) -> Item:
-        """A DynamoDB-typed image (as in stream records) -> plain item."""
-        return self._de(raw)
 
     # --- single-item operations -------------------------------------------------
     def get(self, pk: str, sk: str) -> Item | None:
