@@ -62,9 +62,12 @@ def _memory(r: MemoryResults) -> list[str]:
         f"| started, endpoints registered | {r.start_mb:.0f} MB |",
         f"| after {local_load.FEW} writes | {r.after_few_mb:.0f} MB |",
         f"| after {local_load.MANY:,} writes | {r.after_many_mb:.0f} MB |",
+        f"| queues drained (not part of the goal) | {r.drained_mb:.0f} MB |",
         "",
         f"Ratio: **{r.ratio:.2f}** (goal ≤ {local_load.RSS_RATIO_GOAL}) {_verdict(ok)}; deliveries received "
-        f"{r.delivered:,} of {r.expected:,}; {r.seconds:.0f} s in all.",
+        f"{r.delivered:,} of {r.expected:,}; {r.seconds:.0f} s in all. Once drained ({r.drain_seconds:.0f} s more, "
+        f"at most {local_load.DRAIN_S:.0f}): {r.drained_delivered:,} of {r.expected:,} received, RSS "
+        f"{r.drained_mb / r.after_few_mb:.2f}× the RSS after {local_load.FEW}; load average {r.load}.",
         "",
         PROFILE_NOTE,
         "",

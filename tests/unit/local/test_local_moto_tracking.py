@@ -48,9 +48,7 @@ def test_copies_moto_makes_per_request_are_freed_and_stored_items_stay_listed(aw
     for i in range(40):
         key = {"PK": {"S": "COMPANY#c"}, "SK": {"S": f"LEAD#{i:02}"}}
         ddb.put_item(TableName="leads", Item=key | {"n": {"N": "0"}})
-        ddb.query(
-            TableName="leads", KeyConditionExpression="PK = :p", ExpressionAttributeValues={":p": key["PK"]}
-        )
+        ddb.query(TableName="leads", KeyConditionExpression="PK = :p", ExpressionAttributeValues={":p": key["PK"]})
         ddb.update_item(
             TableName="leads", Key=key, UpdateExpression="ADD n :one", ExpressionAttributeValues={":one": {"N": "1"}}
         )
