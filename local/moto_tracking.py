@@ -39,7 +39,7 @@ class LiveInstances(list[Any]):
             super().append(instance)
 
     def __iter__(self) -> Iterator[Any]:
-        alive = [instance for ref in list(self._live.values()) if (instance := ref()) is not None]
+        alive = [instance for ref in self._live.copy().values() if (instance := ref()) is not None]
         return iter([*super().__iter__(), *alive])
 
     def __len__(self) -> int:
