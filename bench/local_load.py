@@ -7,7 +7,8 @@ Each figure starts its own ``python -m local`` (moto server, pollers, HTTP front
   written straight to the moto server with ``BatchWriteItem``. Goal: p50 ratio ≤ ``WRITE_RATIO_GOAL``.
 * **Memory**: RSS of the stack process after ``FEW`` and after ``MANY`` lead creations (4 clients), with three
   webhook endpoints subscribed to ``lead.created`` (receivers: HTTP servers on 127.0.0.1), each time once every
-  delivery arrived (or ``SETTLE_S`` passed). Goal: ratio ≤ ``RSS_RATIO_GOAL``.
+  delivery arrived (or ``SETTLE_S`` passed). Goal: ratio ≤ ``RSS_RATIO_GOAL``. Then, for the record, RSS once
+  every delivery arrived (or ``DRAIN_S`` more passed): what the stack holds when the queues are empty.
 * **Chat**: ``CHAT_CLIENTS`` clients send chat turns for ``CHAT_SECONDS`` (each in its own conversation, a new
   one every ``TURNS_PER_CONVERSATION`` turns): turns/s, p50/p95, errors. Goal: 0 errors.
 
@@ -16,6 +17,7 @@ Every loop is bounded in count and time.
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
 import threading
@@ -38,6 +40,7 @@ FEW, MANY = 100, 2_000
 ENDPOINTS = 3
 WRITERS = 4
 SETTLE_S = 120.0
+DRAIN_S = 900.0
 WRITES_DEADLINE_S = 600.0
 RSS_RATIO_GOAL = 1.5
 CHAT_CLIENTS, CHAT_SECONDS, TURNS_PER_CONVERSATION = 20, 60.0, 10
@@ -143,6 +146,10 @@ class MemoryResults:
     delivered: int
     expected: int
     seconds: float
+    drained_mb: float = 0.0
+    drained_delivered: int = 0
+    drain_seconds: float = 0.0
+    load: str = ""  # 1/5/15-minute load averages at the end
 
     @property
     def ratio(self) -> float:
@@ -161,8 +168,8 @@ def _write_leads(stack: Stack, count: int, deadline: float) -> None:
         list(pool.map(worker, range(WRITERS)))
 
 
-def _settle(sinks: list[Sink], expected: int) -> int:
-    deadline = time.monotonic() + SETTLE_S
+def _settle(sinks: list[Sink], expected: int, seconds: float = SETTLE_S) -> int:
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and sum(s.count() for s in sinks) < expected:
         time.sleep(0.2)
     time.sleep(1.0)  # let the pollers go idle
@@ -184,10 +191,17 @@ def run_memory() -> MemoryResults:
             _write_leads(stack, MANY - FEW, deadline)
             delivered = _settle(sinks, MANY * ENDPOINTS)
             many = stack.rss_mb()
+            seconds = time.perf_counter() - started
+            drained_delivered = _settle(sinks, MANY * ENDPOINTS, DRAIN_S)
+            drained = stack.rss_mb()
     finally:
         for sink in sinks:
             sink.close()
-    return MemoryResults(few, many, start_mb, delivered, MANY * ENDPOINTS, time.perf_counter() - started)
+    drain_seconds = time.perf_counter() - started - seconds
+    load = " / ".join(f"{value:.1f}" for value in os.getloadavg())
+    return MemoryResults(
+        few, many, start_mb, delivered, MANY * ENDPOINTS, seconds, drained, drained_delivered, drain_seconds, load
+    )
 
 
 @dataclass

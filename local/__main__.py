@@ -21,6 +21,7 @@ from typing import Any
 from local.demo_page import DemoServer, start_demo
 from local.environment import apply_environment, merged_environment, use_fake_aws, with_queue_urls
 from local.invoker import Invoker
+from local.memory import Trimmer, trim_interval
 from local.moto_safety import serialize_dynamodb
 from local.pollers import PollerGroup, build_pollers
 from local.resources import create_all
@@ -134,6 +135,8 @@ def run(cleanup: ExitStack, port: int, moto_port: int, demo_port: int | None = N
     cleanup.callback(pollers.stop)
     names = ", ".join(p.name for p in pollers.pollers)
     progress(f"event-source pollers: {names}" if names else "no SQS or stream event sources in the template")
+    if interval := trim_interval(os.environ.get("LOCAL_MALLOC_TRIM_SECONDS")):
+        cleanup.callback(Trimmer(interval).start().stop)
 
     server = start_server(Gateway(stack, specs, invoker), port=port)
     cleanup.callback(server.server_close)

@@ -6,9 +6,11 @@ stack faithful when the HTTP front, the pollers and the delivery worker's thread
 
 With the lock in place, :func:`serialize_dynamodb` also swaps in a transaction that snapshots only the items
 it touches (:mod:`local.moto_transactions`; moto deep-copies whole tables, stream included, per item),
-bounds the streams (:mod:`local.moto_streams`) and queries without sorting the whole table
-(:mod:`local.moto_queries`). These patch moto's public classes at start because moto
-offers no hook for either; they are checked against moto's own semantics in ``tests/unit/local``.
+bounds the streams and keeps their records compact (:mod:`local.moto_streams`), queries without sorting
+the whole table (:mod:`local.moto_queries`), shares attribute names between items (:mod:`local.moto_items`)
+and stops moto's model registry from keeping every object it ever built (:mod:`local.moto_tracking`).
+These patch moto's public classes at start because moto offers no hook for them; they are checked against
+moto's own semantics in ``tests/unit/local``.
 """
 
 from __future__ import annotations
@@ -52,11 +54,13 @@ def serialize_dynamodb() -> None:
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodbstreams.models import DynamoDBStreamsBackend
 
-    from local import moto_queries, moto_streams, moto_transactions
+    from local import moto_items, moto_queries, moto_streams, moto_tracking, moto_transactions
 
     moto_transactions.install()
     moto_streams.install()
     moto_queries.install()
+    moto_items.install()
+    moto_tracking.install()
 
     for backend, names in ((DynamoDBBackend, OPERATIONS), (DynamoDBStreamsBackend, STREAM_OPERATIONS)):
         for name in names:

@@ -6,9 +6,13 @@ dropped, and ``DynamoDBStreamsBackend`` keeps every shard iterator it hands out 
 
 * :func:`register` names each local reader of a table's stream; :func:`acknowledge` records a reader's
   checkpoint and trims the records every registered reader has checkpointed (AWS keeps them 24 h);
-* a shard never keeps more than :data:`MAX_RECORDS` records (the oldest go first), a bound for streams
-  nobody acknowledges;
-* at most :data:`MAX_ITERATORS` shard iterators are kept (the oldest go first; AWS expires them after 15 min).
+* a shard never keeps more than :data:`MAX_RECORDS` records (the oldest go first, with a warning: a reader
+  that far behind loses them), a bound for streams nobody acknowledges; compact records make it 100,000
+  (about 200 MB of delivery-sized records), so a fan-out lagging a burst of thousands of writes loses nothing;
+* at most :data:`MAX_ITERATORS` shard iterators are kept (the oldest go first; AWS expires them after 15 min);
+* each record is kept as its pickled bytes (:class:`CompactRecord`, ~2 KB for a delivery record) instead of
+  moto's tree of dicts (~9.5 KB), and read back as the same dict: records the pollers have not read yet
+  (the fan-out runs behind a burst of writes) cost a fifth of the memory.
 
 Trimming advances the shard's ``starting_sequence_number`` by the records removed, so sequence numbers stay
 as they were and ``TRIM_HORIZON`` starts at the oldest kept record. An iterator positioned before it reads
@@ -18,6 +22,8 @@ from the oldest kept record (AWS would answer ``TrimmedDataAccessException``).
 from __future__ import annotations
 
 import functools
+import logging
+import pickle
 from typing import TYPE_CHECKING, Any
 
 from local.moto_safety import LOCK
@@ -27,7 +33,8 @@ if TYPE_CHECKING:
 
     from moto.dynamodb.models.table import StreamShard
 
-MAX_RECORDS = 10_000
+log = logging.getLogger("local.streams")
+MAX_RECORDS = 100_000
 MAX_ITERATORS = 1_000
 _readers: dict[str, dict[str, int | None]] = {}  # table name -> reader -> last acknowledged sequence number
 _installed = False
@@ -82,12 +89,32 @@ def acknowledge(stream_arn: str, reader: str, sequence: str) -> int:
         return trim(shard, min(position for position in done if position is not None))
 
 
+class CompactRecord:
+    """A stream record kept as pickled bytes; :meth:`to_json` gives back an equal dict (as moto's record does).
+
+    Pickle, not JSON: the record holds a ``datetime`` and binary values nested in maps are ``bytes``, and both
+    must come back as they were for moto's serializer. Only this process writes and reads these bytes.
+    """
+
+    __slots__ = ("data",)
+
+    def __init__(self, record: dict[str, Any]) -> None:
+        self.data = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def to_json(self) -> dict[str, Any]:
+        record: dict[str, Any] = pickle.loads(self.data)  # noqa: S301 - bytes this process pickled itself
+        return record
+
+
 def _capped_add(add: Callable[..., None]) -> Callable[..., None]:
     @functools.wraps(add)
     def capped(self: StreamShard, *args: Any, **kwargs: Any) -> None:
         add(self, *args, **kwargs)
+        if self.items and not isinstance(self.items[-1], CompactRecord):
+            self.items[-1] = CompactRecord(self.items[-1].to_json())  # type: ignore[call-overload]
         if len(self.items) > MAX_RECORDS:
-            trim(self, self.starting_sequence_number + len(self.items) - MAX_RECORDS - 1)
+            dropped = trim(self, self.starting_sequence_number + len(self.items) - MAX_RECORDS - 1)
+            log.warning("stream of %s over %d records: dropped the oldest %d", self.table.name, MAX_RECORDS, dropped)
 
     return capped
 

@@ -89,8 +89,8 @@ class Handlers:
     @property
     def events(self) -> list[dict[str, Any]]:
         """Every event the batch handler received (empty until the module was first imported)."""
-        module = sys.modules.get(self.module_name)
-        events: list[dict[str, Any]] = module.EVENTS if module else []
+        module = sys.modules.get(self.module_name)  # a poller thread may be importing it right now
+        events: list[dict[str, Any]] = getattr(module, "EVENTS", [])
         return events
 
 

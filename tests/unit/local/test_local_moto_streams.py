@@ -82,7 +82,7 @@ def test_records_go_once_every_registered_reader_acknowledged_them(deployed: Dep
 
 
 def test_a_stream_nobody_acknowledges_keeps_the_newest_records_only(
-    deployed: Deployed, monkeypatch: pytest.MonkeyPatch
+    deployed: Deployed, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     # GIVEN a cap of 5 records per shard
     monkeypatch.setattr(moto_streams, "MAX_RECORDS", 5)
@@ -98,6 +98,9 @@ def test_a_stream_nobody_acknowledges_keeps_the_newest_records_only(
     assert [int(s) - int(sequences(kept)[0]) for s in sequences(kept)] == [0, 1, 2, 3, 4]
     # AND an iterator from before the trim reads from the oldest kept record (AWS: TrimmedDataAccessException)
     assert sequences(reader.read(stale)[0]) == sequences(kept)
+    # AND each drop was logged
+    drops = [r.getMessage() for r in caplog.records if r.name == "local.streams"]
+    assert len(drops) == 7 and all("dropped the oldest 1" in message for message in drops)
 
 
 def test_shard_iterators_are_bounded_and_the_newest_keep_working(
