@@ -8,7 +8,7 @@ With the lock in place, :func:`serialize_dynamodb` also swaps in a transaction t
 it touches (:mod:`local.moto_transactions`; moto deep-copies whole tables, stream included, per item),
 bounds the streams (:mod:`local.moto_streams`) and queries without sorting the whole table
 (:mod:`local.moto_queries`). These patch moto's public classes at start because moto
-offers no hook for either; they are checked against moto's own semantics in ``tests/unit/local``.
+offers no hook for either; they are checked against moto's own semantics in ``tests/component/local``.
 """
 
 from __future__ import annotations
