@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from knowrithm_core.container import Services
+from knowrithm_core.store.expressions import Update
 from knowrithm_core.store.table import DynamoTable
 
 
@@ -50,7 +51,4 @@ def fill(table: DynamoTable, items: Sequence[dict[str, Any]], counters: dict[tup
     """Put ``items`` (25 per BatchWriteItem) and add ``counters`` (``(PK, SK) -> {attribute: delta}``)."""
     table.batch_put(items)
     for (pk, sk), deltas in counters.items():
-        names = {f"#a{i}": name for i, name in enumerate(deltas)}
-        values = {f":v{i}": delta for i, delta in enumerate(deltas.values())}
-        update = "ADD " + ", ".join(f"#a{i} :v{i}" for i in range(len(deltas)))
-        table.update(pk, sk, update, names=names, values=values)
+        table.write([Update((pk, sk), add=dict(deltas))])

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from standardwebhooks.webhooks import Webhook
 
 from knowrithm_core.container import Services
+from knowrithm_core.store.expressions import Update
 from knowrithm_core.store.table import stream_item
 from tests.component.webhooks.conftest import Receiver, Script
 from tests.stack import Tenant
@@ -53,8 +54,7 @@ def _pump(services: Services, rounds: int = 1) -> None:
 
 
 def _mark_fanned(services: Services, item: dict[str, Any]) -> None:
-    op = services.table.update_op(item["PK"], item["SK"], "SET #f = :t", names={"#f": "_fanned"}, values={":t": True})
-    services.table.transact([op])
+    services.table.transact([Update((item["PK"], item["SK"]), set={"_fanned": True})])
 
 
 def _events(services: Services) -> list[dict[str, Any]]:

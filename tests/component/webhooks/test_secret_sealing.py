@@ -17,6 +17,7 @@ from standardwebhooks.webhooks import Webhook
 from knowrithm_core.container import Services
 from knowrithm_core.ids import iso, new_id
 from knowrithm_core.store import keys
+from knowrithm_core.store.expressions import Update
 from knowrithm_core.store.repositories.webhooks import deliveries_pk
 from knowrithm_core.webhooks.sealing import DataKeyCache, encryption_context
 from tests.component.webhooks.conftest import Receiver
@@ -120,12 +121,8 @@ def test_a_sealed_secret_copied_to_another_endpoint_cannot_be_opened(
     first = _create(webhook_client, tenant, receiver.url)["webhook"]["id"]
     second = _create(webhook_client, tenant, receiver.url)["webhook"]["id"]
     copied = _stored(webhook_services, tenant, first)["_secrets"]
-    webhook_services.table.update(
-        keys.company_pk(tenant.company_id),
-        f"WEBHOOK#{second}",
-        "SET #s = :s",
-        names={"#s": "_secrets"},
-        values={":s": copied},
+    webhook_services.table.write(
+        [Update((keys.company_pk(tenant.company_id), f"WEBHOOK#{second}"), set={"_secrets": copied})]
     )
     message = _queued(webhook_services, tenant, second)
     # WHEN the worker tries to deliver to the second endpoint
@@ -146,12 +143,9 @@ def test_a_legacy_plaintext_item_still_delivers_and_is_sealed_on_its_next_write(
     # GIVEN an endpoint item written before encryption: its secret in plaintext
     endpoint_id = _create(webhook_client, tenant, receiver.url)["webhook"]["id"]
     legacy = "whsec_" + "bGVnYWN5LXNlY3JldC1vZi0zMi1ieXRlcy0tLS0tLS0="
-    webhook_services.table.update(
-        keys.company_pk(tenant.company_id),
-        f"WEBHOOK#{endpoint_id}",
-        "SET #s = :s",
-        names={"#s": "_secrets"},
-        values={":s": [{"secret": legacy, "created_at": iso()}]},
+    legacy_secrets = [{"secret": legacy, "created_at": iso()}]
+    webhook_services.table.write(
+        [Update((keys.company_pk(tenant.company_id), f"WEBHOOK#{endpoint_id}"), set={"_secrets": legacy_secrets})]
     )
     # WHEN an event is delivered to it
     with kms_calls(webhook_services) as calls:

@@ -20,6 +20,7 @@ from knowrithm_core.ids import iso, new_id, now
 from knowrithm_core.services import delivery as delivery_module
 from knowrithm_core.services.delivery import Outcome
 from knowrithm_core.store import keys
+from knowrithm_core.store.expressions import Update, WriteOp
 from knowrithm_core.store.repositories.webhooks import deliveries_pk
 from knowrithm_core.store.table import DynamoTable, TransactionConflict
 from tests.component.webhooks.conftest import Receiver, Script
@@ -156,7 +157,7 @@ def test_over_the_rate_limit_the_attempt_is_not_claimed_and_waits_for_the_next_w
     moment = _frozen(monkeypatch)
     slot = int(moment.timestamp()) // 5
     pk = deliveries_pk(tenant.company_id, endpoint_id)
-    webhook_services.table.update(pk, f"RATE#{slot}", "SET sent = :one", values={":one": 1})
+    webhook_services.table.write([Update((pk, f"RATE#{slot}"), set={"sent": 1})])
     # WHEN the worker takes the delivery
     with dynamodb_calls(webhook_services) as calls:
         outcome = webhook_services.delivery_worker().process(message)
@@ -188,11 +189,11 @@ def test_a_claim_held_by_another_worker_backs_off_without_using_the_rate_slot(
     moment = _frozen(monkeypatch)
     record = _record(webhook_services, message)
     lease = iso(moment + timedelta(seconds=30))
-    webhook_services.table.update(record["PK"], record["SK"], "SET in_flight_until = :l", values={":l": lease})
+    webhook_services.table.write([Update((record["PK"], record["SK"]), set={"in_flight_until": lease})])
     if window_full:
         slot = int(moment.timestamp()) // 5
         pk = deliveries_pk(tenant.company_id, endpoint_id)
-        webhook_services.table.update(pk, f"RATE#{slot}", "SET sent = :one", values={":one": 1})
+        webhook_services.table.write([Update((pk, f"RATE#{slot}"), set={"sent": 1})])
     worker = webhook_services.delivery_worker()
     # WHEN a duplicate message of it is processed
     with dynamodb_calls(webhook_services) as calls:
@@ -275,16 +276,16 @@ def test_a_concurrent_transaction_on_the_endpoint_records_alone_then_retries_the
     endpoint_id = _endpoint(webhook_client, tenant, receiver.url)
     message = _queued(webhook_services, tenant, endpoint_id)
     receiver.script = [Script(500)]
-    apply = DynamoTable.apply
+    write = DynamoTable.write
     sizes: list[int] = []
 
-    def conflict_once(table: DynamoTable, operations: Sequence[dict[str, Any]]) -> None:
+    def conflict_once(table: DynamoTable, operations: Sequence[WriteOp]) -> None:
         sizes.append(len(operations))
         if len(operations) == 2 and "attempts" in str(operations[0]) and sizes.count(2) == 1:
             raise TransactionConflict("conflict", ["None", "TransactionConflict"])
-        apply(table, operations)
+        write(table, operations)
 
-    monkeypatch.setattr(DynamoTable, "apply", conflict_once)
+    monkeypatch.setattr(DynamoTable, "write", conflict_once)
     # WHEN the worker records the failed attempt
     with dynamodb_calls(webhook_services) as calls:
         outcome = webhook_services.delivery_worker().process(message)
@@ -299,12 +300,8 @@ def test_a_concurrent_transaction_on_the_endpoint_records_alone_then_retries_the
 
 def _hot(services: Services, tenant: Tenant, endpoint_id: str, moment: datetime) -> None:
     """The endpoint succeeded this minute already: a new success has nothing to add to its health."""
-    services.table.update(
-        keys.company_pk(tenant.company_id),
-        f"WEBHOOK#{endpoint_id}",
-        "SET last_success_at = :t, consecutive_failures = :zero",
-        values={":t": iso(moment), ":zero": 0},
-    )
+    key = (keys.company_pk(tenant.company_id), f"WEBHOOK#{endpoint_id}")
+    services.table.write([Update(key, set={"last_success_at": iso(moment), "consecutive_failures": 0})])
 
 
 @pytest.mark.parametrize(
@@ -332,7 +329,7 @@ def test_a_record_already_written_by_another_worker_is_not_written_again(
 
     def post_while_another_records(*args: Any, **kwargs: Any) -> Any:
         record = _record(webhook_services, message)
-        webhook_services.table.update(record["PK"], record["SK"], "SET attempt_count = :one", values={":one": 1})
+        webhook_services.table.write([Update((record["PK"], record["SK"]), set={"attempt_count": 1})])
         return post(*args, **kwargs)
 
     worker.poster.post = post_while_another_records  # type: ignore[method-assign]
@@ -392,8 +389,7 @@ def test_batch_get_returns_found_items_by_key_and_asks_again_for_unprocessed_key
 ) -> None:
     # GIVEN two stored items, and DynamoDB leaving one key unprocessed on the first request
     table = webhook_services.table
-    table.put({"PK": "P#1", "SK": "A", "n": 1})
-    table.put({"PK": "P#1", "SK": "B", "n": 2.5})
+    table.batch_put([{"PK": "P#1", "SK": "A", "n": 1}, {"PK": "P#1", "SK": "B", "n": 2.5}])
     real = table.client.batch_get_item
     requests: list[int] = []
 
