@@ -16,7 +16,7 @@ export AWS_SECRET_ACCESS_KEY ?= testing
 export AWS_DEFAULT_REGION ?= us-east-1
 export AWS_ACCOUNT_ID_ENDPOINT_MODE ?= disabled
 
-.PHONY: help venv sam-venv chromium dev webhook-listen test lint openapi openapi-check typecheck template-lint unit integration e2e bench backfill build deploy deploy-prod invoke clean
+.PHONY: help venv sam-venv chromium dev webhook-listen test lint openapi openapi-check typecheck template-lint unit component contracts integration e2e bench backfill build deploy deploy-prod invoke clean
 
 help:
 	@echo "make dev    - set up and run the whole stack on 127.0.0.1 (PORT=3000)"
@@ -75,8 +75,16 @@ template-lint: venv sam-venv
 	$(VENV)/bin/cfn-lint template.yaml
 	$(SAM) validate --lint --template template.yaml
 
+# Test tiers: unit (pure: in-memory table, no moto), component (moto + the ASGI app and handlers), contracts
+# (request counts, IAM against the template, the OpenAPI document, layering), integration (the local stack)
 unit: venv
 	$(PY) -m pytest tests/unit -q
+
+component: venv
+	$(PY) -m pytest tests/component -q
+
+contracts: venv
+	$(PY) -m pytest tests/contracts -q
 
 integration: venv
 	$(PY) -m pytest tests/integration -q
@@ -94,7 +102,7 @@ chromium:
 # The browser tests run in their own pytest process: Playwright's sync API keeps an event loop running in the
 # main thread for the session, which would break in-process Lambda invocations (Mangum) in the same process.
 test: venv chromium lint typecheck template-lint openapi-check build
-	$(PY) -m pytest -q tests/unit tests/integration
+	$(PY) -m pytest -q tests/unit tests/component tests/contracts tests/integration
 	$(PY) -m pytest -q tests/e2e
 
 bench: venv

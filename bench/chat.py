@@ -1,7 +1,7 @@
 """A chat turn through the real Lambda handlers (payload 2.0 events, each to the function the template routes
 it to), in process against moto ``mock_aws``.
 
-Set up like ``tests/unit/conftest.py``: resources created from the template, the ApiConversationsFunction's resolved
+Set up like ``tests/stack.py``: resources created from the template, the ApiConversationsFunction's resolved
 environment, the composition root's caches cleared. A tenant (company, admin, API key), an agent and a
 conversation are made through the handler itself; one warm-up turn follows (the API key is then in the
 per-container cache, ``API_KEY_CACHE_SECONDS``). The process stays one warm container throughout; only the

@@ -59,6 +59,7 @@ def _fill(services: Any, company_id: str, count: int) -> None:
     from knowrithm_core.ids import iso, new_id
     from knowrithm_core.models.resources import Lead
     from knowrithm_core.store import keys
+    from knowrithm_core.store.expressions import Update
     from knowrithm_core.store.repositories.leads import lead_item
 
     items = []
@@ -76,7 +77,7 @@ def _fill(services: Any, company_id: str, count: int) -> None:
         )
         items.append(lead_item(lead))
     services.table.batch_put(items)
-    services.table.update(keys.stats_pk(company_id), "TOTAL", "ADD leads :n", values={":n": count})
+    services.table.write([Update((keys.stats_pk(company_id), "TOTAL"), add={"leads": count})])
 
 
 def _measure(services: Any, principal: Any, label: str, items: int, page: int) -> PageCost:

@@ -299,6 +299,7 @@ def run_throughput(stack: Stack, total: int = THROUGHPUT_DELIVERIES) -> Throughp
             from knowrithm_core.config import get_settings
             from knowrithm_core.container import get_services
             from knowrithm_core.ids import iso, new_id
+            from knowrithm_core.store.expressions import Delete
             from knowrithm_core.store.repositories.webhooks import deliveries_pk
             from knowrithm_core.workers.delivery import delivery_jobs
 
@@ -344,7 +345,7 @@ def run_throughput(stack: Stack, total: int = THROUGHPUT_DELIVERIES) -> Throughp
                 # untimed: keep the emulated table small (moto deep-copies it on every TransactWriteItems)
                 rows = services.table.query(records_pk, sk_prefix="DELIVERY#")
                 succeeded += sum(1 for row in rows if row.get("status") == "succeeded")
-                services.table.transact([services.table.delete_op(row["PK"], row["SK"]) for row in rows])
+                services.table.transact([Delete((row["PK"], row["SK"])) for row in rows])
             worker_posts = sink.count()
             sample = sink.arrivals[0]
             get_services.cache_clear()

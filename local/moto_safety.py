@@ -10,7 +10,7 @@ bounds the streams and keeps their records compact (:mod:`local.moto_streams`), 
 the whole table (:mod:`local.moto_queries`), shares attribute names between items (:mod:`local.moto_items`)
 and stops moto's model registry from keeping every object it ever built (:mod:`local.moto_tracking`).
 These patch moto's public classes at start because moto offers no hook for them; they are checked against
-moto's own semantics in ``tests/unit/local``.
+moto's own semantics in ``tests/component/local``.
 """
 
 from __future__ import annotations

@@ -18,3 +18,7 @@ os.environ.update(
     }
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)
+
+# moto in process, resources created from template.yaml, the API over ASGI: the fixtures of the component and
+# contract tiers (tests/unit guards against them: unit tests are pure)
+pytest_plugins = ["tests.stack"]

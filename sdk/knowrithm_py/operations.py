@@ -2,7 +2,7 @@
 
 A value is ``"<client attribute>.<method>"``; ``":<key>"`` after it means the method returns that key of the
 response (``create_conversation`` returns the conversation itself). The ``/sdk/...`` paths are the official
-client's aliases of the plain routes: documented, and covered by the same method. ``tests/unit/contract``
+client's aliases of the plain routes: documented, and covered by the same method. ``tests/contracts``
 fails when an operation has no entry here, or when a method's typed result disagrees with the document.
 """
 

@@ -4,7 +4,7 @@ file with ``fetch()`` straight to the stack's S3, then ``complete`` moves it to 
 The page's server holds no API key: the test (standing in for the site's backend) asks for the upload URL and
 completes. The moto server answers CORS for any origin and method whatever the bucket's rule says, so this
 proves the browser's side (the form, its order, a readable 204); the rule itself is checked by
-``tests/unit/local/test_local_buckets.py`` (the preflight, as moto evaluates the template's rule).
+``tests/component/local/test_local_buckets.py`` (the preflight, as moto evaluates the template's rule).
 """
 
 from __future__ import annotations

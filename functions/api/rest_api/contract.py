@@ -4,7 +4,7 @@ A route's body is ``Annotated[Model, Depends(body_of(Model))]``: the dependency 
 :func:`rest_api.deps.json_body` (the single parser, with its limits), validates it with
 :func:`knowrithm_core.models.bodies.base.parse` (today's 400 ``validation_error`` shape and messages) and
 returns the model, which the service accepts as it is. FastAPI does not see a body parameter, so the
-route declares it with ``openapi_extra=body_doc(Model)`` (plain FastAPI; ``tests/unit/test_openapi.py``
+route declares it with ``openapi_extra=body_doc(Model)`` (plain FastAPI; ``tests/contracts/test_openapi.py``
 checks that every typed body is declared, with its model).
 """
 

@@ -10,7 +10,7 @@ Delivery is at least once; ``webhook-id`` (the event id) is stable across attemp
 DynamoDB requests per attempt: one BatchGetItem (the delivery record and its endpoint), one conditional write
 that claims the attempt (a transaction with a slot of the endpoint's rate window when it has a limit), and one
 that records the attempt (a transaction with the endpoint's health when there is something new to say). A write
-of one item is a plain UpdateItem, not a one-item transaction (``DynamoTable.apply``): half the write capacity.
+of one item is a plain UpdateItem, not a one-item transaction (``DynamoTable.write``): half the write capacity.
 Three in all; more only when the endpoint item vanished or a concurrent transaction touched it while the
 attempt was being recorded (the record is then written on its own).
 """

@@ -16,7 +16,6 @@ from knowrithm_core.errors import Conflict, KnowrithmError, PayloadTooComplex, P
 from knowrithm_core.store.expressions import Check, Placeholders, Put, Update, WriteOp, render_condition, render_update
 
 Item = dict[str, Any]
-Op = dict[str, Any] | WriteOp  # a low-level transaction element, or a typed write (see :mod:`.expressions`)
 
 
 def to_dynamo(value: Any) -> Any:
@@ -126,39 +125,6 @@ class DynamoTable:
         )
         raw = response.get("Item")
         return self._de(raw) if raw else None
-
-    def put(self, item: Mapping[str, Any], *, condition: str | None = None) -> None:
-        kwargs: dict[str, Any] = {"TableName": self.table_name, "Item": self._ser(item)}
-        if condition:
-            kwargs["ConditionExpression"] = condition
-        try:
-            with self.refusals():
-                self.client.put_item(**kwargs)
-        except self.client.exceptions.ConditionalCheckFailedException as exc:
-            raise Conflict("The item already exists or changed meanwhile.") from exc
-
-    def update(
-        self,
-        pk: str,
-        sk: str,
-        update: str,
-        *,
-        values: Mapping[str, Any] | None = None,
-        names: Mapping[str, str] | None = None,
-        condition: str | None = None,
-    ) -> Item:
-        """UpdateItem of just the attributes ``update`` names; returns the whole item as written (ALL_NEW).
-
-        Attributes it does not name keep whatever they hold at write time, so concurrent writers of other
-        attributes of the same item never lose their writes.
-        """
-        request = self.update_op(pk, sk, update, values=values, names=names, condition=condition)["Update"]
-        try:
-            with self.refusals():
-                response = self.client.update_item(**request, ReturnValues="ALL_NEW")
-        except self.client.exceptions.ConditionalCheckFailedException as exc:
-            raise Conflict("The item changed meanwhile.") from exc
-        return self._de(response.get("Attributes", {}))
 
     def query(
         self,
@@ -273,74 +239,6 @@ class DynamoTable:
                 return
             kwargs["ExclusiveStartKey"] = last
 
-    # --- transactions -----------------------------------------------------------
-    def put_op(
-        self,
-        item: Mapping[str, Any],
-        *,
-        condition: str | None = None,
-        values: Mapping[str, Any] | None = None,
-        names: Mapping[str, str] | None = None,
-    ) -> dict[str, Any]:
-        op: dict[str, Any] = {"TableName": self.table_name, "Item": self._ser(item)}
-        if condition:
-            op["ConditionExpression"] = condition
-        if values:
-            op["ExpressionAttributeValues"] = self._ser(values, keep_none=True)
-        if names:
-            op["ExpressionAttributeNames"] = dict(names)
-        return {"Put": op}
-
-    def update_op(
-        self,
-        pk: str,
-        sk: str,
-        update: str,
-        *,
-        values: Mapping[str, Any] | None = None,
-        names: Mapping[str, str] | None = None,
-        condition: str | None = None,
-    ) -> dict[str, Any]:
-        op: dict[str, Any] = {
-            "TableName": self.table_name,
-            "Key": self._ser({"PK": pk, "SK": sk}),
-            "UpdateExpression": update,
-        }
-        if values:
-            op["ExpressionAttributeValues"] = self._ser(values, keep_none=True)
-        if names:
-            op["ExpressionAttributeNames"] = dict(names)
-        if condition:
-            op["ConditionExpression"] = condition
-        return {"Update": op}
-
-    def delete_op(self, pk: str, sk: str, *, condition: str | None = None) -> dict[str, Any]:
-        op: dict[str, Any] = {"TableName": self.table_name, "Key": self._ser({"PK": pk, "SK": sk})}
-        if condition:
-            op["ConditionExpression"] = condition
-        return {"Delete": op}
-
-    def check_op(self, pk: str, sk: str, condition: str, *, values: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        op: dict[str, Any] = {
-            "TableName": self.table_name,
-            "Key": self._ser({"PK": pk, "SK": sk}),
-            "ConditionExpression": condition,
-        }
-        if values:
-            op["ExpressionAttributeValues"] = self._ser(values, keep_none=True)
-        return {"ConditionCheck": op}
-
-    def transact(self, operations: Sequence[Op]) -> None:
-        """Apply every operation or none (one TransactWriteItems request, at most 100 items)."""
-        try:
-            with self.refusals():
-                self.client.transact_write_items(TransactItems=self.requests(operations))
-        except self.client.exceptions.TransactionCanceledException as exc:
-            reasons = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
-            raise TransactionConflict(
-                "The change conflicted with the current state; nothing was written.", reasons
-            ) from exc
-
     def batch_put(self, items: Sequence[Mapping[str, Any]], *, attempts: int = 8) -> None:
         """Put many items without a transaction (BatchWriteItem, 25 per request; unprocessed items are sent
         again with backoff). Half the write cost of a transaction, for items no reader sees until a later
@@ -383,31 +281,6 @@ class DynamoTable:
                 raise RuntimeError(f"DynamoDB left {len(pending)} key(s) unprocessed after {attempts} attempts")
         return found
 
-    def apply(self, operations: Sequence[Op]) -> None:
-        """``transact``, except that a lone Put, Update or Delete is sent as its plain conditional request
-        (PutItem, UpdateItem, DeleteItem) with the same expressions: as atomic for one item, half the write
-        capacity of a one-item transaction. Failures raise the same ``TransactionConflict`` a transaction would:
-        reasons ``["ConditionalCheckFailed"]`` when the condition failed, ``["TransactionConflict"]`` when a
-        concurrent transaction was changing the item."""
-        operations = self.requests(operations)
-        if len(operations) != 1 or not ({"Put", "Update", "Delete"} & operations[0].keys()):
-            self.transact(operations)
-            return
-        ((kind, request),) = operations[0].items()
-        send = {"Put": self.client.put_item, "Update": self.client.update_item, "Delete": self.client.delete_item}
-        errors = self.client.exceptions
-        try:
-            with self.refusals():
-                send[kind](**request)
-        except errors.ConditionalCheckFailedException as exc:
-            raise TransactionConflict(
-                "The change conflicted with the current state; nothing was written.", ["ConditionalCheckFailed"]
-            ) from exc
-        except errors.TransactionConflictException as exc:
-            raise TransactionConflict(
-                "The change conflicted with the current state; nothing was written.", ["TransactionConflict"]
-            ) from exc
-
     # --- typed writes (what repositories use; see :mod:`.expressions`) ------------------------------------
     def request(self, op: WriteOp) -> dict[str, Any]:
         """One typed write -> its TransactWriteItems element (``{"Put": {...}}`` and so on)."""
@@ -428,17 +301,43 @@ class DynamoTable:
             body["ExpressionAttributeValues"] = self._ser(ph.values, keep_none=True)
         return {kind: body}
 
-    def requests(self, operations: Sequence[Op]) -> list[dict[str, Any]]:
-        """Low-level transaction elements; typed writes are rendered (services still mixing both, until every
-        aggregate has its repository)."""
-        return [op if isinstance(op, dict) else self.request(op) for op in operations]
+    def transact(self, ops: Sequence[WriteOp]) -> None:
+        """Every write or none, as one TransactWriteItems (at most 100); a failed condition raises
+        :class:`TransactionConflict` with one reason per write."""
+        try:
+            with self.refusals():
+                self.client.transact_write_items(TransactItems=[self.request(op) for op in ops])
+        except self.client.exceptions.TransactionCanceledException as exc:
+            reasons = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
+            raise TransactionConflict(
+                "The change conflicted with the current state; nothing was written.", reasons
+            ) from exc
 
     def write(self, ops: Sequence[WriteOp]) -> None:
-        """Apply every write or none: one TransactWriteItems, or a plain conditional write for a lone item
-        (see :meth:`apply`). A failed condition raises :class:`TransactionConflict` with one reason per write."""
+        """:meth:`transact`, except that a lone Put, Update or Delete is sent as its plain conditional request
+        (PutItem, UpdateItem, DeleteItem): as atomic for one item, half the write capacity of a one-item
+        transaction. Failures raise the same ``TransactionConflict`` a transaction would: reasons
+        ``["ConditionalCheckFailed"]`` when the condition failed, ``["TransactionConflict"]`` when a concurrent
+        transaction was changing the item."""
         if not ops:
             return
-        self.apply(self.requests(ops))
+        if len(ops) != 1 or isinstance(ops[0], Check):
+            self.transact(ops)
+            return
+        ((kind, request),) = self.request(ops[0]).items()
+        send = {"Put": self.client.put_item, "Update": self.client.update_item, "Delete": self.client.delete_item}
+        errors = self.client.exceptions
+        try:
+            with self.refusals():
+                send[kind](**request)
+        except errors.ConditionalCheckFailedException as exc:
+            raise TransactionConflict(
+                "The change conflicted with the current state; nothing was written.", ["ConditionalCheckFailed"]
+            ) from exc
+        except errors.TransactionConflictException as exc:
+            raise TransactionConflict(
+                "The change conflicted with the current state; nothing was written.", ["TransactionConflict"]
+            ) from exc
 
     def update_returning(self, op: Update) -> Item:
         """One UpdateItem; returns the whole item as written. A failed condition raises ``Conflict``."""
