@@ -21,9 +21,9 @@ from knowrithm_core.config import get_settings
 from knowrithm_core.errors import InvalidJson, KnowrithmError, error_body, error_response
 from knowrithm_core.observability import logger, metrics, traced
 from knowrithm_core.safe_json import parse_json
+from knowrithm_core.services.widget import WidgetPublic
 from knowrithm_core.store.table import DynamoTable
 from knowrithm_core.widget.cors import preflight_headers, response_headers
-from knowrithm_core.widget.public import WidgetPublic
 from widget_api.assets import load_script
 
 app = APIGatewayHttpResolver()

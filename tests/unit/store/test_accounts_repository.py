@@ -17,6 +17,7 @@ from knowrithm_core.container import Services
 from knowrithm_core.errors import Conflict, Forbidden, NotFound, Unauthorized
 from knowrithm_core.ids import iso, new_id
 from knowrithm_core.models.resources import Company, User
+from knowrithm_core.services.widget import WidgetPublic
 from knowrithm_core.store import keys
 from knowrithm_core.store.counters import Counter, DynamoCounters
 from knowrithm_core.store.expressions import Put
@@ -24,7 +25,6 @@ from knowrithm_core.store.memory import MemoryTable
 from knowrithm_core.store.repositories.accounts import CompanyRepository, UserRepository
 from knowrithm_core.store.table import TransactionConflict
 from knowrithm_core.store.unit_of_work import UnitOfWork
-from knowrithm_core.widget.public import WidgetPublic
 
 PASSWORD = "correct horse battery"
 

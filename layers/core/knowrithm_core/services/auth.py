@@ -8,7 +8,6 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from knowrithm_core.auth.accounts import Accounts
 from knowrithm_core.auth.credentials import (
     dummy_password_hash,
     hash_password,
@@ -26,6 +25,7 @@ from knowrithm_core.ids import iso, new_id, now
 from knowrithm_core.models.requests import ApiKeyCreate, Login, UserRegister, parse
 from knowrithm_core.models.resources import ApiKeyDetails, User
 from knowrithm_core.pagination import MAX_PER_PAGE, PageRequest
+from knowrithm_core.services.accounts import Accounts
 from knowrithm_core.services.base import Service
 from knowrithm_core.services.companies import CompanyService
 from knowrithm_core.store.pages import cursor_param
