@@ -100,12 +100,7 @@ def _chat(r: ChatResults) -> list[str]:
 def section() -> str:
     """Run the three figures (one that fails is reported in its place) and render the section."""
     lines = ["", TITLE, "", "Each figure runs its own `python -m local` on loopback (`bench/local_load.py`).", ""]
-    parts: dict[str, Callable[[], list[str]]] = {
-        "writes": lambda: _writes(local_load.run_writes()),
-        "memory": lambda: _memory(local_load.run_memory()),
-        "chat": lambda: _chat(local_load.run_chat()),
-    }
-    for name, measure in parts.items():
+    for name, measure in MEASURES.items():
         started = time.perf_counter()
         print(f"bench: local stack, {name} ...", file=sys.stderr, flush=True)
         try:
@@ -125,7 +120,33 @@ def replace_section(text: str, new: str) -> str:
     return text[:start] + new.rstrip("\n") + "\n" + (text[end:] if end >= 0 else "")
 
 
+SUBSECTIONS = {"writes": "### Creating a lead", "memory": "### Memory:", "chat": "### Chat turns:"}
+
+
+def replace_subsection(text: str, name: str, new: list[str]) -> str:
+    """``text`` with one figure's ``###`` subsection of the local-stack section replaced by ``new``."""
+    start = text.find(SUBSECTIONS[name], text.find(f"\n{TITLE}"))
+    if start < 0:
+        raise SystemExit(f"no {name} subsection in {RESULTS_PATH}: run all figures once")
+    ends = [i for i in (text.find("\n### ", start + 1), text.find("\n## ", start + 1)) if i >= 0]
+    end = min(ends) + 1 if ends else len(text)
+    return text[:start] + "\n".join(new).rstrip("\n") + "\n\n" + text[end:]
+
+
+MEASURES: dict[str, Callable[[], list[str]]] = {
+    "writes": lambda: _writes(local_load.run_writes()),
+    "memory": lambda: _memory(local_load.run_memory()),
+    "chat": lambda: _chat(local_load.run_chat()),
+}
+
 if __name__ == "__main__":
+    # no argument: every figure, the whole section; `chat` (or `writes`, `memory`): only those subsections
     os.environ.update(AWS_ENV)
-    RESULTS_PATH.write_text(replace_section(RESULTS_PATH.read_text(encoding="utf-8"), section()), encoding="utf-8")
+    text = RESULTS_PATH.read_text(encoding="utf-8")
+    if len(sys.argv) > 1:
+        for name in sys.argv[1:]:
+            text = replace_subsection(text, name, MEASURES[name]())
+    else:
+        text = replace_section(text, section())
+    RESULTS_PATH.write_text(text, encoding="utf-8")
     print(f"bench: wrote the local-stack section of {RESULTS_PATH}", file=sys.stderr)
