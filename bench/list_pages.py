@@ -147,7 +147,39 @@ def run() -> list[PageCost]:
         get_services.cache_clear()
 
 
-def section(results: list[PageCost] | None = None, error: str | None = None) -> str:
+def _timed_ms(services: Any, principal: Any, page: int) -> float:
+    query = {"per_page": "20", "page": str(page)}
+    services.leads.list_company(principal, query)  # warm
+    samples = []
+    for _ in range(CALLS):
+        started = time.perf_counter()
+        services.leads.list_company(principal, query)
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
+
+
+def run_memory() -> list[float]:
+    """The same three calls on the in-memory table (the repositories and services, no emulator): median ms."""
+    from knowrithm_core.auth.principal import Principal
+    from knowrithm_core.config import Settings
+    from knowrithm_core.container import Services
+    from knowrithm_core.ids import new_id
+    from knowrithm_core.store.memory import MemoryTable
+
+    services = Services(Settings(table_name="memory", jwt_secret="b" * 32), MemoryTable())
+    tenants = {}
+    for count in (SMALL, LARGE):
+        company_id = new_id()
+        _fill(services, company_id, count)
+        tenants[count] = Principal("api_key", company_id, new_id(), frozenset({"read"}), "api_key")
+    return [
+        _timed_ms(services, tenants[SMALL], 1),
+        _timed_ms(services, tenants[LARGE], 1),
+        _timed_ms(services, tenants[LARGE], DEEP_PAGE),
+    ]
+
+
+def section(results: list[PageCost] | None = None, error: str | None = None, memory: list[float] | None = None) -> str:
     head = f"""
 ## List pages: `GET /lead/company` page 1 (per_page=20), {SMALL} vs {LARGE:,} leads in one tenant
 
@@ -180,12 +212,26 @@ its requests), and the wall time on moto is reported beside them.
 Page 1, {LARGE:,} vs {SMALL}: items read **{reads_ratio:.2f}×**, our side **{ours_ratio:.2f}×** (goal ≤ {RATIO_GOAL}×)
 {verdict}; wall time on moto {wall_ratio:.2f}× (moto's own scan and sort of the partition).
 """
+        + _memory_line(memory)
+    )
+
+
+def _memory_line(memory: list[float] | None) -> str:
+    if not memory:
+        return ""
+    small, large, deep = memory
+    ratio = large / small if small else float("inf")
+    verdict = "**PASS**" if ratio <= RATIO_GOAL else "**FAIL**"
+    return (
+        f"\nOn the in-memory table (the same repositories and services, no emulator; `store/memory.py` finds a page "
+        f"by binary search): page 1 {small:.2f} ms with {SMALL} leads, {large:.2f} ms with {LARGE:,}: "
+        f"**{ratio:.2f}×** {verdict}; page {DEEP_PAGE} by number {deep:.2f} ms.\n"
     )
 
 
 def run_section() -> str:
     try:
-        return section(run())
+        return section(run(), memory=run_memory())
     except Exception as exc:  # noqa: BLE001 - reported in RESULTS.md
         return section(None, repr(exc))
 

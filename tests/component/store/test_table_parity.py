@@ -150,11 +150,26 @@ def test_one_page_at_a_time_with_start_keys(table: Table) -> None:
     assert pages == 3
 
 
-def test_a_forged_start_key_is_a_validation_error_on_the_memory_table() -> None:
+def test_a_start_key_without_the_key_attributes_is_a_validation_error_on_the_memory_table() -> None:
     table = MemoryTable()
     table.write([Put(item("T", "A"))])
     with pytest.raises(ValidationFailed):
-        table.query_once("T", limit=1, start_key={"PK": "T", "SK": "nope"})
+        table.query_once("L", limit=1, index="GSI2", start_key={"PK": "T", "SK": "A"})
+
+
+def test_a_page_resumes_after_a_start_key_whose_item_is_gone(table: Table) -> None:
+    # GIVEN a list, a page of it read, and the page's last item deleted before the next page is asked for
+    UnitOfWork(table).extend(Put(item("T", f"I#{i}", GSI2PK="L", GSI2SK=f"{i}")) for i in range(5)).commit()
+    first, start = table.query_once("L", limit=2, index="GSI2")
+    assert start is not None
+    table.write([Delete(("T", "I#1"))])
+    # WHEN the next pages are read, forward and backward
+    rest, _ = table.query_once("L", limit=10, index="GSI2", start_key=start)
+    before, _ = table.query_once("L", limit=10, index="GSI2", start_key=start, forward=False)
+    # THEN they continue just past the missing key, as DynamoDB does
+    assert [i["SK"] for i in first] == ["I#0", "I#1"]
+    assert [i["SK"] for i in rest] == ["I#2", "I#3", "I#4"]
+    assert [i["SK"] for i in before] == ["I#0"]
 
 
 def test_batch_get_and_batch_put(table: Table) -> None:

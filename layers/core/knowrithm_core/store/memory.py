@@ -157,16 +157,26 @@ class MemoryTable:
         with self._lock:
             return {key: plain(self._items[key]) for key in dict.fromkeys(item_keys) if key in self._items}
 
+    def _bounds(
+        self, pk: str, index: str | None, sk_prefix: str | None, sk_between: tuple[str, str] | None
+    ) -> tuple[list[tuple[str, str, str]], int, int]:
+        """The partition's sorted rows and the key range ``[low, high)``, by binary search."""
+        rows = self._parts.get((index or "", pk), [])
+        low, high = 0, len(rows)
+        if sk_prefix is not None:
+            low = bisect.bisect_left(rows, (sk_prefix,))
+            high = bisect.bisect_left(rows, (sk_prefix + "\U0010ffff",))
+        elif sk_between is not None:
+            low = bisect.bisect_left(rows, (sk_between[0],))
+            high = bisect.bisect_left(rows, (sk_between[1] + "\x00",))
+        return rows, low, high
+
     def _rows(
         self, pk: str, index: str | None, sk_prefix: str | None, sk_between: tuple[str, str] | None, forward: bool
     ) -> list[tuple[str, str, str]]:
-        rows = [
-            row
-            for row in self._parts.get((index or "", pk), [])
-            if (sk_prefix is None or row[0].startswith(sk_prefix))
-            and (sk_between is None or sk_between[0] <= row[0] <= sk_between[1])
-        ]
-        return rows if forward else rows[::-1]
+        rows, low, high = self._bounds(pk, index, sk_prefix, sk_between)
+        window = rows[low:high]
+        return window if forward else window[::-1]
 
     def query(
         self,
@@ -196,10 +206,14 @@ class MemoryTable:
     ) -> tuple[list[Item], Item | None]:
         """One page of at most ``limit`` items after ``start_key``, and the key to resume from (None at the end)."""
         with self._lock:
-            rows = self._rows(pk, index, sk_prefix, None, forward)
-            if start_key:
-                rows = rows[self._resume_at(rows, start_key, index) :]
-            page, more = rows[:limit], len(rows) > limit
+            rows, low, high = self._bounds(pk, index, sk_prefix, None)
+            if start_key:  # resume just past it, present or not (a page costs what it holds: binary search, a slice)
+                after, before = self._around(rows, start_key, index)
+                low, high = (max(low, after), high) if forward else (low, min(high, before))
+            if forward:
+                page, more = rows[low : min(high, low + limit)], high - low > limit
+            else:
+                page, more = rows[max(low, high - limit) : high][::-1], high - low > limit
             items = [self._items[(row[1], row[2])] for row in page]
             last = self._key_of(items[-1], index) if more and items else None
             if live_only:
@@ -208,16 +222,15 @@ class MemoryTable:
                 items = [self._key_of(item, index) for item in items]
             return [plain(item) for item in items], last
 
-    def _resume_at(self, rows: list[tuple[str, str, str]], start_key: Mapping[str, str], index: str | None) -> int:
+    @staticmethod
+    def _around(rows: list[tuple[str, str, str]], start_key: Mapping[str, str], index: str | None) -> tuple[int, int]:
+        """Where rows after and before ``start_key`` begin; it need not exist any more (as in DynamoDB)."""
         sort_name = f"{index}SK" if index else "SK"
         try:
             wanted = (str(start_key[sort_name]), str(start_key["PK"]), str(start_key["SK"]))
         except KeyError as exc:
             raise ValidationFailed("The cursor does not belong to this list.") from exc
-        for position, row in enumerate(rows):
-            if row == wanted:
-                return position + 1
-        raise ValidationFailed("The cursor does not belong to this list.")
+        return bisect.bisect_right(rows, wanted), bisect.bisect_left(rows, wanted)
 
     @staticmethod
     def _key_of(item: Item, index: str | None) -> Item:
