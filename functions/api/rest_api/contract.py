@@ -8,8 +8,6 @@ route declares it with ``openapi_extra=body_doc(Model)`` (plain FastAPI; ``tests
 checks that every typed body is declared, with its model).
 """
 
-from __future__ import annotations
-
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 

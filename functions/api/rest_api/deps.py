@@ -1,35 +1,46 @@
-"""Request helpers shared by every router: services, caller, JSON body, query string."""
+"""Request helpers shared by every router: services, caller, JSON body, query string.
 
-from __future__ import annotations
+Nothing here imports the container, the settings, the store or the JSON parser: a route's dependencies
+are resolved on a request, so what they use is imported on the first one, not in the import phase. Each helper is one
+FastAPI dependency with only ``Request`` as parameter (no chain of sub-dependencies), which is also what
+FastAPI analyses per route when the routers are built.
+"""
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Request
 
-from knowrithm_core.auth import Principal
-from knowrithm_core.config import get_settings
-from knowrithm_core.container import Services, get_services
 from knowrithm_core.errors import Unauthorized
-from knowrithm_core.safe_json import parse_json
-from knowrithm_core.widget.origins import request_origin, require_bound_origin
+
+if TYPE_CHECKING:
+    from knowrithm_core.auth import Principal
+    from knowrithm_core.container import Services
+else:  # FastAPI reads these annotations for every route; the modules are imported on the first request
+    Principal = Services = Any
 
 
 def services() -> Services:
+    """The process's services (:func:`knowrithm_core.container.get_services`), imported on first use."""
+    from knowrithm_core.container import get_services
+
     return get_services()
 
 
 ServicesDep = Annotated[Services, Depends(services)]
 
 
-def optional_principal(request: Request, svc: ServicesDep) -> Principal | None:
+def optional_principal(request: Request) -> Principal | None:
     """The caller; a lead token is refused (403) from any page origin but the one it was registered on."""
-    caller = svc.auth.authenticate(request.headers)
+    caller = services().auth.authenticate(request.headers)
     if caller is not None and caller.is_lead:
+        from knowrithm_core.widget.origins import request_origin, require_bound_origin
+
         require_bound_origin(caller.origin, request_origin(request.headers))
     return caller
 
 
-def principal(caller: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
+def principal(request: Request) -> Principal:
+    caller = optional_principal(request)
     if caller is None:
         raise Unauthorized("Authentication required: send X-API-Key and X-API-Secret, or a Bearer token.")
     return caller
@@ -45,6 +56,9 @@ async def json_body(request: Request) -> Any:
     parsed = getattr(request.state, "json_body", None)
     if parsed is not None:
         return parsed
+    from knowrithm_core.config import get_settings
+    from knowrithm_core.safe_json import parse_json
+
     return parse_json(await request.body(), max_bytes=get_settings().max_body_bytes)
 
 
@@ -70,6 +84,8 @@ def client_ip(request: Request) -> str | None:
 
 def page_origin(request: Request) -> str | None:
     """The calling page's origin (``Origin``, else ``Referer``), for allowed-domain checks."""
+    from knowrithm_core.widget.origins import request_origin
+
     return request_origin(request.headers)
 
 

@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from knowrithm_core.errors import KnowrithmError, error_body, error_response
-from knowrithm_core.observability import logger
+from knowrithm_core.observability import get_logger
 
 HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
 
@@ -18,7 +18,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def domain_error(_: Request, exc: KnowrithmError) -> JSONResponse:
         status, body, headers = error_response(exc)
         if status >= 500:
-            logger.error("service error", extra={"error_code": exc.error_code})
+            get_logger().error("service error", extra={"error_code": exc.error_code})
         return JSONResponse(body, status_code=status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
@@ -46,5 +46,5 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, __: Exception) -> JSONResponse:
-        logger.exception("unhandled error")
+        get_logger().exception("unhandled error")
         return JSONResponse(error_body(500, "internal_error", "Internal server error."), status_code=500)

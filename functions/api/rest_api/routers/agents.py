@@ -1,7 +1,5 @@
 """Agents, under both ``/agent`` and the official SDK's ``/sdk/agent`` paths."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request

@@ -1,7 +1,5 @@
 """Analytics (``/analytic/*``) and the agent extras ``POST /agent/{id}/test`` and ``/clone``."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response

@@ -1,7 +1,5 @@
 """Users, sessions and API keys."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request

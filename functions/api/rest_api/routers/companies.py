@@ -1,7 +1,5 @@
 """Companies: public onboarding and the caller's own company."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends

@@ -1,7 +1,5 @@
 """Conversations, their messages, and chat."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response

@@ -1,7 +1,5 @@
 """Documents (the knowledge base), their chunks, and document search."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response

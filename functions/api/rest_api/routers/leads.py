@@ -1,7 +1,5 @@
 """Leads: public widget registration and management."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request

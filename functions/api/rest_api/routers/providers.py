@@ -1,7 +1,5 @@
 """The read-only provider catalogue."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from fastapi import APIRouter

@@ -1,7 +1,5 @@
 """Settings (LLM choice, ``widget_config``, ``allowed_domains``), under ``/settings`` and ``/sdk/settings``."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends

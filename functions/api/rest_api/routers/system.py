@@ -1,7 +1,5 @@
 """Task status and health."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from fastapi import APIRouter, Request

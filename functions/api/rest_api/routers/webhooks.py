@@ -1,7 +1,5 @@
 """Webhook endpoints (our extension: Knowrithm has no registration API), deliveries, replay."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends

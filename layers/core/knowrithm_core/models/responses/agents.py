@@ -1,7 +1,5 @@
 """Agents, their LLM settings, embed code and statistics."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from knowrithm_core.models.responses.common import Out, Pagination

@@ -1,7 +1,5 @@
 """Analytics (``/analytic/*``) and the agent extras ``/agent/{id}/test`` and ``/clone``."""
 
-from __future__ import annotations
-
 from typing import Any, Literal
 
 from knowrithm_core.models.responses.agents import Agent, AgentSettings

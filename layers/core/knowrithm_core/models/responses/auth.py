@@ -1,7 +1,5 @@
 """Companies, users, sessions and API keys."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from knowrithm_core.models.responses.common import Out, Pagination

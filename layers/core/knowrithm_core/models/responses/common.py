@@ -4,8 +4,6 @@ Response models document what clients read; they never drop a key a service retu
 and the routes serialize them with ``response_model_exclude_unset`` so the wire stays what the service built.
 """
 
-from __future__ import annotations
-
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict

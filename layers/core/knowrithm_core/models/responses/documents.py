@@ -1,7 +1,5 @@
 """Documents (the knowledge base), their chunks, and document search."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from knowrithm_core.models.responses.common import Out, Pagination

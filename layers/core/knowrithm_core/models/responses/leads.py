@@ -1,7 +1,5 @@
 """Leads: widget registration (with lead tokens) and management."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from knowrithm_core.models.responses.auth import TokenPair

@@ -1,7 +1,5 @@
 """The read-only provider and model catalogue."""
 
-from __future__ import annotations
-
 from knowrithm_core.models.responses.common import Out
 
 

@@ -1,7 +1,5 @@
 """LLM settings (``/settings``, ``/sdk/settings``): one agent's or the company's."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from knowrithm_core.models.responses.agents import AgentSettings

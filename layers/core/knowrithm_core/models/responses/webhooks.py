@@ -1,7 +1,5 @@
 """Webhooks (our extension; Knowrithm has no registration API): endpoints, deliveries, the event envelope."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from pydantic import Field

@@ -1,7 +1,5 @@
 """The widget function's public JSON routes (served by WidgetFunction, documented with the API)."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from knowrithm_core.models.responses.common import Out
