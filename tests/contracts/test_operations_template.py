@@ -168,3 +168,14 @@ def test_the_http_api_writes_json_access_logs_and_throttles_by_default(template:
     ):
         assert throttling[key] == {"Ref": parameter}
         assert int(template["Parameters"][parameter]["Default"]) > 0
+
+
+def test_every_function_declares_aws_endpoint_url_only_for_sam_local(template: dict[str, Any]) -> None:
+    # SAM's --env-vars only overrides variables the template declares: the Globals declare AWS_ENDPOINT_URL,
+    # which CloudFormation drops (AWS::NoValue) unless LocalEndpointUrl is set
+    variable = template["Globals"]["Function"]["Environment"]["Variables"]["AWS_ENDPOINT_URL"]
+    assert variable == {"Fn::If": ["HasLocalEndpoint", {"Ref": "LocalEndpointUrl"}, {"Ref": "AWS::NoValue"}]}
+    assert template["Parameters"]["LocalEndpointUrl"]["Default"] == ""
+    assert template["Conditions"]["HasLocalEndpoint"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "LocalEndpointUrl"}, ""]}]
+    }

@@ -35,6 +35,8 @@ def test_sam_env_points_every_function_at_the_moto_server(tmp_path: Path) -> Non
     # GIVEN the template's functions as the local stack resolves them
     stack = Stack(load_template(), name="knowrithm-local")
     specs = functions(stack)
+    # (the template's AWS_ENDPOINT_URL, declared for sam local, resolves away for the local stack's own process)
+    assert not any("AWS_ENDPOINT_URL" in spec.environment for spec in specs.values())
     # WHEN make dev writes sam-env.json
     path = write_sam_env(tmp_path, stack, specs, ENDPOINT)
     env = json.loads(path.read_text(encoding="utf-8"))
