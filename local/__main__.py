@@ -24,7 +24,8 @@ from local.invoker import Invoker
 from local.memory import Trimmer, trim_interval
 from local.moto_safety import serialize_dynamodb
 from local.pollers import PollerGroup, build_pollers
-from local.resources import create_all
+from local.resources import cloud_only, create_all
+from local.sam_env import write_sam_env
 from local.seed import seed, state_dir, write_demo
 from local.server import Gateway, start_server
 from local.template import FunctionSpec, Stack, functions, load_template, local_parameters
@@ -127,7 +128,11 @@ def run(cleanup: ExitStack, port: int, moto_port: int, demo_port: int | None = N
     stack = Stack(load_template(), parameters=local_parameters())
     for logical_id in create_all(stack, endpoint):
         progress(f"created {KINDS[stack.resources[logical_id]['Type']]} {stack.physical_name(logical_id)}")
+    skipped = ", ".join(f"{len(ids)} {kind}{'s' if len(ids) > 1 else ''}" for kind, ids in cloud_only(stack).items())
+    if skipped:
+        progress(f"AWS only, not created locally: {skipped}")
     specs = functions(stack)
+    sam_env_path = write_sam_env(state_dir(), stack, specs, endpoint)
     invoker = load_functions(stack, specs, endpoint)
 
     pollers = PollerGroup(build_pollers(stack, specs, invoker.invoke, endpoint, long_poll_seconds=1))
@@ -159,6 +164,7 @@ def run(cleanup: ExitStack, port: int, moto_port: int, demo_port: int | None = N
         f"  API secret  {demo.api_secret}\n"
         f"  written to  {path}\n"
         f"  moto        AWS_ENDPOINT_URL={endpoint}\n"
+        f"  sam local   --env-vars {sam_env_path} --docker-network host\n"
         "\nPress Ctrl-C to stop."
     )
 

@@ -1,5 +1,7 @@
 """Create every table, queue, bucket, secret and KMS key (with its alias) that ``template.yaml`` declares, on moto.
 
+Alarms, the dashboard, the alarm topic and log groups are AWS-only (``CLOUD_ONLY``): never created locally.
+
 Works both in process (``moto.mock_aws``) and against a moto server (``endpoint_url``).
 """
 
@@ -155,6 +157,27 @@ CREATORS = {
     "AWS::KMS::Key": create_kms_key,
     "AWS::KMS::Alias": create_kms_alias,
 }
+
+
+# What exists only in AWS: nothing on a laptop emits CloudWatch metrics, reads access logs or answers an alarm e-mail.
+# The local stack creates none of them (named here so a new resource type is a decision, not an accident).
+CLOUD_ONLY = {
+    "AWS::CloudWatch::Alarm": "alarm",
+    "AWS::CloudWatch::Dashboard": "dashboard",
+    "AWS::SNS::Topic": "SNS topic",
+    "AWS::SNS::Subscription": "SNS subscription",
+    "AWS::Logs::LogGroup": "log group",
+}
+
+
+def cloud_only(stack: Stack) -> dict[str, list[str]]:
+    """The template's resources the local stack leaves out, by kind (``{"alarm": [logical ids]}``)."""
+    found: dict[str, list[str]] = {}
+    for logical_id, resource in stack.resources.items():
+        kind = CLOUD_ONLY.get(resource.get("Type", ""))
+        if kind:
+            found.setdefault(kind, []).append(logical_id)
+    return found
 
 
 def create_all(stack: Stack, endpoint_url: str | None = None) -> list[str]:
