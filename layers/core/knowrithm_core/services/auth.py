@@ -273,6 +273,8 @@ class AuthService(Service):
             scopes=request.scopes,
             permissions=request.permissions,
             expires_at=iso(stamp + timedelta(days=request.expires_in_days)) if request.expires_in_days else None,
+            rate_limit_per_hour=request.rate_limit_per_hour,
+            rate_limit_per_day=request.rate_limit_per_day,
             created_by=principal.subject_id,
         )
         self.put_api_key(details, api_key, api_secret)
