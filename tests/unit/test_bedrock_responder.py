@@ -131,7 +131,7 @@ def test_the_converse_request_carries_the_model_prompt_context_history_and_limit
         {"source_number": 1, "document_id": "d1", "document_name": "returns.md", "url": None, "cited": True},
         {"source_number": 2, "document_id": "d2", "document_name": "shipping.pdf", "url": None, "cited": False},
     ]
-    assert retriever.queries == ["Can I return a mug?"]
+    assert retriever.queries == [["return", "mug"]]  # the shared retrieval: the question's stems, alone
 
 
 def test_without_documents_the_env_model_answers_from_the_instructions() -> None:

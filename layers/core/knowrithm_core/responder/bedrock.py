@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from knowrithm_core.knowledge.conversation import retrieve_turn
 from knowrithm_core.models.resources import Agent
 from knowrithm_core.observability import logger as log
 from knowrithm_core.responder import Answer, Turn
@@ -91,7 +92,7 @@ class BedrockResponder:
         if not model:
             log.error("no Bedrock model id for agent %s (set BEDROCK_MODEL_ID or the agent's settings)", agent.id)
             return Answer(NOT_CONFIGURED, False, self.name)
-        context, sources = self._context(agent, question)
+        context, sources = self._context(agent, question, history)
         request = {
             "modelId": model,
             "system": [{"text": system_prompt(agent, context)}],
@@ -113,12 +114,16 @@ class BedrockResponder:
         confidence = 0.8 if cited else 0.5
         return Answer(text, True, model, confidence, sources)
 
-    def _context(self, agent: Agent, question: str) -> tuple[str, list[dict[str, Any]]]:
-        """The top chunks as ``[Source n]`` blocks (n per document, in rank order) and their sources."""
+    def _context(self, agent: Agent, question: str, history: Sequence[Turn]) -> tuple[str, list[dict[str, Any]]]:
+        """The top chunks as ``[Source n]`` blocks (n per document, in rank order) and their sources; the
+        same conversation-aware retrieval as the extractive responder."""
         if self.retriever is None:
             return "", []
         try:
-            found = self.retriever.retrieve(agent.company_id, agent.id, question, limit=MAX_CHUNKS)
+            found = retrieve_turn(
+                self.retriever, agent.company_id, agent.id, question, history,
+                limit=MAX_CHUNKS, min_relevance=self.min_relevance,
+            ).retrieved  # fmt: skip
         except Exception:  # noqa: BLE001 - a broken index must not break chat: answer without documents
             log.exception("document retrieval failed for agent %s", agent.id)
             return "", []
