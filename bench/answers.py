@@ -102,10 +102,12 @@ class Results:
         )
 
 
-def _services(data: dict[str, Any], min_score: float) -> tuple[Services, str]:
+def services_with_documents(
+    data: dict[str, Any], min_score: float = 0.3, table: MemoryTable | None = None
+) -> tuple[Services, str]:
     """The chat service on the in-memory table, one agent, its documents chunked and indexed directly."""
     settings = Settings(table_name="memory", chat_mode="inline", answer_min_score=min_score)
-    services = Services(settings, MemoryTable())
+    services = Services(settings, table if table is not None else MemoryTable())
     stamp = iso()
     agent = Agent(id=new_id(), company_id=COMPANY, created_at=stamp, updated_at=stamp, **data["agent"])
     services.table.write([Put({"PK": keys.company_pk(COMPANY), "SK": f"AGENT#{agent.id}", **agent.public()})])
@@ -153,6 +155,12 @@ def judge(turn: dict[str, Any], reply: dict[str, Any], forbidden: list[str], sec
 HELD_OUT_FIRST_RUN = '9/12, then fixed in general ways: names like "Uganda" as evidence for a hedge, borrowed words 0.2'
 
 
+def admin() -> Principal:
+    return Principal(
+        kind="user", company_id=COMPANY, subject_id=new_id(), scopes=frozenset({"full_access"}), role="admin"
+    )
+
+
 def load() -> dict[str, Any]:
     data: dict[str, Any] = json.loads(SET_PATH.read_text(encoding="utf-8"))
     return data
@@ -162,10 +170,8 @@ def run(data: dict[str, Any] | None = None, min_score: float = 0.3) -> Results:
     """Play every conversation of the set through the chat service (``ANSWER_MIN_SCORE`` = ``min_score``)
     and judge each reply."""
     data = data if data is not None else load()
-    services, agent_id = _services(data, min_score)
-    caller = Principal(
-        kind="user", company_id=COMPANY, subject_id=new_id(), scopes=frozenset({"full_access"}), role="admin"
-    )
+    services, agent_id = services_with_documents(data, min_score)
+    caller = admin()
     results = Results()
     for conversation in data["conversations"]:
         created = services.conversations.create(caller, {"agent_id": agent_id, "title": conversation["name"]})

@@ -4,7 +4,22 @@ description, a guess where the documents are silent) fails here, not only in ``m
 
 from __future__ import annotations
 
+from typing import Any
+
 from bench import answers
+from knowrithm_core.store.memory import MemoryTable
+
+
+class CountingTable(MemoryTable):
+    """The in-memory table, counting GetItem calls (one call is one DynamoDB request)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gets = 0
+
+    def get(self, pk: str, sk: str) -> dict[str, Any] | None:
+        self.gets += 1
+        return super().get(pk, sk)
 
 
 def test_the_harness_meets_its_goals_through_the_chat_service() -> None:
@@ -40,3 +55,18 @@ def test_the_judge_counts_a_contradiction_and_a_wrong_citation() -> None:
     results = answers.Results([outcome], 1)
     assert not outcome.correct and outcome.contradiction and results.citation_precision == 0.0
     assert not results.meets_goals()
+
+
+def test_a_follow_up_reads_the_knowledge_manifest_once() -> None:
+    # GIVEN the harness's agent with its documents, and a question about returns
+    table = CountingTable()
+    services, agent_id = answers.services_with_documents(answers.load(), table=table)
+    caller = answers.admin()
+    conversation_id = services.conversations.create(caller, {"agent_id": agent_id})["conversation_id"]
+    services.chat.send(caller, conversation_id, {"message": "Who founded the Zanzibar store?"})
+    # WHEN an elliptical follow-up searches twice (alone, then with the conversation)
+    table.gets = 0
+    reply = services.chat.send(caller, conversation_id, {"message": "In which year?"})
+    # THEN it is answered from the right document, and the turn made one GetItem: the knowledge manifest
+    assert "1998" in reply["response"]
+    assert table.gets == 1

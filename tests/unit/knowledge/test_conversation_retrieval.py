@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from knowrithm_core.ids import iso
 from knowrithm_core.knowledge.conversation import is_follow_up, own_stems, retrieve_turn
 from knowrithm_core.knowledge.index import AgentIndex, ChunkRef
-from knowrithm_core.knowledge.search import Retrieved
+from knowrithm_core.knowledge.search import Retrieved, bind
 from knowrithm_core.models.resources import Agent
 from knowrithm_core.responder import Turn
 from knowrithm_core.responder.extractive import HEDGE, NO_ANSWER_FROM_DOCUMENTS, ExtractiveResponder
@@ -36,7 +36,7 @@ class IndexRetriever:
 
 
 def _top(question: str, history: Sequence[Turn] = ()) -> str:
-    turn = retrieve_turn(IndexRetriever(), "c", "a", question, history)
+    turn = retrieve_turn(bind(IndexRetriever(), "c", "a"), question, history)
     return turn.top.ref.document_name if turn.top else ""
 
 

@@ -20,7 +20,7 @@ from knowrithm_core.knowledge.text import GREETINGS, stem, terms, tokens
 
 if TYPE_CHECKING:
     from knowrithm_core.knowledge.index import Scored
-    from knowrithm_core.knowledge.search import Retrieved, Retriever
+    from knowrithm_core.knowledge.search import Retrieved, Search
     from knowrithm_core.responder import Turn
 
 FOLLOW_UP_START = re.compile(r"^\W*(and|also|plus|or|what about|how about|same|what if|then)\b", re.IGNORECASE)
@@ -145,36 +145,22 @@ def context_stems(history: Sequence[Turn]) -> list[str]:
 
 
 def retrieve_turn(
-    retriever: Retriever,
-    company_id: str,
-    agent_id: str,
-    question: str,
-    history: Sequence[Turn],
-    *,
-    limit: int = 5,
-    min_relevance: float = 0.3,
+    search: Search, question: str, history: Sequence[Turn], *, limit: int = 5, min_relevance: float = 0.3
 ) -> TurnQuery:
-    """The chunks for ``question`` in its conversation (see the module docstring)."""
-    return _with_names(_retrieve(retriever, company_id, agent_id, question, history, limit, min_relevance), question)
+    """The chunks for ``question`` in its conversation (see the module docstring); ``search`` is the agent's
+    knowledge bound for this turn (:func:`knowrithm_core.knowledge.search.bind`)."""
+    return _with_names(_retrieve(search, question, history, limit, min_relevance), question)
 
 
-def _retrieve(
-    retriever: Retriever,
-    company_id: str,
-    agent_id: str,
-    question: str,
-    history: Sequence[Turn],
-    limit: int,
-    min_relevance: float,
-) -> TurnQuery:
+def _retrieve(search: Search, question: str, history: Sequence[Turn], limit: int, min_relevance: float) -> TurnQuery:
     own = own_stems(question)
-    alone = TurnQuery(dict.fromkeys(own, 1.0), retriever.retrieve(company_id, agent_id, own, limit=limit))
+    alone = TurnQuery(dict.fromkeys(own, 1.0), search(own, limit))
     if not alone.retrieved.indexed or not is_follow_up(question, own):
         return alone
     borrowed = [s for s in context_stems(history) if s not in own]
     if not borrowed:
         return alone
-    found = retriever.retrieve(company_id, agent_id, own + borrowed, limit=limit)
+    found = search(own + borrowed, limit)
     top = found.hits[0] if found.hits else None
     if top is None or not top.answers(min_relevance):
         return alone

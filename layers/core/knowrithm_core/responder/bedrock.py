@@ -125,11 +125,11 @@ class BedrockResponder:
         the agent has documents; the same conversation-aware retrieval as the extractive responder."""
         if self.retriever is None:
             return "", [], False
+        from knowrithm_core.knowledge.search import bind
+
         try:
-            turn = retrieve_turn(
-                self.retriever, agent.company_id, agent.id, question, history,
-                limit=MAX_CHUNKS, min_relevance=self.min_relevance,
-            )  # fmt: skip
+            search = bind(self.retriever, agent.company_id, agent.id)
+            turn = retrieve_turn(search, question, history, limit=MAX_CHUNKS, min_relevance=self.min_relevance)
         except Exception:  # noqa: BLE001 - a broken index must not break chat: answer without documents
             log.exception("document retrieval failed for agent %s", agent.id)
             return "", [], False

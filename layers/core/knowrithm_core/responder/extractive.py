@@ -26,7 +26,7 @@ from knowrithm_core.responder.small_talk import introduction, small_talk, welcom
 
 if TYPE_CHECKING:
     from knowrithm_core.knowledge.index import Scored
-    from knowrithm_core.knowledge.search import Retriever
+    from knowrithm_core.knowledge.search import Retriever, Search
 
 __all__ = ["GENERIC", "HEDGE", "NO_ANSWER", "NO_ANSWER_FROM_DOCUMENTS", "STOPWORDS", "ExtractiveResponder", "terms"]
 
@@ -66,24 +66,25 @@ class ExtractiveResponder:
         small = small_talk(agent, words)
         if small is not None:
             return Answer(small, True, self.name, 1.0)
-        turn = self._retrieve(agent, question, history)
-        if turn is not None and turn.retrieved.indexed:
-            return self._grounded(agent, turn, greeted=greeted)
+        retrieved = self._retrieve(agent, question, history)
+        if retrieved is not None and retrieved[0].retrieved.indexed:
+            return self._grounded(agent, *retrieved, greeted=greeted)
         query = _weighted_query(content, history, greeted=greeted)
         return self._from_description(agent, query, greeted=greeted)
 
-    def _retrieve(self, agent: Agent, question: str, history: Sequence[Turn]) -> TurnQuery | None:
+    def _retrieve(self, agent: Agent, question: str, history: Sequence[Turn]) -> tuple[TurnQuery, Search] | None:
         if self.retriever is None:
             return None
+        from knowrithm_core.knowledge.search import bind
+
         try:
-            return retrieve_turn(
-                self.retriever, agent.company_id, agent.id, question, history, min_relevance=self.min_relevance
-            )
+            search = bind(self.retriever, agent.company_id, agent.id)
+            return retrieve_turn(search, question, history, min_relevance=self.min_relevance), search
         except Exception:  # noqa: BLE001 - a broken index must not break chat: answer from the description
             log.exception("document retrieval failed for agent %s", agent.id)
             return None
 
-    def _grounded(self, agent: Agent, turn: TurnQuery, *, greeted: bool) -> Answer:
+    def _grounded(self, agent: Agent, turn: TurnQuery, search: Search, *, greeted: bool) -> Answer:
         """For an agent with documents: a cited answer, a hedged one for a weak match, the description only
         where no document speaks of its topic, else "I don't know" with a person on offer."""
         prefix = "Hello! " if greeted else ""
@@ -98,7 +99,7 @@ class ExtractiveResponder:
                 text = prefix + HEDGE + cited.text
                 return Answer(text, True, self.name, round(cited.confidence / 2, 3), cited.sources)
         best = self._best_sentences(agent, turn.weights)
-        if best is not None and not self._documents_cover(agent, best[0]):
+        if best is not None and not self._documents_cover(search, best[0]):
             text, score = best
             confidence = round(min(1.0, score / max(1.0, sum(turn.weights.values()))), 3)
             return Answer(prefix + text, True, self.name, confidence)
@@ -106,11 +107,10 @@ class ExtractiveResponder:
             return Answer(welcome(agent), True, self.name, 0.5)
         return Answer(NO_ANSWER_FROM_DOCUMENTS, False, self.name, 0.0)
 
-    def _documents_cover(self, agent: Agent, text: str) -> bool:
+    def _documents_cover(self, search: Search, text: str) -> bool:
         """Whether a document speaks of what ``text`` (from the description) says: then the description
         must not answer, since it could contradict the document."""
-        assert self.retriever is not None
-        found = self.retriever.retrieve(agent.company_id, agent.id, tokens(text), limit=1)
+        found = search(tokens(text), 1)
         top = found.hits[0] if found.hits else None
         return top is not None and (top.matched_terms >= 2 or top.answers(self.hedge_relevance))
 
