@@ -1,13 +1,14 @@
 """The default responder: answers from what the agent knows, with no network calls besides its own index.
 
-With documents, the question is searched in the agent's BM25 index (:mod:`knowrithm_core.knowledge`);
-if the best chunk is relevant enough (:meth:`knowrithm_core.knowledge.index.Scored.answers`: the
-idf-weighted share of the question's terms it holds reaches ``ANSWER_MIN_SCORE``, and it shares at least
-two of them), the answer is the best-matching sentences of the top chunks, each
-followed by a ``[Source n]`` marker, with ``sources[]`` naming the documents. Otherwise (and for an
-agent without documents) the agent's name, description and instructions are the knowledge:
-sentences are scored by overlap with the question (plus, for short follow-ups, the previous
-question). When nothing matches it says plainly that it has no answer.
+With documents, the turn is retrieved by :func:`knowrithm_core.knowledge.conversation.retrieve_turn` (the
+question alone; its conversation only for a follow-up that needs it). A relevant chunk
+(:meth:`knowrithm_core.knowledge.index.Scored.answers` at ``ANSWER_MIN_SCORE``) gives the best-matching
+sentences of the top chunks, each followed by a ``[Source n]`` marker, with ``sources[]`` naming the
+documents; a weak match (from half the threshold) gives the same with :data:`HEDGE` in front. The agent's
+description answers only what no document speaks of (so it never contradicts one); otherwise the answer is
+:data:`NO_ANSWER_FROM_DOCUMENTS`, which offers a person. Greetings, thanks and goodbyes get a short reply
+(:mod:`knowrithm_core.responder.small_talk`). Without documents the agent's name, description and
+instructions are the knowledge, as before.
 """
 
 from __future__ import annotations
