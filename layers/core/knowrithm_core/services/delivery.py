@@ -158,15 +158,22 @@ class DeliveryWorker:
         status = "succeeded" if succeeded else ("pending" if delay is not None else "failed")
         if not self._record(delivery, attempt, status, next_at, self._health_op(endpoint, succeeded, gone, moment)):
             return Outcome(done=False, delay=1, attempted=True)  # someone else recorded this attempt first
-        disabled = not succeeded and self._disables(endpoint, gone, moment)
-        count(DELIVERIES, outcome="disabled" if disabled else {"pending": "retried"}.get(status, status))
-        if posted:
-            timing(DELIVERY_LATENCY, result.latency_ms)
+        self._report(endpoint, status, gone, moment, result.latency_ms if posted else None)
         if status == "succeeded":
             return Outcome(done=True, attempted=True)
         if status == "failed":
             return Outcome(done=False, delay=0, attempted=True)
         return Outcome(done=False, delay=min(SQS_MAX_VISIBILITY, math.ceil(delay or 0)), attempted=True)
+
+    def _report(
+        self, endpoint: WebhookEndpoint, status: str, gone: bool, moment: datetime, latency_ms: float | None
+    ) -> None:
+        """The recorded attempt's metrics: its outcome (``disabled`` when it disabled the endpoint) and, when a POST
+        was made, its latency."""
+        disabled = status != "succeeded" and self._disables(endpoint, gone, moment)
+        count(DELIVERIES, outcome="disabled" if disabled else {"pending": "retried"}.get(status, status))
+        if latency_ms is not None:
+            timing(DELIVERY_LATENCY, latency_ms)
 
     def _rate_op(self, endpoint: WebhookEndpoint, moment: datetime) -> tuple[Update, int] | None:
         """The write taking one delivery of the current window under ``rate_limit_per_second``, and the
