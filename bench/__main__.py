@@ -95,7 +95,21 @@ def _imports_alone() -> int:
     return 0
 
 
+def _chat_alone() -> int:
+    """``python -m bench chat``: sections 2 and 3 (DynamoDB requests per chat turn, warm latency), in place."""
+    os.environ.update(AWS_ENV)
+    turns = chat.run(load_stack())
+    new = "\n".join([*report.requests_section(turns), "", *report.latency_section(turns), ""]) + "\n"
+    text = RESULTS_PATH.read_text(encoding="utf-8")
+    start, end = text.index("## 2. DynamoDB requests per chat turn"), text.index("## 4. ")
+    RESULTS_PATH.write_text(text[:start] + new + text[end:], encoding="utf-8")
+    print(new)
+    return 0
+
+
 def main() -> int:
+    if sys.argv[1:] == ["chat"]:
+        return _chat_alone()
     if sys.argv[1:] == ["imports"]:
         return _imports_alone()
     if sys.argv[1:] == ["webhooks-memory"]:
