@@ -1,6 +1,7 @@
 """``python -m bench``: run every benchmark once, print the report and write ``bench/RESULTS.md``.
 
-``python -m bench imports`` runs section 1 (cold start) alone and replaces only that section of the file.
+``python -m bench imports`` runs section 1 (cold start) alone and replaces only that section of the file;
+``python -m bench answers`` (or ``python -m bench.answers``) does the same for the answer-quality section.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import time
 from datetime import UTC, datetime
 
 from bench import (
+    answers,
     chat,
     imports,
     input_parser,
@@ -93,11 +95,27 @@ def _imports_alone() -> int:
     return 0
 
 
+def _chat_alone() -> int:
+    """``python -m bench chat``: sections 2 and 3 (DynamoDB requests per chat turn, warm latency), in place."""
+    os.environ.update(AWS_ENV)
+    turns = chat.run(load_stack())
+    new = "\n".join([*report.requests_section(turns), "", *report.latency_section(turns), ""]) + "\n"
+    text = RESULTS_PATH.read_text(encoding="utf-8")
+    start, end = text.index("## 2. DynamoDB requests per chat turn"), text.index("## 4. ")
+    RESULTS_PATH.write_text(text[:start] + new + text[end:], encoding="utf-8")
+    print(new)
+    return 0
+
+
 def main() -> int:
+    if sys.argv[1:] == ["chat"]:
+        return _chat_alone()
     if sys.argv[1:] == ["imports"]:
         return _imports_alone()
     if sys.argv[1:] == ["webhooks-memory"]:
         return _webhook_memory_alone()
+    if sys.argv[1:] == ["answers"]:
+        return answers.main()
     started_at = datetime.now(UTC)
     started = time.perf_counter()
     os.environ.update(AWS_ENV)
@@ -112,6 +130,9 @@ def main() -> int:
     appended += list_pages.run_section()
     appended += _queued_chat(started) + _webhooks(stack, started)
     appended += local_load_report.section()
+    print("bench: answer quality on the in-memory table ...", file=sys.stderr, flush=True)
+    data = answers.load()
+    appended += "\n" + answers.section(answers.run(data), answers.sweep(data))
     machine = report.Machine.current()
     text = report.render(cold, turns, machine, started_at, time.perf_counter() - started) + appended
     RESULTS_PATH.write_text(text, encoding="utf-8")

@@ -118,7 +118,7 @@ def _cold_start(results: ImportResults) -> list[str]:
     return lines
 
 
-def _requests(chat: ChatResults) -> list[str]:
+def requests_section(chat: ChatResults) -> list[str]:
     mean = statistics.mean(chat.requests_per_turn)
     worst = max(chat.requests_per_turn)
     lines = [
@@ -139,7 +139,7 @@ def _requests(chat: ChatResults) -> list[str]:
     return lines
 
 
-def _latency(chat: ChatResults) -> list[str]:
+def latency_section(chat: ChatResults) -> list[str]:
     app_only = [total - dynamo for total, dynamo in zip(chat.latencies_ms, chat.dynamo_ms, strict=True)]
     rows = (
         ("Whole turn through the handler", chat.latencies_ms),
@@ -176,9 +176,9 @@ def render(imports: ImportResults, chat: ChatResults, machine: Machine, started:
         "",
         *_cold_start(imports),
         "",
-        *_requests(chat),
+        *requests_section(chat),
         "",
-        *_latency(chat),
+        *latency_section(chat),
         "",
         "Method: `make bench` (`python -m bench`). Cold start: each figure is a fresh `python -P -m bench._child` "
         "with the function's code dir, layer dirs and repo root as PYTHONPATH and its resolved template "

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-import warnings
 from collections.abc import Iterable, Mapping
 
 from local.template import FunctionSpec, Stack
@@ -21,7 +20,8 @@ FAKE_AWS = {
     "AWS_REGION": "us-east-1",
     "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
 }
-LOCAL_OVERRIDES = {"LOCAL_MODE": "true", "POWERTOOLS_TRACE_DISABLED": "true"}
+# locally nobody reads the EMF metrics: they would only be JSON lines on the terminal
+LOCAL_OVERRIDES = {"LOCAL_MODE": "true", "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true"}
 
 
 def use_fake_aws(endpoint_url: str | None) -> None:
@@ -63,8 +63,6 @@ def with_queue_urls(variables: Mapping[str, str], stack: Stack, endpoint: str) -
 
 def apply_environment(variables: Mapping[str, str]) -> None:
     os.environ.update(variables)
-    # Locally nobody reads the EMF output; Powertools would warn on every request without metrics.
-    warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 
 def make_importable(spec: FunctionSpec) -> None:

@@ -57,7 +57,7 @@ BODIES = {
     "ApiConversationsFunction": {"conversations"},
     "ApiLeadsFunction": {"leads"},
     "ApiDocumentsFunction": {"documents"},
-    "ApiWebhooksFunction": set(),  # its bodies are in models.webhooks
+    "ApiWebhooksFunction": {"webhooks"},
     "ApiAnalyticsFunction": {"analytics"},
     "ApiSystemFunction": set(),
 }

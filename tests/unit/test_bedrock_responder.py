@@ -7,7 +7,7 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.stub import Stubber
+from botocore.stub import ANY, Stubber
 
 from knowrithm_core.config import Settings
 from knowrithm_core.ids import iso
@@ -15,7 +15,13 @@ from knowrithm_core.knowledge.index import ChunkRef, Scored
 from knowrithm_core.knowledge.search import Retrieved
 from knowrithm_core.models.resources import Agent, AgentSettings
 from knowrithm_core.responder import PerAgentResponder, Turn, build_responder
-from knowrithm_core.responder.bedrock import NOT_CONFIGURED, UNAVAILABLE, BedrockResponder
+from knowrithm_core.responder.bedrock import (
+    MAX_HISTORY_MESSAGES,
+    NOT_CONFIGURED,
+    REFUSAL,
+    UNAVAILABLE,
+    BedrockResponder,
+)
 from knowrithm_core.responder.extractive import ExtractiveResponder
 
 MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
@@ -100,8 +106,9 @@ def test_the_converse_request_carries_the_model_prompt_context_history_and_limit
     history = [Turn("assistant", "Welcome!"), Turn("user", "Hi"), Turn("assistant", "Hello! How can I help?")]
     expected_system = (
         "You are Mugsy, a helpful assistant.\n\nBe brief and friendly.\n\nAbout you: We sell handmade ceramic mugs."
-        "\n\nAnswer from the documents below when they are relevant, and cite them with their markers, "
-        "for example [Source 1]. If they do not hold the answer, say plainly that you don't know.\n\n"
+        "\n\nAnswer only from the numbered sources below, and cite each fact with its source's marker, for example "
+        "[Source 1]. If they do not hold the answer, say plainly that you don't know and offer to connect the "
+        "visitor with a person; never contradict the sources.\n\n"
         "[Source 1] (returns.md)\nReturns are accepted within 30 days of delivery.\n\n"
         "[Source 2] (shipping.pdf)\nShipping takes 3 to 5 business days.\n\n"
         "[Source 1] (returns.md)\nRefunds go back to the original card."
@@ -131,7 +138,7 @@ def test_the_converse_request_carries_the_model_prompt_context_history_and_limit
         {"source_number": 1, "document_id": "d1", "document_name": "returns.md", "url": None, "cited": True},
         {"source_number": 2, "document_id": "d2", "document_name": "shipping.pdf", "url": None, "cited": False},
     ]
-    assert retriever.queries == ["Can I return a mug?"]
+    assert retriever.queries == [["return", "mug"]]  # the shared retrieval: the question's stems, alone
 
 
 def test_without_documents_the_env_model_answers_from_the_instructions() -> None:
@@ -209,3 +216,48 @@ def test_the_responder_is_chosen_per_agent() -> None:
     assert isinstance(responder.for_agent(_agent().model_copy(update={"settings": None})), ExtractiveResponder)
     # AND RESPONDER=bedrock makes Bedrock the default for everyone
     assert isinstance(build_responder(Settings(table_name="t", responder="bedrock")), BedrockResponder)
+
+
+def test_citations_to_no_retrieved_source_are_dropped() -> None:
+    # GIVEN one retrieved document and a model that cites it and an invented [Source 4]
+    retriever = FakeRetriever([_hit("d1", "returns.md", "Returns are accepted within 30 days of delivery.")])
+    client = _client()
+    with Stubber(client) as stub:
+        stub.add_response("converse", _reply("Within 30 days [Source 1], and free [Source 4]."))
+        # WHEN it answers
+        answer = BedrockResponder(retriever, client=client).answer(_agent(), "Can I return a mug?", [])
+    # THEN the invented marker is gone and only the real source is cited
+    assert answer.text == "Within 30 days [Source 1], and free."
+    assert [(s["source_number"], s["cited"]) for s in answer.sources] == [(1, True)]
+
+
+def test_nothing_retrieved_for_an_agent_with_documents_is_refused_without_a_model_call() -> None:
+    # GIVEN an agent with an index whose chunks do not match the question
+    retriever = FakeRetriever([_hit("d1", "returns.md", "Returns are accepted within 30 days.", relevance=0.05)])
+    client = _client()
+    with Stubber(client) as stub:  # no response queued: a converse call would raise
+        answer = BedrockResponder(retriever, client=client).answer(_agent(), "Do you sell bicycles?", [])
+        stub.assert_no_pending_responses()
+    # THEN it says plainly that it does not know (unanswered, so the escalation streak counts it)
+    assert not answer.answered and answer.text == REFUSAL and answer.sources == []
+
+
+def test_the_history_sent_to_the_model_is_bounded() -> None:
+    # GIVEN a long conversation (40 earlier messages)
+    history = [Turn("user" if i % 2 == 0 else "assistant", f"message {i}") for i in range(40)]
+    kept = history[-MAX_HISTORY_MESSAGES:]
+    client = _client()
+    with Stubber(client) as stub:
+        expected = {
+            "modelId": MODEL,
+            "system": ANY,
+            "messages": [{"role": t.role, "content": [{"text": t.content}]} for t in kept]
+            + [{"role": "user", "content": [{"text": "And now?"}]}],
+            "inferenceConfig": ANY,
+        }
+        stub.add_response("converse", _reply("Sure."), expected)
+        # WHEN a question is asked
+        answer = BedrockResponder(None, client=client).answer(_agent(), "And now?", history)
+        stub.assert_no_pending_responses()
+    # THEN only the last MAX_HISTORY_MESSAGES went with it (starting with the user's turn)
+    assert answer.answered and kept[0].role == "user"

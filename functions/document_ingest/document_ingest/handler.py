@@ -14,12 +14,13 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from knowrithm_core.container import get_services
-from knowrithm_core.observability import logger, metrics, traced
+from knowrithm_core.observability import logger, traced
+from knowrithm_core.telemetry import metered
 from knowrithm_core.workers.ingest import ingest_jobs
 
 
 @logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics
+@metered
 @traced
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     services = get_services()

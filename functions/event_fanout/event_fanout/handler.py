@@ -14,8 +14,9 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from knowrithm_core.container import get_services
-from knowrithm_core.observability import logger, metrics, traced
+from knowrithm_core.observability import logger, traced
 from knowrithm_core.store.table import stream_item
+from knowrithm_core.telemetry import metered
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
@@ -28,7 +29,7 @@ def fan_out_record(record: DynamoDBRecord) -> None:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics
+@metered
 @traced
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return dict(

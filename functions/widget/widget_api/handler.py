@@ -19,10 +19,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from knowrithm_core.config import get_settings
 from knowrithm_core.errors import InvalidJson, KnowrithmError, error_body, error_response
-from knowrithm_core.observability import logger, metrics, traced
+from knowrithm_core.observability import logger, traced
 from knowrithm_core.safe_json import parse_json
 from knowrithm_core.services.widget import WidgetPublic
 from knowrithm_core.store.table import DynamoTable
+from knowrithm_core.telemetry import metered
 from knowrithm_core.widget.cors import preflight_headers, response_headers
 from widget_api.assets import load_script
 
@@ -104,7 +105,7 @@ app.exception_handler(Exception)(unexpected)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
-@metrics.log_metrics
+@metered
 @traced
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -2,10 +2,11 @@
 
 Every handler and core module takes its logger and metrics from here, and wraps its entry point with
 :func:`traced` (or the whole stack with :func:`observed`), so the service name, namespace and correlation id
-are set in one place. Nothing of Powertools is imported until it is used: ``logger`` and ``metrics`` are
-built on first access (``from knowrithm_core.observability import logger`` is such an access), the Tracer on
-the first invocation. The X-Ray SDK pulls in botocore (~0.25 s), and Powertools' logging and metrics ~45
-modules; an API function pays for them on its first request (:func:`observed`), not in its import phase.
+are set in one place (the system's own metrics are recorded through :mod:`knowrithm_core.telemetry`). Nothing
+of Powertools is imported until it is used: ``logger`` and ``metrics`` are built on first access
+(``from knowrithm_core.observability import logger`` is such an access), the Tracer on the first invocation.
+The X-Ray SDK pulls in botocore (~0.25 s), and Powertools' logging and metrics ~45 modules; an API function
+pays for them on its first request (:func:`observed`), not in its import phase.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ def observed(handler: Handler, *, correlation_path: str | None = None) -> Handle
     """The handler with Powertools' logging context, metrics and tracing, as these decorators would stack::
 
         @logger.inject_lambda_context(correlation_id_path=..., clear_state=True)
-        @metrics.log_metrics
+        @metered  # knowrithm_core.telemetry: flushes what the invocation recorded
         @traced
 
     but applied on the first call, so importing the handler imports nothing of Powertools.
@@ -89,9 +90,11 @@ def observed(handler: Handler, *, correlation_path: str | None = None) -> Handle
     def wrap() -> Callable[..., Any]:
         from aws_lambda_powertools.logging import correlation_paths
 
+        from knowrithm_core.telemetry import metered
+
         path = getattr(correlation_paths, correlation_path) if correlation_path else None
         inject = get_logger().inject_lambda_context(correlation_id_path=path, clear_state=True)
-        return inject(get_metrics().log_metrics(tracer().capture_lambda_handler(handler)))
+        return inject(metered(tracer().capture_lambda_handler(handler)))
 
     @functools.wraps(handler)
     def entry(event: Any, context: Any) -> Any:

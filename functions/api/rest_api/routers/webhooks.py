@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
+from knowrithm_core.models.bodies.webhooks import EndpointCreate, EndpointUpdate, RecoverWindow, RotateSecret
 from knowrithm_core.models.responses.webhooks import (
     WebhookDeliveryList,
     WebhookDeliveryRetried,
@@ -17,7 +18,6 @@ from knowrithm_core.models.responses.webhooks import (
     WebhookSecretRotated,
     WebhookTestQueued,
 )
-from knowrithm_core.models.webhooks import EndpointCreate, EndpointUpdate, RecoverWindow, RotateSecret
 from rest_api.contract import ERRORS, body_doc, body_of, query_doc
 from rest_api.deps import Caller, Query, ServicesDep
 

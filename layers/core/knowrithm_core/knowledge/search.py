@@ -6,7 +6,7 @@ no manifest has no knowledge base, which the responders tell apart from "nothing
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -32,6 +32,18 @@ class Retriever(Protocol):
     def retrieve(self, company_id: str, agent_id: str, query: str | Sequence[str], limit: int = 5) -> Retrieved:
         """The best chunks for ``query`` (text, or tokens from :func:`knowrithm_core.knowledge.text.tokens`)."""
         ...
+
+
+Search = Callable[[Sequence[str], int], Retrieved]
+"""Searches of one agent's knowledge within one chat turn: ``search(tokens, limit)``."""
+
+
+def bind(retriever: Retriever, company_id: str, agent_id: str) -> Search:
+    """``retriever`` bound to one agent for one turn: a :class:`KnowledgeSearch` reads the manifest once, however
+    many searches the turn makes (the question alone, with its conversation, a description check)."""
+    if isinstance(retriever, KnowledgeSearch):
+        return retriever.bound(company_id, agent_id)
+    return lambda query, limit: retriever.retrieve(company_id, agent_id, query, limit=limit)
 
 
 class KnowledgeSearch:
@@ -61,11 +73,18 @@ class KnowledgeSearch:
         return index
 
     def retrieve(self, company_id: str, agent_id: str, query: str | Sequence[str], limit: int = 5) -> Retrieved:
+        return self.bound(company_id, agent_id)(query, limit)
+
+    def bound(self, company_id: str, agent_id: str) -> Callable[[str | Sequence[str], int], Retrieved]:
+        """Searches of the agent's current index, its manifest read once (one GetItem)."""
         manifest = self.manifest(company_id, agent_id)
         index = self.index_for(manifest)
-        if index is None:
-            return Retrieved([], indexed=False)
-        hits = index.search(
-            query, limit, hidden_documents=manifest.hidden_documents, hidden_chunks=manifest.hidden_chunks
-        )
-        return Retrieved(hits, indexed=True, chunk_count=len(index.refs))
+
+        def search(query: str | Sequence[str], limit: int) -> Retrieved:
+            if index is None:
+                return Retrieved([], indexed=False)
+            hidden_documents, hidden_chunks = manifest.hidden_documents, manifest.hidden_chunks
+            hits = index.search(query, limit, hidden_documents=hidden_documents, hidden_chunks=hidden_chunks)
+            return Retrieved(hits, indexed=True, chunk_count=len(index.refs))
+
+        return search

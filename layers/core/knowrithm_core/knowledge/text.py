@@ -27,7 +27,7 @@ GENERIC = frozenset(
         r"\S+",
         """
     sell sells buy take takes long need want like make use find go see look thing things good well ok okay
-    really one anything something offer
+    really one anything something offer done happen happens work works exactly kind too else either still
     """,
     )
 )

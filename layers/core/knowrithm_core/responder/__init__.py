@@ -59,10 +59,14 @@ class PerAgentResponder:
         return self.for_agent(agent).answer(agent, question, history)
 
 
+def chosen_for(responder: Responder, agent: Agent) -> Responder:
+    """The responder that answers ``agent`` (per agent behind a :class:`PerAgentResponder`)."""
+    return responder.for_agent(agent) if isinstance(responder, PerAgentResponder) else responder
+
+
 def answers_slowly(responder: Responder, agent: Agent) -> bool:
     """Whether ``agent``'s answers come from a slow responder (the one that would answer it, per agent)."""
-    chosen = responder.for_agent(agent) if isinstance(responder, PerAgentResponder) else responder
-    return bool(getattr(chosen, "slow", False))
+    return bool(getattr(chosen_for(responder, agent), "slow", False))
 
 
 def build_responder(settings: Settings, retriever: Retriever | None = None) -> Responder:

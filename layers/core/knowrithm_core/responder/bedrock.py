@@ -16,9 +16,11 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from knowrithm_core.knowledge.conversation import retrieve_turn
 from knowrithm_core.models.resources import Agent
 from knowrithm_core.observability import logger as log
 from knowrithm_core.responder import Answer, Turn
+from knowrithm_core.responder.extractive import HEDGE_SHARE, NO_ANSWER_FROM_DOCUMENTS
 
 if TYPE_CHECKING:
     from knowrithm_core.knowledge.search import Retriever
@@ -27,6 +29,9 @@ if TYPE_CHECKING:
 UNAVAILABLE = "I'm sorry, I can't answer right now. Please try again in a moment, or ask to talk to a person."
 NOT_CONFIGURED = "I'm sorry, this assistant is not fully configured yet (no Bedrock model id)."
 MAX_CHUNKS = 5
+MAX_HISTORY_MESSAGES = 10
+"""The earlier messages sent with a question (the most recent; retrieval reads the user's own questions)."""
+REFUSAL = NO_ANSWER_FROM_DOCUMENTS
 # error codes worth another try shortly; anything else (access denied, a bad model id or request) is final
 TRANSIENT_CODES = frozenset(
     {
@@ -91,11 +96,13 @@ class BedrockResponder:
         if not model:
             log.error("no Bedrock model id for agent %s (set BEDROCK_MODEL_ID or the agent's settings)", agent.id)
             return Answer(NOT_CONFIGURED, False, self.name)
-        context, sources = self._context(agent, question)
+        context, sources, indexed = self._context(agent, question, history)
+        if indexed and not sources:  # the agent has documents and none speaks of this: no model call, no guess
+            return Answer(REFUSAL, False, model)
         request = {
             "modelId": model,
             "system": [{"text": system_prompt(agent, context)}],
-            "messages": conversation(history, question),
+            "messages": conversation(history[-MAX_HISTORY_MESSAGES:], question),
             "inferenceConfig": {"maxTokens": agent.max_tokens, "temperature": agent.temperature},
         }
         try:
@@ -107,28 +114,34 @@ class BedrockResponder:
         text = "".join(str(b["text"]) for b in blocks if isinstance(b, dict) and "text" in b).strip()
         if not text or response.get("stopReason") in {"guardrail_intervened", "content_filtered"}:
             return Answer(UNAVAILABLE, False, model)
-        cited = {int(n) for n in CITATION.findall(text)}
+        text, cited = validated_citations(text, {s["source_number"] for s in sources})
         for source in sources:
             source["cited"] = source["source_number"] in cited
         confidence = 0.8 if cited else 0.5
         return Answer(text, True, model, confidence, sources)
 
-    def _context(self, agent: Agent, question: str) -> tuple[str, list[dict[str, Any]]]:
-        """The top chunks as ``[Source n]`` blocks (n per document, in rank order) and their sources."""
+    def _context(self, agent: Agent, question: str, history: Sequence[Turn]) -> tuple[str, list[dict[str, Any]], bool]:
+        """The top chunks as ``[Source n]`` blocks (n per document, in rank order), their sources, and whether
+        the agent has documents; the same conversation-aware retrieval as the extractive responder."""
         if self.retriever is None:
-            return "", []
+            return "", [], False
+        from knowrithm_core.knowledge.search import bind
+
         try:
-            found = self.retriever.retrieve(agent.company_id, agent.id, question, limit=MAX_CHUNKS)
+            search = bind(self.retriever, agent.company_id, agent.id)
+            turn = retrieve_turn(search, question, history, limit=MAX_CHUNKS, min_relevance=self.min_relevance)
         except Exception:  # noqa: BLE001 - a broken index must not break chat: answer without documents
             log.exception("document retrieval failed for agent %s", agent.id)
-            return "", []
-        if not found.indexed:
-            return "", []
+            return "", [], False
+        if not turn.retrieved.indexed:
+            return "", [], False
+        if turn.unmatched_names:  # the chunks are about another place or product than the one asked about
+            return "", [], True
         numbers: dict[str, int] = {}
         sources: list[dict[str, Any]] = []
         blocks: list[str] = []
-        for hit in found.hits:
-            if not hit.answers(self.min_relevance):
+        for hit in turn.retrieved.hits:
+            if not hit.answers(HEDGE_SHARE * self.min_relevance):  # weak matches too: the model weighs them
                 continue
             ref = hit.ref
             if ref.document_id not in numbers:
@@ -143,7 +156,14 @@ class BedrockResponder:
                     }
                 )
             blocks.append(f"[Source {numbers[ref.document_id]}] ({ref.document_name})\n{ref.content.strip()}")
-        return "\n\n".join(blocks), sources
+        return "\n\n".join(blocks), sources, True
+
+
+def validated_citations(text: str, valid: set[int]) -> tuple[str, set[int]]:
+    """``text`` without the ``[Source n]`` markers that point to no retrieved source, and the valid ones cited."""
+    cited = {int(n) for n in CITATION.findall(text) if int(n) in valid}
+    cleaned = CITATION.sub(lambda m: m.group(0) if int(m.group(1)) in valid else "", text)
+    return re.sub(r"[ \t]+([.,;:!?])", r"\1", re.sub(r"[ \t]{2,}", " ", cleaned)).strip(), cited
 
 
 def system_prompt(agent: Agent, context: str) -> str:
@@ -154,8 +174,9 @@ def system_prompt(agent: Agent, context: str) -> str:
         parts.append(f"About you: {agent.description.strip()}")
     if context:
         parts.append(
-            "Answer from the documents below when they are relevant, and cite them with their markers, "
-            "for example [Source 1]. If they do not hold the answer, say plainly that you don't know.\n\n" + context
+            "Answer only from the numbered sources below, and cite each fact with its source's marker, for example "
+            "[Source 1]. If they do not hold the answer, say plainly that you don't know and offer to connect the "
+            "visitor with a person; never contradict the sources.\n\n" + context
         )
     else:
         parts.append("If you do not know the answer, say so plainly; do not make one up.")

@@ -25,7 +25,7 @@ from knowrithm_core.ids import is_uuid, iso, new_id
 from knowrithm_core.models.requests import ChatRequest, parse
 from knowrithm_core.models.resources import Agent, Conversation, Message
 from knowrithm_core.observability import logger as log
-from knowrithm_core.responder import Answer, Responder, Turn, answers_slowly
+from knowrithm_core.responder import Answer, Responder, Turn, answers_slowly, chosen_for
 from knowrithm_core.services.conversations import ConversationService, visible_to
 from knowrithm_core.services.escalation import (
     VISITOR_REQUESTED_HUMAN,
@@ -41,6 +41,7 @@ from knowrithm_core.store.repositories.conversations import ConversationReposito
 from knowrithm_core.store.repositories.stats import chat_turn_ops
 from knowrithm_core.store.table import TransactionConflict
 from knowrithm_core.store.unit_of_work import UnitOfWork
+from knowrithm_core.telemetry import ANSWER_LATENCY, CHAT_TURNS, ESCALATIONS, UNANSWERED, count, timing
 from knowrithm_core.widget.limits import RateLimiter
 
 CHAT_TASK = "chat"
@@ -116,6 +117,18 @@ def assistant_message_for(
             },
         }
     )
+
+
+def record_turn(responder: Responder, agent: Agent, answer: Answer, elapsed: float, escalation: str | None) -> None:
+    """The metrics of one answered (and written) turn: count, latency and "don't know" per responder, and the
+    escalation it reported, by reason."""
+    name = getattr(chosen_for(responder, agent), "name", "unknown")
+    count(CHAT_TURNS, responder=name)
+    timing(ANSWER_LATENCY, round(elapsed * 1000, 1), responder=name)
+    if not answer.answered:
+        count(UNANSWERED, responder=name)
+    if escalation:
+        count(ESCALATIONS, reason=escalation)
 
 
 def _common(conversation: Conversation, stamp: str) -> dict[str, Any]:
@@ -243,6 +256,7 @@ class ChatService:
             owner = principal.subject_id
             uow.add(self.tasks.completed_op(conversation.company_id, task_id, CHAT_TASK, result, owner_id=owner))
         self._commit(uow)
+        record_turn(self.responder, agent, answer, elapsed, escalation)
         if task_id:
             return self._acknowledgement(task_id, user_message)
         return result
@@ -273,10 +287,13 @@ class ChatService:
             self._event_op(EventType.MESSAGE_RECEIVED, updated, user_message),
             self.tasks.pending_op(company_id, task_id, CHAT_TASK, owner_id=principal.subject_id),
         )
-        if asks_for_human(text):  # needs no answer: hand over now, even if the model is down
+        escalated = asks_for_human(text)  # needs no answer: hand over now, even if the model is down
+        if escalated:
             reason = VISITOR_REQUESTED_HUMAN
             uow.add(self._event_op(EventType.CONVERSATION_ESCALATED, updated, user_message, reason=reason))
         self._commit(uow)
+        if escalated:
+            count(ESCALATIONS, reason=VISITOR_REQUESTED_HUMAN)
         job = {
             "company_id": company_id,
             "conversation_id": conversation.id,

@@ -25,11 +25,13 @@ from knowrithm_core.services.chat import (
     assistant_message_for,
     event_op_for,
     load_turn_context,
+    record_turn,
     turn_result,
 )
 from knowrithm_core.services.escalation import VISITOR_REQUESTED_HUMAN, escalation_reason
 from knowrithm_core.store.repositories.stats import chat_turn_ops
 from knowrithm_core.store.table import TransactionConflict
+from knowrithm_core.telemetry import CHAT_TURNS_FAILED, count
 
 JOB_FIELDS = ("company_id", "conversation_id", "message_id", "task_id")
 WRITE_ATTEMPTS = 3  # re-reads of the conversation when another message changed it meanwhile
@@ -63,10 +65,12 @@ class ChatWorker:
             return self._answer(task, job, last_attempt=last_attempt)
         except NotFound as exc:
             self.tasks.finish(task, error={"message": exc.message, "code": "not_found"})
+            count(CHAT_TURNS_FAILED)
             return "failed"
         except Exception:
             if last_attempt:
                 self.tasks.finish(task, error={"message": GAVE_UP, "code": "chat_failed"})
+                count(CHAT_TURNS_FAILED)
             raise
 
     def _answer(self, task: Task, job: Mapping[str, Any], *, last_attempt: bool) -> str:
@@ -103,6 +107,8 @@ class ChatWorker:
                 )
             try:
                 uow.commit()
+                reported = escalation if escalation != VISITOR_REQUESTED_HUMAN else None
+                record_turn(self.responder, agent, answer, elapsed, reported)
                 return "completed"
             except TransactionConflict:
                 current = self.tasks.get(company_id, task.task_id)

@@ -38,6 +38,7 @@ from knowrithm_core.store.port import Table
 from knowrithm_core.store.repositories.webhooks import DeliveryRepository, EndpointRepository, StoredDelivery
 from knowrithm_core.store.table import TransactionConflict
 from knowrithm_core.store.unit_of_work import UnitOfWork
+from knowrithm_core.telemetry import DELIVERIES, DELIVERY_LATENCY, count, timing
 from knowrithm_core.webhooks.backoff import SQS_MAX_VISIBILITY, delay_after, parse_schedule
 from knowrithm_core.webhooks.sealing import SecretVault
 from knowrithm_core.webhooks.signing import signature_headers
@@ -100,6 +101,7 @@ class DeliveryWorker:
         endpoint, secrets = owner if owner else (None, [])
         if endpoint is None or endpoint.deleted_at or not endpoint.enabled:
             self.records.finish(delivery, "skipped", iso())
+            count(DELIVERIES, outcome="skipped")
             return Outcome(done=True)
         # the live secrets, opened before the attempt is claimed (a KMS Decrypt per secret on a cold cache only)
         signing = self.vault.open_all(company_id, endpoint_id, live_secrets(secrets, moment))
@@ -127,9 +129,11 @@ class DeliveryWorker:
             "X-Knowrithm-Event": delivery.event_type,
             "X-Knowrithm-Request-Id": new_id(),
         }
+        posted = False
         try:
             target = check_url(endpoint.url, local_mode=self.settings.local_mode)
             result = self.poster.post(target, headers, body, self.settings.webhook_timeout_seconds)
+            posted = True
         except KnowrithmError as exc:
             result = HttpResult(None, 0.0, error=f"refused: {exc.message}")
         succeeded = result.status is not None and 200 <= result.status < 300
@@ -154,11 +158,22 @@ class DeliveryWorker:
         status = "succeeded" if succeeded else ("pending" if delay is not None else "failed")
         if not self._record(delivery, attempt, status, next_at, self._health_op(endpoint, succeeded, gone, moment)):
             return Outcome(done=False, delay=1, attempted=True)  # someone else recorded this attempt first
+        self._report(endpoint, status, gone, moment, result.latency_ms if posted else None)
         if status == "succeeded":
             return Outcome(done=True, attempted=True)
         if status == "failed":
             return Outcome(done=False, delay=0, attempted=True)
         return Outcome(done=False, delay=min(SQS_MAX_VISIBILITY, math.ceil(delay or 0)), attempted=True)
+
+    def _report(
+        self, endpoint: WebhookEndpoint, status: str, gone: bool, moment: datetime, latency_ms: float | None
+    ) -> None:
+        """The recorded attempt's metrics: its outcome (``disabled`` when it disabled the endpoint) and, when a POST
+        was made, its latency."""
+        disabled = status != "succeeded" and self._disables(endpoint, gone, moment)
+        count(DELIVERIES, outcome="disabled" if disabled else {"pending": "retried"}.get(status, status))
+        if latency_ms is not None:
+            timing(DELIVERY_LATENCY, latency_ms)
 
     def _rate_op(self, endpoint: WebhookEndpoint, moment: datetime) -> tuple[Update, int] | None:
         """The write taking one delivery of the current window under ``rate_limit_per_second``, and the
@@ -242,12 +257,15 @@ class DeliveryWorker:
             if endpoint.consecutive_failures == 0 and (endpoint.last_success_at or "")[:16] == stamp[:16]:
                 return None  # nothing new to say: keep hot endpoints from rewriting their item on every success
             return EndpointRepository.succeeded_op(endpoint, stamp)
-        started = datetime.fromisoformat((endpoint.failing_since or stamp).replace("Z", "+00:00"))
-        too_long = moment - started > timedelta(days=self.settings.webhook_disable_after_days)
         reason = None
-        if gone or too_long:
+        if self._disables(endpoint, gone, moment):
             reason = "The endpoint answered 410 Gone." if gone else "The endpoint kept failing."
         return EndpointRepository.failed_op(endpoint, stamp, reason)
+
+    def _disables(self, endpoint: WebhookEndpoint, gone: bool, moment: datetime) -> bool:
+        """Whether a failed attempt disables the endpoint: 410 Gone, or failing for ``WEBHOOK_DISABLE_AFTER_DAYS``."""
+        started = datetime.fromisoformat((endpoint.failing_since or iso(moment)).replace("Z", "+00:00"))
+        return gone or moment - started > timedelta(days=self.settings.webhook_disable_after_days)
 
     def _update_health(self, endpoint: WebhookEndpoint, succeeded: bool, gone: bool, moment: datetime) -> None:
         """The health update on its own (one conditional UpdateItem)."""

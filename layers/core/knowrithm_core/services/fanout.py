@@ -16,6 +16,7 @@ from knowrithm_core.models.webhooks import Delivery
 from knowrithm_core.store.port import Table
 from knowrithm_core.store.queue import MessageQueue
 from knowrithm_core.store.repositories.webhooks import DeliveryRepository, EndpointRepository, delivery_id
+from knowrithm_core.telemetry import FANOUT_MESSAGES, count
 
 
 class FanOut:
@@ -55,4 +56,5 @@ class FanOut:
                 bodies.append({"company_id": company_id, "endpoint_id": endpoint.id, "event_id": event["id"]})
         if bodies:
             self.queue.send(bodies)
+            count(FANOUT_MESSAGES, len(bodies))
         return len(bodies)

@@ -34,6 +34,7 @@ from knowrithm_core.store.repositories import events
 from knowrithm_core.store.repositories.documents import DocumentRepository, StoredDocument
 from knowrithm_core.store.table import TransactionConflict
 from knowrithm_core.store.unit_of_work import UnitOfWork
+from knowrithm_core.telemetry import DOCUMENTS_INGESTED, INGEST_FAILURES, INGEST_PAGES, count
 
 PERMANENT = (formats.ExtractionError, FetchError)
 
@@ -229,6 +230,7 @@ class IngestWorker:
             if built is not None:
                 self.search.cache.put(final.company_id, final.agent_id, *built)
             log.info("document processed", extra={"document_id": final.id, "status": final.status})
+            record_ingest(final)
             return final.status
         raise Conflict("The document or its agent's index kept changing; the message will be retried.")
 
@@ -251,6 +253,15 @@ class IngestWorker:
         )
         self.repository.save_manifest(uow, manifest, updated)
         return version, index
+
+
+def record_ingest(document: Document) -> None:
+    """The metrics of a finished document: ingested with its pages, or failed."""
+    if document.status == "completed":
+        count(DOCUMENTS_INGESTED)
+        count(INGEST_PAGES, document.page_count or 0)
+    else:
+        count(INGEST_FAILURES)
 
 
 def _commit(uow: UnitOfWork, tries: int = 3) -> None:

@@ -15,16 +15,10 @@ from knowrithm_core.config import Settings
 from knowrithm_core.errors import BadRequest, Conflict, NotFound, ServiceUnavailable, ValidationFailed
 from knowrithm_core.events import EventType
 from knowrithm_core.ids import is_uuid, iso, new_id, now
+from knowrithm_core.models.bodies.webhooks import EndpointCreate, EndpointUpdate, RecoverWindow, RotateSecret
 from knowrithm_core.models.events import event_types
 from knowrithm_core.models.requests import parse
-from knowrithm_core.models.webhooks import (
-    Delivery,
-    EndpointCreate,
-    EndpointUpdate,
-    RecoverWindow,
-    RotateSecret,
-    WebhookEndpoint,
-)
+from knowrithm_core.models.webhooks import Delivery, WebhookEndpoint
 from knowrithm_core.net.url_safety import check_url
 from knowrithm_core.pagination import PageRequest
 from knowrithm_core.services.base import Service

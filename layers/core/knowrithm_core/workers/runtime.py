@@ -36,6 +36,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from knowrithm_core.observability import logger as log
 from knowrithm_core.store.queue import MessageQueue, SqsQueue
+from knowrithm_core.telemetry import MALFORMED_MESSAGES, count
 
 DEAD_LETTERED = "dead-lettered"
 
@@ -167,6 +168,7 @@ class SqsWorker:
         return outcome
 
     def _dead_letter(self, record: SQSRecord, reason: str) -> str:
+        count(MALFORMED_MESSAGES, worker=self.kind)
         sent = self.dead_letters.send(record, self.kind, reason)
         log.error(
             f"malformed {self.kind} message: {reason}",

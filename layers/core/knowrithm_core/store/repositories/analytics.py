@@ -28,13 +28,13 @@ class AnalyticsRepository:
         messages = [
             Message.model_validate(keys.strip_keys(i))
             for i in items
-            if str(i["SK"]).startswith("MSG#") and not i.get("deleted_at")
+            if str(i["SK"]).startswith(keys.message_sk("")) and not i.get("deleted_at")
         ]
         return Conversation.model_validate(keys.strip_keys(meta)), messages
 
     def lead(self, company_id: str, lead_id: str) -> Lead | None:
         """A lead by id, deleted or not (one GetItem)."""
-        found = self.table.get(keys.company_pk(company_id), f"LEAD#{lead_id}")
+        found = self.table.get(keys.company_pk(company_id), keys.lead_sk(lead_id))
         return Lead.model_validate(keys.strip_keys(found)) if found else None
 
     def recent_conversations(self, company_id: str, agent_id: str, *, limit: int) -> list[Conversation]:
@@ -46,7 +46,7 @@ class AnalyticsRepository:
 
     def api_keys(self, company_id: str) -> list[ApiKeyDetails]:
         """Every API key of the company, revoked ones too (one Query)."""
-        found = self.table.query(keys.company_pk(company_id), sk_prefix="APIKEY#")
+        found = self.table.query(keys.company_pk(company_id), sk_prefix=keys.api_key_sk(""))
         return [ApiKeyDetails.model_validate(keys.strip_keys(i)) for i in found]
 
     def conversations_created(self, company_id: str, low_id: str, high_id: str, *, limit: int) -> list[Conversation]:
@@ -59,6 +59,6 @@ class AnalyticsRepository:
 
     def leads_created(self, company_id: str, low_id: str, high_id: str, *, limit: int) -> list[Lead]:
         """Live leads with ids from ``low_id`` to ``high_id`` (at most ``limit`` read; one Query)."""
-        bounds = (f"LEAD#{low_id}", f"LEAD#{high_id}")
+        bounds = (keys.lead_sk(low_id), keys.lead_sk(high_id))
         items = self.table.query(keys.company_pk(company_id), sk_between=bounds, limit=limit)
         return [Lead.model_validate(keys.strip_keys(i)) for i in items if not i.get("deleted_at")]
