@@ -18,6 +18,7 @@ from typing import Any
 from knowrithm_core.errors import NotFound
 from knowrithm_core.events import EventType
 from knowrithm_core.ids import iso
+from knowrithm_core.knowledge.search import manifest_known
 from knowrithm_core.models.resources import Message, Task
 from knowrithm_core.services.chat import (
     ChatService,
@@ -81,9 +82,11 @@ class ChatWorker:
             raise NotFound("The conversation was deleted before it could be answered.")
         user = self._user_message(context.messages, company_id, conversation_id, message_id)
         self.tasks.mark_processing(task)
-        agent = self.agents.read(company_id, context.conversation.agent_id)[1]
+        record = self.agents.record(company_id, context.conversation.agent_id)
+        agent = record.agent
         started = time.perf_counter()
-        answer = self.responder.answer(agent, user.content, context.history)
+        with manifest_known(record.manifest):
+            answer = self.responder.answer(agent, user.content, context.history)
         elapsed = round(time.perf_counter() - started, 4)
         if answer.transient and not last_attempt:
             raise RetryLater(f"the responder failed transiently ({answer.model})")
