@@ -33,9 +33,7 @@ class CountingTable(MemoryTable):
         sk_between: tuple[str, str] | None = None,
     ) -> list[dict[str, Any]]:
         self.queries += 1
-        return super().query(
-            pk, sk_prefix=sk_prefix, index=index, forward=forward, limit=limit, sk_between=sk_between
-        )
+        return super().query(pk, sk_prefix=sk_prefix, index=index, forward=forward, limit=limit, sk_between=sk_between)
 
 
 def test_the_harness_meets_its_goals_through_the_chat_service() -> None:
