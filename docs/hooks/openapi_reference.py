@@ -1,7 +1,8 @@
-"""MkDocs hook: the API reference pages, rendered from the committed ``openapi.json`` at every build.
+"""MkDocs hook: the reference pages, rendered at every build from the committed ``openapi.json`` and ``template.yaml``.
 
-``reference/api.md`` lists every operation by tag; ``reference/schemas.md`` every schema. Nothing is
-fetched: the pages are plain Markdown made from the file, so the reference cannot drift from the contract.
+``reference/api.md`` lists every operation by tag, ``reference/schemas.md`` every schema, and
+``reference/parameters.md`` the template's deploy parameters. Nothing is fetched: the pages are plain Markdown
+made from the files, so the reference cannot drift from the contract or the template.
 """
 
 from __future__ import annotations
@@ -11,10 +12,14 @@ import re
 from pathlib import Path
 from typing import Any
 
+import yaml  # type: ignore[import-untyped]  # no stubs pinned for PyYAML
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files
 
-SPEC = Path(__file__).resolve().parents[2] / "openapi.json"
+ROOT = Path(__file__).resolve().parents[2]
+SPEC = ROOT / "openapi.json"
+TEMPLATE = ROOT / "template.yaml"
+PARAMETERS_PAGE = "reference/parameters.md"
 API_PAGE = "reference/api.md"
 SCHEMAS_PAGE = "reference/schemas.md"
 SCHEMAS_LINK = "schemas.md"  # from the operations page
@@ -131,9 +136,45 @@ def render_schemas(spec: Json) -> str:
     return "\n".join(lines)
 
 
+class _TemplateLoader(yaml.SafeLoader):  # type: ignore[misc]  # PyYAML ships no type stubs here
+    """Reads CloudFormation's short-form tags (``!Ref``, ``!Sub``...) as plain values."""
+
+
+def _cfn_tag(loader: yaml.SafeLoader, _suffix: str, node: yaml.Node) -> object:
+    if isinstance(node, yaml.ScalarNode):
+        return loader.construct_scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node)
+    return loader.construct_mapping(node)
+
+
+_TemplateLoader.add_multi_constructor("!", _cfn_tag)
+
+
+def render_parameters(template: Json) -> str:
+    """The deploy parameters page: name, type, default, allowed values and description, in template order."""
+    lines = [
+        "# Template parameters",
+        "",
+        "Generated from `template.yaml` at build time. Set them with `sam deploy --parameter-overrides` or a config",
+        "env's `parameter_overrides` in `samconfig.toml` ([Deploying to AWS](../operations/deploy.md)).",
+        "",
+        "| Parameter | Type | Default | Allowed | Description |",
+        "|---|---|---|---|---|",
+    ]
+    for name, spec in template.get("Parameters", {}).items():
+        default = spec.get("Default")
+        shown = "(empty)" if default == "" else f"`{default}`" if default is not None else "required"
+        allowed = ", ".join(f"`{value}`" for value in spec.get("AllowedValues", []))
+        lines.append(f"| `{name}` | {spec.get('Type', '')} | {shown} | {allowed} | {_text(spec.get('Description'))} |")
+    return "\n".join([*lines, ""])
+
+
 def on_files(files: Files, config: MkDocsConfig) -> Files:
-    """Add the two generated pages to the site (they exist only in the build, never in ``docs/``)."""
+    """Add the generated pages to the site (they exist only in the build, never in ``docs/``)."""
     spec: Json = json.loads(SPEC.read_text(encoding="utf-8"))
     files.append(File.generated(config, API_PAGE, content=render_api(spec)))
     files.append(File.generated(config, SCHEMAS_PAGE, content=render_schemas(spec)))
+    template: Json = yaml.load(TEMPLATE.read_text(encoding="utf-8"), Loader=_TemplateLoader)  # noqa: S506
+    files.append(File.generated(config, PARAMETERS_PAGE, content=render_parameters(template)))
     return files
