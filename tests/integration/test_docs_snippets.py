@@ -84,6 +84,7 @@ def test_snippet_runs_as_written(snippet: Snippet, local_stack: LocalStack, tmp_
         "KNOWRITHM_AGENT_ID": local_stack.agent_id,
         "PYTHONDONTWRITEBYTECODE": "1",
     }
+    env.pop("PYTHONPATH", None)  # bash blocks may run another interpreter (the official client's venv)
     if snippet.lang == "bash":
         script = tmp_path / "snippet.sh"
         script.write_text("set -euo pipefail\n" + snippet.code, encoding="utf-8")
@@ -91,6 +92,7 @@ def test_snippet_runs_as_written(snippet: Snippet, local_stack: LocalStack, tmp_
     else:
         script = tmp_path / "snippet.py"
         script.write_text(snippet.code, encoding="utf-8")
+        env["PYTHONPATH"] = str(ROOT / "sdk")  # this tree's SDK, whichever tree the virtualenv was installed from
         command = [sys.executable, str(script)]
     timeout = SLOW_TIMEOUT_S if "pip install" in snippet.code else TIMEOUT_S
     # WHEN it runs as written
