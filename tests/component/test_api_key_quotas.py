@@ -109,3 +109,23 @@ def test_usage_is_exact_with_the_key_cache_on_and_costs_one_write(
     assert calls.count("UpdateItem") == 5 and "TransactWriteItems" not in calls
     used = usage_of(client, tenant, key["id"])
     assert used["usage_count"] == 6 and used["last_used_at"]
+
+
+def test_a_key_made_with_an_admin_key_answers_to_the_user_behind_it(client: TestClient, tenant: Tenant) -> None:
+    # GIVEN an admin API key made by the tenant's admin user
+    made = client.post(
+        "/api/v1/auth/api-keys",
+        json={"name": "admin", "scopes": ["read", "write", "admin"]},
+        headers=tenant.admin_headers,
+    ).json()
+    admin_key = {"X-API-Key": made["api_key"], "X-API-Secret": made["api_secret"]}
+    # WHEN that key makes another key, limited to 500 an hour
+    child = client.post(
+        "/api/v1/auth/api-keys", json={"name": "child", "rate_limit_per_hour": 500}, headers=admin_key
+    ).json()
+    served = client.get(VALIDATE, headers={"X-API-Key": child["api_key"], "X-API-Secret": child["api_secret"]})
+    # THEN the new key works, with its own quota, and its creator is the admin user (not the parent key)
+    assert served.status_code == 200, served.text
+    assert served.headers["X-RateLimit-Limit"] == "500"
+    assert "X-RateLimit-Remaining" in served.headers["access-control-expose-headers"]  # readable by browsers
+    assert child["details"]["created_by"] == made["details"]["created_by"] != made["details"]["id"]

@@ -275,7 +275,7 @@ class AuthService(Service):
             expires_at=iso(stamp + timedelta(days=request.expires_in_days)) if request.expires_in_days else None,
             rate_limit_per_hour=request.rate_limit_per_hour,
             rate_limit_per_day=request.rate_limit_per_day,
-            created_by=principal.subject_id,
+            created_by=self._creator(principal),
         )
         self.put_api_key(details, api_key, api_secret)
         return {
@@ -284,6 +284,16 @@ class AuthService(Service):
             "api_secret": api_secret,
             "details": details.public(),
         }
+
+    def _creator(self, principal: Principal) -> str | None:
+        """The user a new key answers to: the caller, or for a key made with an API key, the user behind that key
+        (a key lives only as long as its user; see :meth:`AccountStates.check_api_key`)."""
+        if principal.kind != "api_key":
+            return principal.subject_id
+        parent = self.key_store.get(principal.company_id, principal.subject_id)
+        if parent is None or parent.status != "active":
+            raise Unauthorized("This API key has been revoked.")
+        return parent.created_by
 
     def put_api_key(self, details: ApiKeyDetails, api_key: str, api_secret: str) -> None:
         """The key and the company's count of keys (``api_keys``), in one transaction."""
