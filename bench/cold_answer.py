@@ -5,7 +5,8 @@ filler chunks (:mod:`bench.knowledge`'s Zipf corpus) up to 10,000 chunks, indexe
 ``PROCESSES`` fresh interpreters (:mod:`bench.cold_answer_child`) seeds moto in process with the agent,
 a conversation, the manifest and the index object, then times importing the composition root and the
 first chat turn through ``Services.chat`` with the function's environment: the manifest GetItem, the
-index read from S3 and loaded, the search, the extractive answer and its writes. Goal: ≤ 300 ms.
+index read from S3 and loaded, the search, the extractive answer and its writes. Goal (issue 12): index load
+plus search ≤ 300 ms; the rest of the first turn is shown beside it.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ GOAL_MS = 300.0
 FUNCTION = "ApiConversationsFunction"
 QUESTION = "How many days do I have to return something at the Zanzibar store?"
 EXPECTED = ("47", "zanzibar")  # in the answer, as the answers set expects; and the cited document
+LEGACY_LOAD = "0.9-1.3 s (3 runs, load average 9)"
 SECTION = "## First answer after a cold start, 10,000 chunks (bench/cold_answer.py)"
 
 
@@ -54,7 +56,7 @@ class ColdAnswers:
 
     @property
     def ok(self) -> bool:
-        return self.p("total_ms", 95) <= GOAL_MS and self.answers_right
+        return self.p("retrieval_ms", 95) <= GOAL_MS and self.answers_right
 
     @property
     def answers_right(self) -> bool:
@@ -141,26 +143,31 @@ def section(results: ColdAnswers) -> str:
     rows = "\n".join(
         f"| {label} | {r.p(key, 50):.0f} | {r.p(key, 95):.0f} |"
         for label, key in (
-            ("imports (composition root)", "import_ms"),
-            ("index read from S3 and loaded (inside the turn)", "load_ms"),
-            ("first chat turn (GetItems, load, search, answer, writes)", "answer_ms"),
-            ("**total: imports + first answer**", "total_ms"),
+            ("function init: the handler module imported (Lambda's init phase)", "init_ms"),
+            ("first chat turn, all of it", "turn_ms"),
+            ("- of which **index load + search** (manifest GetItem, S3 read, load, every search)", "retrieval_ms"),
+            ("- of which inside AWS calls (moto in process)", "turn_aws_ms"),
+            ("- the turn without AWS calls (our code, its first imports included)", "turn_ours_ms"),
+            ("init + first turn", "total_ms"),
         )
     )
     sample = r.runs[0]
     load = os.getloadavg()
     return f"""{SECTION}
 
-{len(r.runs)} fresh interpreters, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {r.chunks:,} chunks (the answers set's
-documents + synthetic filler), index object {r.blob_bytes / 1e6:.1f} MB; moto in process, started and seeded before
-the clock (it imports boto3 and botocore, so those are not in the figure: see section 1 for the handler import).
-Question: "{QUESTION}"; answer: "{sample["response"][:120]}" (sources: {", ".join(sample["sources"])}).
+{len(r.runs)} fresh interpreters ({FUNCTION}'s environment and code path), {datetime.now(UTC):%Y-%m-%d %H:%M} UTC;
+{r.chunks:,} chunks (the answers set's documents + synthetic filler), index object {r.blob_bytes / 1e6:.1f} MB.
+Before the clock: moto in process, the template's resources, the agent, a conversation, the manifest and
+the index object (moto imports boto3 and botocore, so those are not in the figures). Question: "{QUESTION}";
+answer in every run: "{sample["response"][:110]}" (sources: {", ".join(sample["sources"])}).
 
 | Step (ms) | p50 | p95 |
 |---|---:|---:|
 {rows}
 
-Goal: total p95 ≤ {GOAL_MS:.0f} ms with the right, cited answer in every run: {verdict}. Load average at the end
+Goal (issue 12): index load + search ≤ {GOAL_MS:.0f} ms at p95, with the right, cited answer in every run:
+{verdict}. Index format 2 (`knowledge/index_format.py`) is read with the standard library; format 1 (a zip of
+bm25s's numpy files) took {LEGACY_LOAD} for the load alone in this benchmark before the change. Load average at the end
 (1, 5, 15 min): {load[0]:.1f}, {load[1]:.1f}, {load[2]:.1f} on {os.cpu_count()} CPUs, shared with other jobs.
 """
 
