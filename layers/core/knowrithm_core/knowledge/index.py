@@ -25,7 +25,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from knowrithm_core.knowledge.index_format import FORMAT, Postings, Refs, from_bm25, pack, unpack
+from knowrithm_core.knowledge.index_format import FORMAT, Postings, from_bm25, ids_of, pack, unpack
 from knowrithm_core.knowledge.text import tokens
 
 __all__ = ["FORMAT", "AgentIndex", "ChunkRef", "IndexCache", "Scored"]
@@ -63,10 +63,10 @@ class AgentIndex:
     """An immutable BM25 index over an agent's chunks (scored with the standard library: no numpy to load)."""
 
     def __init__(self, refs: Sequence[ChunkRef], postings: Postings, document_frequency: dict[str, int]) -> None:
-        self.refs = Refs.of(refs)
+        self.refs = refs
         self.postings = postings
         self.document_frequency = document_frequency
-        self._positions_by_document: dict[str, list[int]] | None = None
+        self._ids: tuple[list[str], dict[str, list[int]]] | None = None
         self._hidden: OrderedDict[tuple[tuple[str, ...], tuple[str, ...]], frozenset[int]] = OrderedDict()
 
     # --- building and serializing -------------------------------------------------------
@@ -120,13 +120,16 @@ class AgentIndex:
         if key in self._hidden:
             self._hidden.move_to_end(key)
             return self._hidden[key]
-        if self._positions_by_document is None:
-            self._positions_by_document = {}
-            for position, document_id in enumerate(self.refs.document_ids):
-                self._positions_by_document.setdefault(document_id, []).append(position)
+        if self._ids is None:
+            chunk_ids, document_ids = ids_of(self.refs)
+            by_document: dict[str, list[int]] = {}
+            for position, document_id in enumerate(document_ids):
+                by_document.setdefault(document_id, []).append(position)
+            self._ids = chunk_ids, by_document
+        chunk_ids, by_document = self._ids
         chunks = set(key[1])
-        hidden = {p for d in key[0] for p in self._positions_by_document.get(d, [])}
-        hidden.update(p for p, chunk in enumerate(self.refs.chunk_ids) if chunk in chunks)
+        hidden = {p for d in key[0] for p in by_document.get(d, [])}
+        hidden.update(p for p, chunk in enumerate(chunk_ids) if chunk in chunks)
         self._hidden[key] = frozenset(hidden)
         if len(self._hidden) > 8:
             self._hidden.popitem(last=False)
@@ -134,15 +137,12 @@ class AgentIndex:
 
     def scores(self, terms: Sequence[str]) -> dict[int, float]:
         """Each chunk's BM25 score for ``terms`` (known, distinct), as bm25s sums them: in float32, term by term."""
-        postings = self.postings
         totals = array("f", bytes(4 * len(self.refs)))
         touched: set[int] = set()
         for term in terms:
-            term_id = postings.vocab[term]
-            start, end = postings.indptr[term_id], postings.indptr[term_id + 1]
-            chunks = postings.indices[start:end]
+            chunks, term_scores = self.postings.term(self.postings.vocab[term])
             touched.update(chunks)
-            for chunk, score in zip(chunks, postings.data[start:end], strict=True):
+            for chunk, score in zip(chunks, term_scores, strict=True):
                 totals[chunk] += score  # stored as float32, like numpy's float32 add
         return {chunk: totals[chunk] for chunk in touched}
 
