@@ -16,10 +16,11 @@ export AWS_SECRET_ACCESS_KEY ?= testing
 export AWS_DEFAULT_REGION ?= us-east-1
 export AWS_ACCOUNT_ID_ENDPOINT_MODE ?= disabled
 
-.PHONY: help venv sam-venv chromium dev webhook-listen test lint openapi openapi-check typecheck template-lint unit component contracts integration e2e bench backfill build deploy deploy-prod invoke clean
+.PHONY: help venv sam-venv chromium dev reset webhook-listen test lint openapi openapi-check typecheck template-lint unit component contracts integration e2e bench backfill build deploy deploy-prod invoke clean
 
 help:
 	@echo "make dev    - set up and run the whole stack on 127.0.0.1 (PORT=3000)"
+	@echo "make reset  - delete the local stack's saved data (.local): the next make dev starts clean"
 	@echo "make webhook-listen - with make dev running: register a local receiver and print each verified webhook"
 	@echo "make test   - set up and run every gate: ruff, radon, mypy, cfn-lint, sam validate, unit + integration tests"
 	@echo "make openapi - regenerate openapi.json (the API contract; make test fails when it is stale)"
@@ -44,8 +45,16 @@ $(SAM_VENV)/.installed:
 
 sam-venv: $(SAM_VENV)/.installed
 
+# make dev keeps its data in $(LOCAL_STATE_DIR) (state.json, demo.json) across restarts; make reset deletes it all.
+LOCAL_STATE_DIR ?= .local
+
 dev: venv
-	$(PY) -m local
+	LOCAL_STATE_DIR="$(LOCAL_STATE_DIR)" $(PY) -m local
+
+# No venv needed: stop `make dev` first (a running stack saves its state again when it stops).
+reset:
+	rm -rf -- "$(LOCAL_STATE_DIR)"
+	@echo "local state deleted: the next make dev starts clean (new demo key and ids)"
 
 webhook-listen: venv
 	$(PY) -m local.webhook_listen
