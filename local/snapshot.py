@@ -69,11 +69,11 @@ def load(directory: Path) -> dict[str, Any] | None:
     """The saved state, or None if there is none. Raises :class:`CorruptSnapshot` after moving a bad file aside."""
     path = directory / FILE_NAME
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         return None
     try:
-        return _validate(json.loads(text, object_hook=_decode))
+        return _validate(json.loads(data.decode("utf-8"), object_hook=_decode))
     except (ValueError, TypeError) as exc:  # JSONDecodeError, binascii.Error and UnicodeError are ValueErrors
         aside = path.with_name(f"{FILE_NAME}.corrupt-{time.strftime('%Y%m%dT%H%M%S')}")
         path.replace(aside)
