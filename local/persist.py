@@ -8,6 +8,7 @@ a table's stream is re-created after its items are back, so restored items are n
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from local.template import ACCOUNT_ID, Stack
@@ -28,6 +29,24 @@ def queue_name(stack: Stack, logical_id: str) -> str:
     return stack.physical_name(logical_id) + (".fifo" if fifo else "")
 
 
+def _raw(value: Any) -> dict[str, Any]:
+    """One of moto's attribute values (``DynamoType``) in the low-level API's shape, binary as bytes."""
+    kind, inner = value.type, value.value
+    if kind == "M":
+        return {"M": {name: _raw(nested) for name, nested in inner.items()}}
+    if kind == "L":
+        return {"L": [_raw(nested) for nested in inner]}
+    if kind == "B":
+        return {"B": _bytes(inner)}
+    if kind == "BS":
+        return {"BS": [_bytes(member) for member in inner]}
+    return {kind: inner}
+
+
+def _bytes(value: bytes | str) -> bytes:
+    return value if isinstance(value, bytes) else base64.b64decode(value)
+
+
 def capture_tables(stack: Stack) -> dict[str, list[dict[str, Any]]]:
     from moto.dynamodb.models import dynamodb_backends
 
@@ -38,7 +57,10 @@ def capture_tables(stack: Stack) -> dict[str, list[dict[str, Any]]]:
     for logical_id in _of_type(stack, "AWS::DynamoDB::Table"):
         with LOCK:
             table = backend.get_table(stack.physical_name(logical_id))
-            tables[logical_id] = [item.to_json()["Attributes"] for item in table.all_items()]
+            # table.items: {hash key: item}, or {hash key: {range key: item}} (all_items() would sort them too)
+            groups: list[Any] = list(table.items.values())
+            items = [i for g in groups for i in g.values()] if table.range_key_attr else groups
+            tables[logical_id] = [{name: _raw(value) for name, value in item.attrs.items()} for item in items]
     return tables
 
 

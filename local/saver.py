@@ -2,7 +2,8 @@
 
 A background thread snapshots every ``LOCAL_SNAPSHOT_SECONDS`` (2 s) after any function ran, and at least every
 :data:`IDLE_CHECK_SECONDS` otherwise (a pre-signed upload goes straight to moto); the file is rewritten only when
-its content changed, atomically, so a ``kill -9`` loses at most the last few seconds. :meth:`Saver.stop` saves
+its content changed, atomically, so a ``kill -9`` loses at most the last few seconds (more with a table of tens
+of thousands of items, whose capture takes a while: the saves then space out). :meth:`Saver.stop` saves
 once more after everything else stopped. Nothing is saved until :meth:`Saver.arm` (after restore and seed), so a
 start that fails half-way never overwrites a good snapshot.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ from local.template import Stack
 log = logging.getLogger("local.state")
 DEFAULT_INTERVAL_SECONDS = 2.0
 IDLE_CHECK_SECONDS = 30.0
+LOCK_SHARE = 0.1
 
 
 def snapshot_interval(value: str | None) -> float:
@@ -65,17 +68,22 @@ class Saver:
             return True
 
     def _loop(self, interval: float) -> None:
-        seen, idle = self.activity(), 0.0
-        while not self._stop.wait(interval):
-            idle += interval
+        """Save after activity; a capture holds moto's DynamoDB lock, so a slow one (a big table) spaces the next
+        ones out (at most :data:`LOCK_SHARE` of the time is spent capturing)."""
+        seen, idle, wait = self.activity(), 0.0, interval
+        while not self._stop.wait(wait):
+            idle += wait
             current = self.activity()
             if current == seen and idle < IDLE_CHECK_SECONDS:
+                wait = interval
                 continue
             seen, idle = current, 0.0
+            started = time.monotonic()
             try:
                 self.save()
             except Exception:  # noqa: BLE001 - a failed save is retried at the next tick; the stack keeps serving
                 log.exception("could not save the local state (will retry)")
+            wait = max(interval, (time.monotonic() - started) / LOCK_SHARE)
 
     def stop(self) -> None:
         """Stop the background saves and save one last time (the stack's other parts have stopped)."""

@@ -82,11 +82,26 @@ def test_a_restart_keeps_leads_documents_webhook_secrets_and_the_demo_key(tmp_pa
         receiver.close()
 
 
-def test_make_reset_starts_clean(tmp_path: Path) -> None:
-    # GIVEN a stack that ran and saved its state
-    stack, runner = start(tmp_path)
-    stop(runner)
-    assert (tmp_path / "state.json").exists()
+def test_a_kill_minus_9_keeps_what_was_saved_and_make_reset_starts_clean(tmp_path: Path) -> None:
+    # GIVEN a stack with a new lead, given the periodic save (every 2 s after activity) time to run
+    stack, runner = start(tmp_path, check_exit=False)
+    with sdk(stack) as client:
+        email = f"grace-{uuid.uuid4().hex[:6]}@example.com"
+        lead = client.leads.create_lead({"first_name": "Grace", "last_name": "Hopper", "email": email})
+    saved = tmp_path / "state.json"
+    _wait_until(lambda: saved.exists() and email in saved.read_text(encoding="utf-8"), 15)
+
+    # WHEN the process is killed without a chance to save, and started again
+    os.kill(stack.pid, signal.SIGKILL)
+    stop(runner)  # started without the clean-exit check: a killed process does not exit cleanly
+    again, runner = start(tmp_path)
+    try:
+        # THEN the lead and the demo key survived
+        assert again.api_key == stack.api_key
+        with sdk(again) as client:
+            assert client.leads.get_lead(lead["lead"]["id"])["lead"]["email"] == email
+    finally:
+        stop(runner)
 
     # WHEN `make reset` runs for that state directory
     subprocess.run(["make", "-s", "reset", f"LOCAL_STATE_DIR={tmp_path}"], cwd=ROOT, check=True, timeout=30)
@@ -120,28 +135,6 @@ def test_a_corrupt_snapshot_is_set_aside_and_the_start_fails_clearly(tmp_path: P
     assert aside.read_text(encoding="utf-8").startswith('{"version": 1, "tables"')
     assert str(aside) in done.stdout and "cannot be restored" in done.stdout
     assert not (tmp_path / "state.json").exists() and not (tmp_path / "demo.json").exists()
-
-
-def test_a_kill_minus_9_loses_at_most_the_last_seconds(tmp_path: Path) -> None:
-    # GIVEN a stack with a new lead, given the periodic save (2 s) time to run
-    stack, runner = start(tmp_path, check_exit=False)
-    with sdk(stack) as client:
-        email = f"grace-{uuid.uuid4().hex[:6]}@example.com"
-        lead = client.leads.create_lead({"first_name": "Grace", "last_name": "Hopper", "email": email})
-    saved = tmp_path / "state.json"
-    _wait_until(lambda: email in saved.read_text(encoding="utf-8"), 15)
-
-    # WHEN the process is killed without a chance to save
-    os.kill(stack.pid, signal.SIGKILL)
-    stop(runner)  # started without the clean-exit check: a killed process did not exit cleanly
-
-    # THEN the next start has the lead
-    again, runner = start(tmp_path)
-    try:
-        with sdk(again) as client:
-            assert client.leads.get_lead(lead["lead"]["id"])["lead"]["email"] == email
-    finally:
-        stop(runner)
 
 
 def _note(directory: Path) -> Path:
