@@ -12,8 +12,9 @@ from typing import Any
 
 LINE = "%(asctime)s %(levelname)-5s %(name)s  %(message)s"
 DATE = "%H:%M:%S"
-# Powertools' keys that the line already shows, or that only matter on AWS
+# Powertools' keys that the line already shows, or that say nothing locally (one process, every function warm)
 _SHOWN = {"level", "location", "message", "timestamp", "service", "sampling_rate", "xray_trace_id", "exception_name"}
+_SHOWN |= {"cold_start", "function_name", "function_memory_size", "function_arn", "function_request_id"}
 
 
 def compact_line(fields: dict[str, Any]) -> str:
