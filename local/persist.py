@@ -14,7 +14,7 @@ from typing import Any
 from local.template import ACCOUNT_ID, Stack
 
 
-def _client(service: str, endpoint: str, region: str) -> Any:
+def _client(service: str, endpoint: str | None, region: str) -> Any:
     import boto3
 
     return boto3.client(service, endpoint_url=endpoint, region_name=region)  # type: ignore[call-overload]
@@ -64,7 +64,7 @@ def capture_tables(stack: Stack) -> dict[str, list[dict[str, Any]]]:
     return tables
 
 
-def capture_buckets(stack: Stack, endpoint: str, cache: dict[tuple[str, str], dict[str, Any]]) -> dict[str, Any]:
+def capture_buckets(stack: Stack, endpoint: str | None, cache: dict[tuple[str, str], dict[str, Any]]) -> dict[str, Any]:
     """Every object of every bucket; ``cache`` (by key and ETag) keeps unchanged objects from being re-read."""
     s3 = _client("s3", endpoint, stack.region)
     buckets: dict[str, list[dict[str, Any]]] = {}
@@ -112,7 +112,7 @@ def capture_queues(stack: Stack) -> dict[str, list[dict[str, Any]]]:
     return queues
 
 
-def capture_secrets(stack: Stack, endpoint: str) -> dict[str, str]:
+def capture_secrets(stack: Stack, endpoint: str | None) -> dict[str, str]:
     client = _client("secretsmanager", endpoint, stack.region)
     return {
         logical_id: client.get_secret_value(SecretId=stack.physical_name(logical_id))["SecretString"]
@@ -131,7 +131,7 @@ def capture_kms(stack: Stack) -> dict[str, dict[str, Any]]:
     return keys
 
 
-def capture(stack: Stack, endpoint: str, cache: dict[tuple[str, str], dict[str, Any]]) -> dict[str, Any]:
+def capture(stack: Stack, endpoint: str | None, cache: dict[tuple[str, str], dict[str, Any]]) -> dict[str, Any]:
     """Everything :func:`restore` puts back, as the snapshot's sections."""
     return {
         "tables": capture_tables(stack),
@@ -160,7 +160,7 @@ def restore_kms(stack: Stack, saved: dict[str, dict[str, Any]]) -> None:
         stack.physical_ids[logical_id] = key.id
 
 
-def restore_table(stack: Stack, endpoint: str, logical_id: str, items: list[dict[str, Any]]) -> None:
+def restore_table(stack: Stack, endpoint: str | None, logical_id: str, items: list[dict[str, Any]]) -> None:
     client = _client("dynamodb", endpoint, stack.region)
     name = stack.physical_name(logical_id)
     for start in range(0, len(items), 25):
@@ -179,7 +179,7 @@ def restore_table(stack: Stack, endpoint: str, logical_id: str, items: list[dict
             table.set_stream_specification({"StreamEnabled": True, **spec})
 
 
-def restore_objects(stack: Stack, endpoint: str, logical_id: str, objects: list[dict[str, Any]]) -> None:
+def restore_objects(stack: Stack, endpoint: str | None, logical_id: str, objects: list[dict[str, Any]]) -> None:
     s3 = _client("s3", endpoint, stack.region)
     for entry in objects:
         s3.put_object(
@@ -191,7 +191,7 @@ def restore_objects(stack: Stack, endpoint: str, logical_id: str, objects: list[
         )
 
 
-def restore_messages(stack: Stack, endpoint: str, logical_id: str, messages: list[dict[str, Any]]) -> None:
+def restore_messages(stack: Stack, endpoint: str | None, logical_id: str, messages: list[dict[str, Any]]) -> None:
     sqs = _client("sqs", endpoint, stack.region)
     url = sqs.get_queue_url(QueueName=queue_name(stack, logical_id))["QueueUrl"]
     for message in messages:
@@ -205,7 +205,7 @@ def restore_messages(stack: Stack, endpoint: str, logical_id: str, messages: lis
         sqs.send_message(**args)
 
 
-def restore(stack: Stack, endpoint: str, state: dict[str, Any]) -> dict[str, int]:
+def restore(stack: Stack, endpoint: str | None, state: dict[str, Any]) -> dict[str, int]:
     """Put a snapshot back into freshly created resources; returns what was restored, by kind."""
     restore_kms(stack, state.get("kms", {}))
     secrets = _client("secretsmanager", endpoint, stack.region)

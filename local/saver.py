@@ -90,5 +90,8 @@ class Saver:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=30)
-        if self.save():
-            print(f"✓ saved the local state to {self.directory / snapshot.FILE_NAME}")
+        try:
+            if self.save():
+                print(f"✓ saved the local state to {self.directory / snapshot.FILE_NAME}")
+        except Exception:  # noqa: BLE001 - the last good snapshot stays in place; say so and go on stopping
+            log.exception("could not save the local state on stop; %s keeps the last save", snapshot.FILE_NAME)
