@@ -24,7 +24,7 @@ help:
 	@echo "make dev    - set up and run the whole stack on 127.0.0.1 (PORT=3000)"
 	@echo "make reset  - delete the local stack's saved data (.local): the next make dev starts clean"
 	@echo "make webhook-listen - with make dev running: register a local receiver and print each verified webhook"
-	@echo "make test   - set up and run every gate: ruff, radon, mypy, cfn-lint, sam validate, unit + integration tests"
+	@echo "make test   - set up and run every gate: ruff (+ bandit rules), radon, mypy, cfn-lint, sam validate, checkov, pip-audit, unit + integration tests"
 	@echo "make security - the security gates alone: ruff (with bandit's rules), checkov, pip-audit"
 	@echo "make openapi - regenerate openapi.json (the API contract; make test fails when it is stale)"
 	@echo "make bench  - run the benchmarks and write bench/RESULTS.md"
