@@ -89,7 +89,7 @@ class Saver:
         """Stop the background saves and save one last time (the stack's other parts have stopped)."""
         self._stop.set()
         if self._thread is not None:
-            self._thread.join(timeout=30)
+            self._thread.join(timeout=10)  # a save in progress finishes first (the lock orders the two)
         try:
             if self.save():
                 print(f"✓ saved the local state to {self.directory / snapshot.FILE_NAME}")
