@@ -7,6 +7,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SAM_VENV := .venv-sam
 SAM := SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam
+# checkov and pip-audit (requirements-security.txt) get their own virtualenv: checkov pins an older boto3.
+SECURITY_VENV := .venv-security
 # `sam build` for the python3.12 runtime needs a python3.12 on PATH (pyenv: 3.11 + 3.12 together).
 SAM_PATH_ENV := $(if $(shell command -v pyenv),PYENV_VERSION=$$(pyenv versions --bare | grep -E '^3\.(11|12)\.' | paste -sd:),)
 FUNCTION ?= ApiSystemFunction
@@ -16,12 +18,14 @@ export AWS_SECRET_ACCESS_KEY ?= testing
 export AWS_DEFAULT_REGION ?= us-east-1
 export AWS_ACCOUNT_ID_ENDPOINT_MODE ?= disabled
 
-.PHONY: help venv sam-venv chromium dev webhook-listen test lint openapi openapi-check docs typecheck template-lint unit component contracts integration e2e bench backfill build deploy deploy-prod invoke clean
+.PHONY: help venv sam-venv security-venv checkov audit security chromium dev reset webhook-listen test lint openapi openapi-check docs typecheck template-lint unit component contracts integration e2e bench backfill build deploy deploy-prod invoke clean
 
 help:
 	@echo "make dev    - set up and run the whole stack on 127.0.0.1 (PORT=3000)"
+	@echo "make reset  - delete the local stack's saved data (.local): the next make dev starts clean"
 	@echo "make webhook-listen - with make dev running: register a local receiver and print each verified webhook"
-	@echo "make test   - set up and run every gate: ruff, radon, mypy, cfn-lint, sam validate, unit + integration tests"
+	@echo "make test   - set up and run every gate: ruff (+ bandit rules), radon, mypy, cfn-lint, sam validate, checkov, pip-audit, unit + integration tests"
+	@echo "make security - the security gates alone: ruff (with bandit's rules), checkov, pip-audit"
 	@echo "make openapi - regenerate openapi.json (the API contract; make test fails when it is stale)"
 	@echo "make docs   - build the documentation site (mkdocs --strict) into site/"
 	@echo "make bench  - run the benchmarks and write bench/RESULTS.md"
@@ -45,14 +49,42 @@ $(SAM_VENV)/.installed:
 
 sam-venv: $(SAM_VENV)/.installed
 
+$(SECURITY_VENV)/.installed: requirements-security.txt
+	@test -x $(SECURITY_VENV)/bin/python || $(PYTHON_BOOT) -m venv $(SECURITY_VENV)
+	$(SECURITY_VENV)/bin/pip install --quiet -r requirements-security.txt
+	@touch $@
+
+security-venv: $(SECURITY_VENV)/.installed
+
+# Security gates (docs/operations/security.md); ruff's bandit rules (S) run in `make lint`.
+# checkov: 0 failed checks over template.yaml; each suppression is a `# checkov:skip=ID: reason` in the resource.
+checkov: security-venv
+	$(SECURITY_VENV)/bin/checkov --file template.yaml --framework cloudformation --compact --quiet --skip-download
+	@echo "checkov: template.yaml has 0 failed checks"
+
+# pip-audit over every pinned dependency against the registry's vulnerability data (AUDIT_STRICT=1: pins the
+# registry did not answer for fail too).
+audit: venv security-venv
+	$(PY) security/audit_pins.py
+
+security: lint checkov audit
+
+# make dev keeps its data in $(LOCAL_STATE_DIR) (state.json, demo.json) across restarts; make reset deletes it all.
+LOCAL_STATE_DIR ?= .local
+
 dev: venv
-	$(PY) -m local
+	LOCAL_STATE_DIR="$(LOCAL_STATE_DIR)" $(PY) -m local
+
+# No venv needed: stop `make dev` first (a running stack saves its state again when it stops).
+reset:
+	rm -rf -- "$(LOCAL_STATE_DIR)"
+	@echo "local state deleted: the next make dev starts clean (new demo key and ids)"
 
 webhook-listen: venv
 	$(PY) -m local.webhook_listen
 
 # Complexity gate: no function rated D or worse (cyclomatic complexity above 20) by radon.
-COMPLEXITY_PATHS := layers functions local sdk bench
+COMPLEXITY_PATHS := layers functions local sdk bench security
 
 lint: venv
 	$(VENV)/bin/ruff check .
@@ -75,7 +107,7 @@ docs: venv
 typecheck: venv
 	$(VENV)/bin/mypy layers/core/knowrithm_core sdk/knowrithm_py
 	$(VENV)/bin/mypy functions/api/rest_api $(wildcard functions/api_*/api_*.py) functions/event_fanout/event_fanout functions/webhook_delivery/webhook_delivery \
-		functions/widget/widget_api functions/document_ingest/document_ingest functions/chat_worker/chat_worker local
+		functions/widget/widget_api functions/document_ingest/document_ingest functions/chat_worker/chat_worker local security
 
 template-lint: venv sam-venv
 	$(VENV)/bin/cfn-lint template.yaml
@@ -107,7 +139,7 @@ chromium:
 
 # The browser tests run in their own pytest process: Playwright's sync API keeps an event loop running in the
 # main thread for the session, which would break in-process Lambda invocations (Mangum) in the same process.
-test: venv chromium lint typecheck template-lint openapi-check docs build
+test: venv chromium lint typecheck template-lint checkov audit openapi-check docs build
 	$(PY) -m pytest -q tests/unit tests/component tests/contracts tests/integration
 	$(PY) -m pytest -q tests/e2e
 

@@ -110,7 +110,7 @@ class Api:
 def _tenant(api: Api) -> tuple[dict[str, str], str]:
     """A company, its admin, an API key and an agent; returns the key headers and a new conversation id."""
     company = api.call("POST", "/api/v1/company", {"name": "benchco", "email": "owner@benchco.example"}, expect=201)
-    password = "correct horse battery"
+    password = "correct horse battery"  # noqa: S105 - a throwaway user of a benchmark on moto
     api.call(
         "POST",
         "/api/v1/auth/register",

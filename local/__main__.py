@@ -21,13 +21,17 @@ from typing import Any
 from local.demo_page import DemoServer, start_demo
 from local.environment import apply_environment, merged_environment, use_fake_aws, with_queue_urls
 from local.invoker import Invoker
+from local.logformat import compact_functions_log, configure
 from local.memory import Trimmer, trim_interval
 from local.moto_safety import serialize_dynamodb
+from local.persist import restore
 from local.pollers import PollerGroup, build_pollers
 from local.resources import cloud_only, create_all
 from local.sam_env import write_sam_env
-from local.seed import seed, state_dir, write_demo
+from local.saver import Saver, snapshot_interval
+from local.seed import Demo, demo_values, reuse, seed, state_dir, write_demo
 from local.server import Gateway, start_server
+from local.snapshot import FILE_NAME, CorruptSnapshot, load
 from local.template import FunctionSpec, Stack, functions, load_template, local_parameters
 
 KINDS = {
@@ -76,7 +80,7 @@ def _configure_output() -> None:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure:
             reconfigure(line_buffering=True, errors="backslashreplace")
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure(logging.WARNING)
     logging.getLogger("local").setLevel(logging.INFO)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log
 
@@ -88,13 +92,15 @@ def load_functions(stack: Stack, specs: dict[str, FunctionSpec], endpoint: str) 
         print(f"! {conflict}")
     apply_environment(with_queue_urls(variables, stack, endpoint))
     invoker = Invoker(stack, specs)
+    loaded = 0
     for logical_id, spec in specs.items():
         try:
             invoker.handler(logical_id)
         except Exception as exc:  # noqa: BLE001 - one broken function must not keep the others from running
             print(f"✗ cannot load {logical_id} ({spec.handler}): {exc!r}; its requests and events will fail")
         else:
-            progress(f"loaded {logical_id} ({spec.handler})")
+            loaded += 1
+    progress(f"loaded {loaded} of {len(specs)} functions")
     return invoker
 
 
@@ -117,6 +123,11 @@ def run(cleanup: ExitStack, port: int, moto_port: int, demo_port: int | None = N
     if demo_port is not None:
         check_port("DEMO_PORT", demo_port)
     (state_dir() / "demo.json").unlink(missing_ok=True)
+    try:
+        state = load(state_dir())
+    except CorruptSnapshot as exc:
+        raise StartupError(str(exc)) from exc
+    stack = Stack(load_template(), parameters=local_parameters())
     serialize_dynamodb()  # moto's DynamoDB is not thread-safe; our threads write concurrently
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
     moto.start()
@@ -124,16 +135,25 @@ def run(cleanup: ExitStack, port: int, moto_port: int, demo_port: int | None = N
     endpoint = "http://{}:{}".format(*moto.get_host_and_port())
     use_fake_aws(endpoint)
     progress(f"moto server on {endpoint}")
+    saver = Saver(stack, endpoint, state_dir(), lambda: 0)
+    cleanup.callback(saver.stop)  # runs after everything started later has stopped, before moto stops
 
-    stack = Stack(load_template(), parameters=local_parameters())
-    for logical_id in create_all(stack, endpoint):
-        progress(f"created {KINDS[stack.resources[logical_id]['Type']]} {stack.physical_name(logical_id)}")
+    created = create_all(stack, endpoint)
+    progress(f"created {_created_summary(stack, created)}")
+    if state is not None:
+        counts = restore(stack, endpoint, state)
+        progress(
+            f"restored {state_dir() / FILE_NAME}: {counts['items']} items, {counts['objects']} objects, "
+            f"{counts['messages']} queued messages"
+        )
     skipped = ", ".join(f"{len(ids)} {kind}{'s' if len(ids) > 1 else ''}" for kind, ids in cloud_only(stack).items())
     if skipped:
         progress(f"AWS only, not created locally: {skipped}")
     specs = functions(stack)
     sam_env_path = write_sam_env(state_dir(), stack, specs, endpoint)
     invoker = load_functions(stack, specs, endpoint)
+    compact_functions_log()
+    saver.activity = lambda: invoker.invocations
 
     pollers = PollerGroup(build_pollers(stack, specs, invoker.invoke, endpoint, long_poll_seconds=1))
     pollers.start()
@@ -150,22 +170,48 @@ def run(cleanup: ExitStack, port: int, moto_port: int, demo_port: int | None = N
     demo_page = _start_demo_page(demo_port, origin)
     cleanup.callback(demo_page.server_close)
     cleanup.callback(demo_page.shutdown)
-    demo = seed(f"{origin}/api", demo_page.origin)
+    saved = (state or {}).get("demo")
+    if saved:
+        demo = reuse(saved, f"{origin}/api", demo_page.origin)
+        progress(f"kept demo company {demo.company_id} (same key and ids as before the restart)")
+    else:
+        demo = seed(f"{origin}/api", demo_page.origin)
+        progress(f"seeded demo company {demo.company_id}")
     demo_page.agent_id = demo.agent_id
+    saver.arm(demo_values(demo), snapshot_interval(os.environ.get("LOCAL_SNAPSHOT_SECONDS")))
     path = write_demo(demo)
-    progress(f"seeded demo company {demo.company_id}")
     progress(f"API on {origin}  (health: {origin}/health)")
-    progress(f"widget demo page on {demo.demo_url}  (another origin than the API; widget.js at {origin}/widget.js)")
-    print(
+    print(next_steps(demo, path, endpoint, sam_env_path))
+
+
+def _created_summary(stack: Stack, created: list[str]) -> str:
+    """``1 table, 6 queues, ...``: what ``create_all`` made, by kind."""
+    kinds: dict[str, int] = {}
+    for logical_id in created:
+        kind = KINDS[stack.resources[logical_id]["Type"]]
+        kinds[kind] = kinds.get(kind, 0) + 1
+    return ", ".join(f"{n} {kind}{'s' if n > 1 else ''}" for kind, n in kinds.items())
+
+
+def next_steps(demo: Demo, demo_json: Any, endpoint: str, sam_env_path: Any) -> str:
+    """What to do now that the stack is up: the URLs, the demo credentials, where they are, how to start over."""
+    return (
+        "\n"
+        "Ready. Next steps:\n"
+        f"  1. open the widget demo page   {demo.demo_url}\n"
+        f"  2. call the API                curl {demo.base_url}/v1/agent/{demo.agent_id}"
+        " -H 'X-API-Key: <api key>' -H 'X-API-Secret: <api secret>'\n"
+        f"  3. use the demo credentials    {demo_json}  (the SDK, examples and docs read it)\n"
         "\n"
         f"  base URL    {demo.base_url}\n"
         f"  agent id    {demo.agent_id}\n"
         f"  API key     {demo.api_key}\n"
         f"  API secret  {demo.api_secret}\n"
-        f"  written to  {path}\n"
         f"  moto        AWS_ENDPOINT_URL={endpoint}\n"
         f"  sam local   --env-vars {sam_env_path} --docker-network host\n"
-        "\nPress Ctrl-C to stop."
+        "\n"
+        f"Data is kept in {state_dir()} across restarts; `make reset` (with the stack stopped) starts clean.\n"
+        "Press Ctrl-C to stop."
     )
 
 

@@ -61,6 +61,7 @@ class Invoker:
         self.specs = dict(specs)
         self._handlers: dict[str, Handler] = {}
         self._lock = threading.Lock()
+        self.invocations = 0  # how many invocations started: the state saver's sign of activity
 
     def handler(self, logical_id: str) -> Handler:
         with self._lock:
@@ -81,6 +82,7 @@ class Invoker:
         )
 
     def invoke(self, logical_id: str, event: Any) -> Any:
+        self.invocations += 1
         handler = self.handler(logical_id)
         context = self.context(logical_id)
         try:

@@ -93,13 +93,33 @@ def seed(base_url: str, demo_origin: str | None = None) -> Demo:
     return Demo(base_url, api_key, api_secret, company.id, str(created["agent"]["id"]), demo_url)
 
 
+def reuse(saved: dict[str, str], base_url: str, demo_origin: str | None = None) -> Demo:
+    """The demo tenant of a restored snapshot (same company, agent, key and secret) at this run's URLs.
+
+    If the demo page moved (its port was taken), the agent's allowed domains follow it."""
+    from knowrithm_core.auth import Principal
+    from knowrithm_core.container import get_services
+
+    demo_url = f"{demo_origin}/" if demo_origin else ""
+    demo = Demo(base_url, saved["api_key"], saved["api_secret"], saved["company_id"], saved["agent_id"], demo_url)
+    if demo_origin and saved.get("demo_url") != demo_url:
+        admin = Principal("api_key", demo.company_id, "local-seed", frozenset({"read", "write", "admin"}), "api_key")
+        domains = [demo_origin, demo_origin.replace("127.0.0.1", "localhost")]
+        get_services().agents.update(admin, demo.agent_id, {"allowed_domains": domains})
+    return demo
+
+
+def demo_values(demo: Demo) -> dict[str, str]:
+    """``demo.json``'s content (and the snapshot's ``demo`` section)."""
+    return {key: value for key, value in asdict(demo).items() if value or key != "demo_url"}
+
+
 def write_demo(demo: Demo, directory: Path | None = None) -> Path:
     """Write ``demo.json`` atomically (readers never see half a file)."""
     directory = directory or state_dir()
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "demo.json"
     partial = path.with_suffix(".json.tmp")
-    values = {key: value for key, value in asdict(demo).items() if value or key != "demo_url"}
-    partial.write_text(json.dumps(values, indent=2) + "\n", encoding="utf-8")
+    partial.write_text(json.dumps(demo_values(demo), indent=2) + "\n", encoding="utf-8")
     partial.replace(path)
     return path

@@ -101,7 +101,7 @@ class StreamPoller:
         self._discover()
 
     def _discover(self) -> None:
-        assert self.stream_arn is not None
+        assert self.stream_arn is not None  # noqa: S101 - narrows the type: set before the poller starts
         description = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]
         for shard in description.get("Shards", []):
             shard_id = shard["ShardId"]
@@ -111,7 +111,7 @@ class StreamPoller:
                     self.shards[shard_id].iterator = self._iterator(shard_id, "LATEST")
 
     def _iterator(self, shard_id: str, kind: str, sequence: str | None = None) -> str:
-        assert self.stream_arn is not None
+        assert self.stream_arn is not None  # noqa: S101 - narrows the type: set before the poller starts
         args: dict[str, Any] = {"StreamArn": self.stream_arn, "ShardId": shard_id, "ShardIteratorType": kind}
         if sequence is not None:
             args["SequenceNumber"] = sequence

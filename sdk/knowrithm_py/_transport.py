@@ -168,7 +168,7 @@ class Transport:
 
     def backoff_delay(self, retry_number: int) -> float:
         """Full jitter: uniform in ``[0, min(max_backoff, backoff * 2**retry_number)]``."""
-        return random.uniform(0.0, min(self.max_backoff, self.backoff * (2**retry_number)))
+        return random.uniform(0.0, min(self.max_backoff, self.backoff * (2**retry_number)))  # noqa: S311 - jitter of retry delays, not a secret
 
     def url(self, path: str) -> str:
         return path if path.startswith(("http://", "https://")) else f"{self.base_url}/{path.lstrip('/')}"

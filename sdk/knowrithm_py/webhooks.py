@@ -31,7 +31,7 @@ from knowrithm_py.models.webhooks import WebhookEnvelope
 
 __all__ = ["SECRET_PREFIX", "WebhookEnvelope", "WebhookVerificationError", "sign", "verify"]
 
-SECRET_PREFIX = "whsec_"
+SECRET_PREFIX = "whsec_"  # noqa: S105 - the public prefix of signing secrets, not a secret
 DEFAULT_TOLERANCE = 300
 STANDARD_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
 KNOWRITHM_HEADER = "x-knowrithm-signature"

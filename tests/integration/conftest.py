@@ -38,7 +38,8 @@ class LocalStack:
     origin: str  # http://127.0.0.1:PORT
     aws_endpoint_url: str  # the stack's moto server
     log_path: Path
-    state_dir: Path  # LOCAL_STATE_DIR of the stack: demo.json lives here
+    state_dir: Path  # LOCAL_STATE_DIR of the stack: demo.json (and state.json, its saved data) live here
+    pid: int = 0  # the stack's process
 
 
 def free_port() -> int:
@@ -99,6 +100,7 @@ def run_local_stack(state: Path, *, check_exit: bool = True) -> Iterator[LocalSt
                 aws_endpoint_url=f"http://127.0.0.1:{moto_port}",
                 log_path=log_path,
                 state_dir=state,
+                pid=process.pid,
             )
         finally:
             if process.poll() is None:

@@ -40,7 +40,7 @@ def test_health_answers_on_both_paths(http: httpx.Client) -> None:
 def test_demo_json_matches_the_printed_base_url(local_stack: LocalStack) -> None:
     assert local_stack.base_url == f"{local_stack.origin}/api"
     log = local_stack.log_path.read_text(encoding="utf-8")
-    assert "✓ moto server on" in log and "✓ created table" in log and f"✓ API on {local_stack.origin}" in log
+    assert "✓ moto server on" in log and "1 table, " in log and f"✓ API on {local_stack.origin}" in log
     assert local_stack.agent_id in log and local_stack.api_key in log and local_stack.api_secret in log
 
 

@@ -147,7 +147,7 @@ class DocumentService(Service):
                 first_error = first_error or exc
                 errors += _error_lines(exc)
         if not documents:
-            assert first_error is not None
+            assert first_error is not None  # noqa: S101 - narrows the type: no documents means an error was recorded
             raise first_error
         return {
             "success": True,

@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 KEY_PREFIX = "ak_"
-SECRET_PREFIX = "as_"
+SECRET_PREFIX = "as_"  # noqa: S105 - the public prefix of generated secrets, not a secret
 
 
 def new_api_key() -> tuple[str, str]:

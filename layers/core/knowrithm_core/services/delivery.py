@@ -80,7 +80,7 @@ class DeliveryWorker:
         self.settings = settings
         self.records = DeliveryRepository(table, settings.delivery_ttl_days)
         self.poster = poster
-        self.rng = rng or random.Random()
+        self.rng = rng or random.Random()  # noqa: S311 - jitter of retry delays, not a secret
         self.vault = vault or SecretVault(settings.webhook_secrets_key_id)
         self.schedule = parse_schedule(settings.webhook_retry_schedule)
 

@@ -15,7 +15,7 @@ import hmac
 import secrets
 from collections.abc import Sequence
 
-SECRET_PREFIX = "whsec_"
+SECRET_PREFIX = "whsec_"  # noqa: S105 - the public prefix of generated secrets, not a secret
 
 
 def new_secret() -> str:

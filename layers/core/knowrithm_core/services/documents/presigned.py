@@ -126,7 +126,7 @@ class PresignedUploadMixin(DocumentBase):
         and then removed (best effort: the bucket's lifecycle rule expires ``uploads/`` anyway). If it is gone
         but ``key`` exists, an earlier complete stopped after the copy: the file at ``key`` is checked instead.
         """
-        assert self.blobs is not None
+        assert self.blobs is not None  # noqa: S101 - narrows the type: presigned uploads are built with storage
         name = document.original_filename
         staging = staging_key(document.company_id, document.id, document.document_type)
         limit = self.settings.max_document_bytes
@@ -163,7 +163,7 @@ class PresignedUploadMixin(DocumentBase):
                 self.blobs.delete(staging)
             except Exception:  # noqa: BLE001 - best effort: the lifecycle rule removes what is left in uploads/
                 log.warning("could not remove the staging object of document %s", document.id, exc_info=True)
-        assert size is not None
+        assert size is not None  # noqa: S101 - narrows the type: set by the head request above
         return size
 
     def _completed(self, document: Document) -> dict[str, Any]:
