@@ -36,7 +36,7 @@ def handoff_state(stamp: str, *, assignee: Author | None, reason: str | None, tr
 def handoff_data(conversation: Conversation) -> dict[str, Any]:
     """``conversation.handoff``'s data: the conversation (already handed off), who has it and why."""
     state = conversation.handoff
-    assert state is not None
+    assert state is not None  # noqa: S101 - narrows the type: called only for a handed-off conversation
     return {
         "conversation": conversation.public(),
         "assignee": state.assignee.model_dump(mode="json") if state.assignee else None,
