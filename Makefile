@@ -16,7 +16,7 @@ export AWS_SECRET_ACCESS_KEY ?= testing
 export AWS_DEFAULT_REGION ?= us-east-1
 export AWS_ACCOUNT_ID_ENDPOINT_MODE ?= disabled
 
-.PHONY: help venv sam-venv chromium dev webhook-listen test lint openapi openapi-check typecheck template-lint unit component contracts integration e2e bench backfill build deploy deploy-prod invoke clean
+.PHONY: help venv sam-venv chromium dev webhook-listen test lint openapi openapi-check typecheck template-lint unit component contracts integration e2e bench backfill build deploy deploy-prod invoke recrawl clean
 
 help:
 	@echo "make dev    - set up and run the whole stack on 127.0.0.1 (PORT=3000)"
@@ -126,6 +126,11 @@ deploy-prod: build
 
 invoke: venv
 	$(PY) -m local.invoke --function $(FUNCTION) --event $(EVENT)
+
+# What the RecrawlSchedule sends every 15 minutes: queue the website crawls that are due (against make dev when
+# AWS_ENDPOINT_URL is set).
+recrawl: venv
+	$(PY) -m local.invoke --function DocumentIngestFunction --event events/document_ingest_recrawl_due.json
 
 clean:
 	rm -rf .aws-sam .local .pytest_cache .mypy_cache .ruff_cache

@@ -116,6 +116,15 @@ OPERATIONS: dict[str, str] = {
     "deliveries": "webhooks.list_deliveries",
     "retry_delivery": "webhooks.retry_delivery",
     "recover": "webhooks.recover",
+    # website sources
+    "register_source": "website_sources.register_source",
+    "list_sources": "website_sources.list_sources",
+    "list_agent_sources": "website_sources.list_sources",
+    "list_pages": "website_sources.list_source_pages",
+    "crawl_source": "website_sources.trigger_crawl",
+    "sdk_crawl_source_sdk": "website_sources.crawl_source",
+    "delete_source": "website_sources.delete_source",
+    "sdk_delete_source_sdk": "website_sources.delete_source",
     # system and widget
     "task_status": "tasks.get_task_status",
     "health": "health.health_check",

@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # each imported on first use (see the properties below), off 
     from knowrithm_core.services.settings import SettingsService
     from knowrithm_core.services.tasks import TaskService
     from knowrithm_core.services.webhooks import WebhookService
+    from knowrithm_core.services.websites import WebsiteService
     from knowrithm_core.store.queue import SqsQueue
     from knowrithm_core.widget.limits import RateLimiter
 
@@ -185,6 +186,13 @@ class Services:
         return DocumentService(
             self.agents, self.settings, self.knowledge, self.knowledge.blobs, ingest_queue, limiter=limiter
         )
+
+    @built
+    def websites(self) -> WebsiteService:
+        from knowrithm_core.knowledge.fetch import PinnedFetcher
+        from knowrithm_core.services.websites import WebsiteService
+
+        return WebsiteService(self.documents, PinnedFetcher(), self.documents.queue)
 
     def ingest_worker(self) -> IngestWorker:
         from knowrithm_core.knowledge.fetch import PinnedFetcher

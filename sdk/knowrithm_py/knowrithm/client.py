@@ -21,6 +21,7 @@ from knowrithm_py.services.leads import LeadService
 from knowrithm_py.services.settings import SettingsService
 from knowrithm_py.services.system import HealthService, TaskService
 from knowrithm_py.services.webhooks import WebhookService
+from knowrithm_py.services.websites import WebsiteSourceService
 from knowrithm_py.services.widget import WidgetService
 
 DEFAULT_BASE_URL = "https://app.knowrithm.org/api"
@@ -91,6 +92,7 @@ class KnowrithmClient:
         self.tasks = TaskService(core)
         self.health = HealthService(core)
         self.webhooks = WebhookService(core)
+        self.website_sources = WebsiteSourceService(core)
         self.documents = DocumentService(core)
         self.analytics = AnalyticsService(core)
         self.settings = SettingsService(core)

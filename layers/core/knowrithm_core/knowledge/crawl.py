@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
@@ -83,8 +84,11 @@ def path_allowed(path: str, allowed: tuple[str, ...], disallowed: tuple[str, ...
 class Crawler:
     """A breadth-first crawl of one origin through ``fetcher`` (which applies the SSRF guard on every hop)."""
 
-    def __init__(self, fetcher: Fetcher, *, local_mode: bool, timeout: float, max_bytes: int) -> None:
+    def __init__(
+        self, fetcher: Fetcher, *, local_mode: bool, timeout: float, max_bytes: int, budget_seconds: float = 80
+    ) -> None:
         self.fetcher = fetcher
+        self.budget_seconds = budget_seconds  # the crawl stops (keeping what it read) once this has passed
         self.local_mode = local_mode
         self.timeout = timeout
         self.max_bytes = max_bytes
@@ -112,8 +116,11 @@ class Crawler:
             enqueue(start, 0)
         for url in self._sitemap_urls(origin, robots):
             enqueue(url, 0)  # the sitemap lists start pages
-        attempts = 0
+        attempts, deadline = 0, time.monotonic() + self.budget_seconds
         while queue and len(report.pages) < plan.max_pages and attempts < plan.max_pages * 3:
+            if time.monotonic() > deadline:
+                report.errors.append({"url": queue[0][0], "error": "the crawl's time budget ran out; crawl again"})
+                break
             url, depth = queue.popleft()
             attempts += 1
             page, links = self._page(url, depth, origin, report)
