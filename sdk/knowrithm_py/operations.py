@@ -125,6 +125,17 @@ OPERATIONS: dict[str, str] = {
     "sdk_crawl_source_sdk": "website_sources.crawl_source",
     "delete_source": "website_sources.delete_source",
     "sdk_delete_source_sdk": "website_sources.delete_source",
+    # database connections
+    "create_connection": "databases.create_connection",
+    "list_connections": "databases.list_connections",
+    "list_agent_connections": "databases.list_connections",
+    "get_connection": "databases.get_connection",
+    "test_connection": "databases.test_connection",
+    "analyze_connection": "databases.analyze_connection",
+    "list_tables": "databases.get_connection_tables",
+    "export_connection": "databases.export_connection",
+    "delete_connection": "databases.delete_connection",
+    "search_database": "databases.text_to_sql",
     # system and widget
     "task_status": "tasks.get_task_status",
     "health": "health.health_check",

@@ -16,6 +16,7 @@ from knowrithm_py.services.agents import AgentService, ProviderService
 from knowrithm_py.services.analytics import AnalyticsService
 from knowrithm_py.services.auth import ApiKeyService, AuthService, CompanyService
 from knowrithm_py.services.conversations import ConversationService, MessageService
+from knowrithm_py.services.databases import DatabaseService
 from knowrithm_py.services.documents import DocumentService
 from knowrithm_py.services.leads import LeadService
 from knowrithm_py.services.settings import SettingsService
@@ -93,6 +94,7 @@ class KnowrithmClient:
         self.health = HealthService(core)
         self.webhooks = WebhookService(core)
         self.website_sources = WebsiteSourceService(core)
+        self.databases = DatabaseService(core)
         self.documents = DocumentService(core)
         self.analytics = AnalyticsService(core)
         self.settings = SettingsService(core)

@@ -59,3 +59,31 @@ class WebsitePage(BaseModel):
     status: Literal["indexed", "failed"] = "indexed"
     error: str | None = None
     last_crawled_at: str
+
+
+class DatabaseConnection(BaseModel):
+    """Knowrithm's database connection; ``url`` is masked (the real one is in Secrets Manager under ``secret_name``)."""
+
+    model_config = ConfigDict(extra="ignore", defer_build=True)
+
+    id: str
+    company_id: str
+    agent_id: str
+    name: str
+    database_type: str
+    url: str
+    secret_name: str
+    connection_params: dict[str, Any] = Field(default_factory=dict)
+    status: Literal["connected", "failed"] = "connected"
+    is_active: bool = True
+    last_error: str | None = None
+    tables: list[dict[str, Any]] = Field(default_factory=list)
+    last_analyzed_at: str | None = None
+    exported_document_ids: list[str] = Field(default_factory=list)
+    last_exported_at: str | None = None
+    created_at: str
+    updated_at: str
+    deleted_at: str | None = None
+
+    def public(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude={"secret_name", "exported_document_ids"})

@@ -269,3 +269,9 @@ def website_pages(company_id: str, source_id: str) -> str:
 
 def website_page_sk(url_hash: str) -> str:
     return f"PAGE#{url_hash}"
+
+
+# --- database connections (store/repositories/databases.py) -----------------------------------------------
+# connection: COMPANY#c / DBCONN#d   GSI1 DBCONN#d   (its tables and exported documents inside the item)
+def database_sk(connection_id: str) -> str:
+    return f"DBCONN#{connection_id}"

@@ -27,3 +27,29 @@ class CrawlNow(Request):
     """``POST /sdk/website/source/{id}/crawl``: at most this many pages this time (the source's limit otherwise)."""
 
     max_pages: int | None = Field(default=None, ge=1, le=500)
+
+
+class DatabaseConnectionCreate(Request):
+    """``POST /database-connection``: Knowrithm's fields; ``url`` is a SQLAlchemy URL with its password."""
+
+    name: str = Field(min_length=1, max_length=200)
+    database_type: str = Field(min_length=1, max_length=20)
+    url: str = Field(min_length=1, max_length=2000)
+    agent_id: str = Field(min_length=1, max_length=100)
+    connection_params: dict[str, str] = Field(default_factory=dict, max_length=20)
+
+
+class DatabaseExport(Request):
+    """``POST /database-connection/export``: the connection, optionally its tables, and rows per table."""
+
+    connection_id: str = Field(min_length=1, max_length=100)
+    table_names: list[str] | None = Field(default=None, max_length=100)
+    limit_per_table: int = Field(default=1000, ge=1, le=5000)
+
+
+class DatabaseSearch(Request):
+    """``POST /search/database``: a read-only SELECT, or words searched in the exported rows."""
+
+    query: str = Field(min_length=1, max_length=5000)
+    connection_id: str | None = Field(default=None, max_length=100)
+    limit: int = Field(default=50, ge=1, le=500)

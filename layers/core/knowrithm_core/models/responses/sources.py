@@ -1,4 +1,6 @@
-"""Responses of the knowledge-source routes: website sources, their pages and crawls."""
+"""Responses of the knowledge-source routes: website sources, their pages and crawls; database connections."""
+
+from typing import Any
 
 from knowrithm_core.models.responses.common import Out
 
@@ -78,3 +80,71 @@ class CrawlResult(Out):
     errors: list[dict[str, str]] | None = None
     blocked_by_robots: list[str] | None = None
     website_source: WebsiteSourceOut | None = None
+
+
+class DatabaseConnectionOut(Out):
+    id: str | None = None
+    company_id: str | None = None
+    agent_id: str | None = None
+    name: str | None = None
+    database_type: str | None = None
+    url: str | None = None  # masked: the password is never returned
+    connection_params: dict[str, Any] | None = None
+    status: str | None = None
+    is_active: bool | None = None
+    last_error: str | None = None
+    tables: list[dict[str, Any]] | None = None
+    last_analyzed_at: str | None = None
+    last_exported_at: str | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+    deleted_at: str | None = None
+
+
+class DatabaseConnectionEnvelope(Out):
+    connection: DatabaseConnectionOut | None = None
+    message: str | None = None
+    tables: list[dict[str, Any]] | None = None
+
+
+class DatabaseConnectionList(Out):
+    connections: list[DatabaseConnectionOut] | None = None
+    total: int | None = None
+
+
+class DatabaseConnectionTested(Out):
+    success: bool | None = None
+    message: str | None = None
+    connection_id: str | None = None
+
+
+class DatabaseTables(Out):
+    connection_id: str | None = None
+    tables: list[dict[str, Any]] | None = None
+    total: int | None = None
+
+
+class DatabaseConnectionDeleted(Out):
+    message: str | None = None
+    connection_id: str | None = None
+    deleted_documents: int | None = None
+
+
+class DatabaseExported(Out):
+    message: str | None = None
+    connection_id: str | None = None
+    status: str | None = None
+    tables: list[str] | None = None
+    documents: list[dict[str, Any]] | None = None
+    task_ids: list[str] | None = None
+
+
+class DatabaseSearchResult(Out):
+    """``mode`` ``sql`` (rows of the validated SELECT, ``sql`` as run) or ``exported_rows`` (matching row groups)."""
+
+    query: str | None = None
+    mode: str | None = None
+    sql: str | None = None
+    results: dict[str, list[dict[str, Any]]] | None = None
+    total_results: int | None = None
+    execution_time: float | None = None
