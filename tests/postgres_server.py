@@ -35,7 +35,7 @@ def binaries() -> Path | None:
     found = shutil.which("pg_ctl")
     if found:
         return Path(os.path.realpath(found)).parent
-    candidates = sorted(glob.glob("https://gh.072103.xyz/usr/lib/postgresql/*/bin/pg_ctl"))
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
     return Path(candidates[-1]).parent if candidates else None
 
 

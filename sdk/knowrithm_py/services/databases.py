@@ -40,16 +40,12 @@ class DatabaseService(Service):
             body["connection_params"] = dict(connection_params)
         return cast(
             DatabaseConnectionEnvelope,
-            self._core.call("POST", "https://gh.072103.xyz/database-connection", json=body, headers=headers),
+            self._core.call("POST", "/database-connection", json=body, headers=headers),
         )
 
     def list_connections(self, agent_id: str | None = None, *, headers: Headers = None) -> DatabaseConnectionList:
         """``GET /database-connection`` (or ``/database-connection/agent/{agent_id}``)."""
-        path = (
-            f"/database-connection/agent/{quote(agent_id, safe='')}"
-            if agent_id
-            else "https://gh.072103.xyz/database-connection"
-        )
+        path = f"/database-connection/agent/{quote(agent_id, safe='')}" if agent_id else "/database-connection"
         return cast(DatabaseConnectionList, self._core.call("GET", path, headers=headers))
 
     def get_connection(self, connection_id: str, *, headers: Headers = None) -> DatabaseConnectionEnvelope:
@@ -59,18 +55,16 @@ class DatabaseService(Service):
         """``POST /database-connection/{id}/test``: ``{success: true}``, or a 400 with the driver's reason."""
         return cast(
             DatabaseConnectionTested,
-            self._core.call("POST", _path(connection_id, "https://gh.072103.xyz/test"), headers=headers),
+            self._core.call("POST", _path(connection_id, "/test"), headers=headers),
         )
 
     def analyze_connection(self, connection_id: str, *, headers: Headers = None) -> DatabaseConnectionEnvelope:
         """``POST /database-connection/{id}/analyze``: tables, columns and row counts."""
-        path = _path(connection_id, "https://gh.072103.xyz/analyze")
+        path = _path(connection_id, "/analyze")
         return cast(DatabaseConnectionEnvelope, self._core.call("POST", path, headers=headers))
 
     def get_connection_tables(self, connection_id: str, *, headers: Headers = None) -> DatabaseTables:
-        return cast(
-            DatabaseTables, self._core.call("GET", _path(connection_id, "https://gh.072103.xyz/table"), headers=headers)
-        )
+        return cast(DatabaseTables, self._core.call("GET", _path(connection_id, "/table"), headers=headers))
 
     def export_connection(
         self,
@@ -88,7 +82,7 @@ class DatabaseService(Service):
             body["limit_per_table"] = limit_per_table
         return cast(
             DatabaseExported,
-            self._core.call("POST", "https://gh.072103.xyz/database-connection/export", json=body, headers=headers),
+            self._core.call("POST", "/database-connection/export", json=body, headers=headers),
         )
 
     def delete_connection(self, connection_id: str, *, headers: Headers = None) -> DatabaseConnectionDeleted:
@@ -106,5 +100,5 @@ class DatabaseService(Service):
             body["limit"] = limit
         return cast(
             DatabaseSearchResult,
-            self._core.call("POST", "https://gh.072103.xyz/search/database", json=body, headers=headers),
+            self._core.call("POST", "/search/database", json=body, headers=headers),
         )

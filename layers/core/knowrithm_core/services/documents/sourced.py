@@ -3,11 +3,12 @@ ingest like an upload, and removed again when the source no longer has them."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from knowrithm_core.auth import Principal
-from knowrithm_core.errors import NotFound, ServiceUnavailable
+from knowrithm_core.errors import Conflict, NotFound, ServiceUnavailable
 from knowrithm_core.knowledge import formats
 from knowrithm_core.knowledge.records import Document, blob_key
 from knowrithm_core.services.documents.base import DocumentBase
@@ -52,9 +53,16 @@ class SourcedMixin(DocumentBase):
         """Soft-delete each document (its chunks leave search at once); ones already gone are skipped."""
         removed = 0
         for document_id in document_ids:
-            try:
-                self.delete(principal, document_id)  # type: ignore[attr-defined]  # LifecycleMixin's
-            except NotFound:
-                continue
-            removed += 1
+            for attempt in range(5):  # an ingest finishing meanwhile changes the document's version: read it again
+                try:
+                    self.delete(principal, document_id)  # type: ignore[attr-defined]  # LifecycleMixin's
+                except NotFound:
+                    break
+                except Conflict:
+                    if attempt == 4:
+                        raise
+                    time.sleep(0.2 * (attempt + 1))
+                    continue
+                removed += 1
+                break
         return removed
