@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
+from botocore.stub import Stubber
 from fastapi.testclient import TestClient
 
 from knowrithm_core.container import Services
+from knowrithm_core.knowledge.text_to_sql import SqlWriter
 from tests.component.knowledge.conftest import Pump
 from tests.postgres_server import PASSWORD, Postgres, binaries, running_postgres
 from tests.stack import Tenant
@@ -100,6 +103,40 @@ def test_a_connection_is_analyzed_searched_read_only_and_its_password_never_retu
         refused = _search(kb_client, tenant, sql, connection_id=connection["id"])
         assert refused.status_code == 400, sql
         assert refused.json()["error_code"] == "query_not_allowed"
+    assert _count_customers(postgres) == 3
+
+
+def _reply(text: str) -> dict[str, Any]:
+    return {
+        "output": {"message": {"role": "assistant", "content": [{"text": text}]}},
+        "stopReason": "end_turn",
+        "usage": {"inputTokens": 10, "outputTokens": 5, "totalTokens": 15},
+        "metrics": {"latencyMs": 12},
+    }
+
+
+def test_with_bedrock_a_question_becomes_one_validated_select(
+    kb_client: TestClient, kb_services: Services, tenant: Tenant, postgres: Postgres
+) -> None:
+    # GIVEN an analyzed connection, Bedrock as the responder, and a model (botocore's Stubber) that answers with SQL
+    connection = _create(kb_client, tenant, postgres.url()).json()["connection"]
+    kb_client.post(f"/api/v1/database-connection/{connection['id']}/analyze", headers=tenant.key_headers)
+    service = kb_services.databases
+    service.settings = replace(service.settings, responder="bedrock", bedrock_model_id="amazon.nova-lite-v1:0")
+    client = boto3.client("bedrock-runtime", region_name="us-east-1")
+    stub = Stubber(client)
+    stub.add_response("converse", _reply("```sql\nSELECT name FROM customers WHERE plan = 'pro' ORDER BY id;\n```"))
+    stub.add_response("converse", _reply("DELETE FROM customers"))
+    service.sql_writer = lambda model: SqlWriter(model, client=client)
+    with stub:
+        # WHEN a question is searched
+        found = _search(kb_client, tenant, "Who is on the pro plan?", limit=10).json()
+        # THEN the model's SELECT ran through the gate (a LIMIT added) and answered
+        assert found["mode"] == "text_to_sql" and found["sql"].endswith("LIMIT 10")
+        assert found["results"]["Shop"] == [{"name": "Ada Lovelace"}, {"name": "Cleo Glaze"}]
+        # WHEN the model writes a DELETE THEN it is refused like a client's, and nothing changed
+        refused = _search(kb_client, tenant, "Remove every customer")
+        assert refused.status_code == 400 and refused.json()["error_code"] == "query_not_allowed"
     assert _count_customers(postgres) == 3
 
 

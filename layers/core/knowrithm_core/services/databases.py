@@ -9,12 +9,14 @@ API only ever shows it masked. Export turns rows into documents (25 rows each, e
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from knowrithm_core.auth import Principal
 from knowrithm_core.errors import NotFound, ValidationFailed
 from knowrithm_core.ids import is_uuid, iso, new_id
 from knowrithm_core.knowledge import databases as db
+from knowrithm_core.knowledge.text_to_sql import SqlWriter
 from knowrithm_core.models.bodies.sources import DatabaseConnectionCreate, DatabaseExport, DatabaseSearch
 from knowrithm_core.models.sources import DatabaseConnection
 from knowrithm_core.services.base import Service
@@ -49,8 +51,11 @@ SQL_VERBS = (
 
 
 class DatabaseService(Service):
-    def __init__(self, documents: DocumentService, secrets: SecretStore) -> None:
+    def __init__(
+        self, documents: DocumentService, secrets: SecretStore, sql_writer: Callable[[str], SqlWriter] = SqlWriter
+    ) -> None:
         super().__init__(documents.table, documents.settings)
+        self.sql_writer = sql_writer  # a model id -> the Bedrock SQL writer
         self.documents = documents
         self.secrets = secrets
         self.repository = DatabaseRepository(self.table)
@@ -161,30 +166,57 @@ class DatabaseService(Service):
         }
 
     def search(self, principal: Principal, body: DatabaseSearch) -> dict[str, Any]:
-        """A SQL query runs validated and read-only on one connection; other text searches the exported rows."""
+        """SQL runs validated and read-only on one connection; a question becomes that SQL when the connection's
+        agent answers with Bedrock, and otherwise searches the exported rows."""
         principal.require("read")
         started = time.perf_counter()
+        target: DatabaseConnection | None
         if _looks_like_sql(body.query):
-            connection = self._one(principal.company_id, body.connection_id)
-            allowed = {t["name"] for t in connection.tables}
-            sql = db.read_only_select(body.query, connection.database_type, allowed, body.limit)
-            rows = db.run_select(self._url(connection), sql)
-            results = {connection.name: rows}
-            mode = "sql"
+            target, mode = self._one(principal.company_id, body.connection_id), "sql"
+            sql: str | None = self._run(target, body.query, body.limit)
+        else:
+            target, model = self._bedrock_connection(principal.company_id, body.connection_id)
+            mode, sql = "exported_rows", None
+            if target is not None and model:
+                written = self.sql_writer(model).write(body.query, target.database_type, target.tables, body.limit)
+                mode, sql = "text_to_sql", self._run(target, written, body.limit)
+        if target is not None and sql is not None:
+            results = {target.name: db.run_select(self._url(target), sql)}
         else:
             results = self._search_rows(principal, body)
-            mode = "exported_rows"
-            sql = None
-        total = sum(len(v) for v in results.values())
-        elapsed = round(time.perf_counter() - started, 4)
         return {
             "query": body.query,
             "mode": mode,
             "sql": sql,
             "results": results,
-            "total_results": total,
-            "execution_time": elapsed,
+            "total_results": sum(len(v) for v in results.values()),
+            "execution_time": round(time.perf_counter() - started, 4),
         }
+
+    def _run(self, connection: DatabaseConnection, sql: str, limit: int) -> str:
+        """The validated statement (the gate every query passes, the client's or the model's)."""
+        return db.read_only_select(sql, connection.database_type, {t["name"] for t in connection.tables}, limit)
+
+    def _bedrock_connection(
+        self, company_id: str, connection_id: str | None
+    ) -> tuple[DatabaseConnection | None, str | None]:
+        """The connection a question goes to as SQL, and the model: one whose agent answers with Bedrock."""
+        live = [c for c in self.repository.all(company_id) if not c.deleted_at and c.tables]
+        if connection_id:
+            live = [c for c in live if c.id == connection_id]
+        for connection in live:
+            model = self._model(connection)
+            if model:
+                return connection, model
+        return None, None
+
+    def _model(self, connection: DatabaseConnection) -> str | None:
+        from knowrithm_core.responder.bedrock import uses_bedrock
+
+        agent = self.documents.agents.read(connection.company_id, connection.agent_id, include_deleted=True)[1]
+        if uses_bedrock(agent) and agent.settings is not None and agent.settings.llm_model_name:
+            return agent.settings.llm_model_name
+        return self.settings.bedrock_model_id if self.settings.responder == "bedrock" else None
 
     def _search_rows(self, principal: Principal, body: DatabaseSearch) -> dict[str, list[dict[str, Any]]]:
         connections = [c for c in self.repository.all(principal.company_id) if not c.deleted_at]

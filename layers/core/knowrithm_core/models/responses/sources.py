@@ -140,7 +140,7 @@ class DatabaseExported(Out):
 
 
 class DatabaseSearchResult(Out):
-    """``mode`` ``sql`` (rows of the validated SELECT, ``sql`` as run) or ``exported_rows`` (matching row groups)."""
+    """``mode`` ``sql`` or ``text_to_sql`` (rows of the validated SELECT, ``sql`` as run) or ``exported_rows``."""
 
     query: str | None = None
     mode: str | None = None
