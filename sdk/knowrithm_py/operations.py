@@ -136,6 +136,12 @@ OPERATIONS: dict[str, str] = {
     "export_connection": "databases.export_connection",
     "delete_connection": "databases.delete_connection",
     "search_database": "databases.text_to_sql",
+    "update_connection": "databases.update_connection",
+    "patch_connection": "databases.update_connection",
+    "analyze_all_connections": "databases.analyze_all_connections",
+    "sdk_create_connection_sdk": "databases.create_connection",
+    "sdk_update_connection_sdk": "databases.update_connection",
+    "sdk_delete_connection_sdk": "databases.delete_connection",
     # system and widget
     "task_status": "tasks.get_task_status",
     "health": "health.health_check",

@@ -71,3 +71,9 @@ class DatabaseSearchResult(TypedDict, total=False):
     results: dict[str, list[dict[str, Any]]]
     total_results: int
     execution_time: float
+
+
+class DatabaseConnectionsAnalyzed(TypedDict, total=False):
+    connections: list[DatabaseConnection]
+    failed: list[dict[str, str]]
+    message: str

@@ -10,6 +10,7 @@ from knowrithm_py.models.databases import (
     DatabaseConnectionDeleted,
     DatabaseConnectionEnvelope,
     DatabaseConnectionList,
+    DatabaseConnectionsAnalyzed,
     DatabaseConnectionTested,
     DatabaseExported,
     DatabaseSearchResult,
@@ -42,6 +43,29 @@ class DatabaseService(Service):
             DatabaseConnectionEnvelope,
             self._core.call("POST", "/database-connection", json=body, headers=headers),
         )
+
+    def update_connection(
+        self,
+        connection_id: str,
+        *,
+        name: str | None = None,
+        url: str | None = None,
+        database_type: str | None = None,
+        connection_params: Mapping[str, str] | None = None,
+        headers: Headers = None,
+    ) -> DatabaseConnectionEnvelope:
+        """``PUT /database-connection/{id}``: only the given fields change; a new ``url`` is connected first."""
+        body: dict[str, Any] = {"name": name, "url": url, "database_type": database_type}
+        body = {key: value for key, value in body.items() if value is not None}
+        if connection_params is not None:
+            body["connection_params"] = dict(connection_params)
+        path = _path(connection_id)
+        return cast(DatabaseConnectionEnvelope, self._core.call("PUT", path, json=body, headers=headers))
+
+    def analyze_all_connections(self, *, headers: Headers = None) -> DatabaseConnectionsAnalyzed:
+        """``POST /database-connection/analyze``: every active connection (failures listed in ``failed``)."""
+        path = "/database-connection/analyze"
+        return cast(DatabaseConnectionsAnalyzed, self._core.call("POST", path, headers=headers))
 
     def list_connections(self, agent_id: str | None = None, *, headers: Headers = None) -> DatabaseConnectionList:
         """``GET /database-connection`` (or ``/database-connection/agent/{agent_id}``)."""

@@ -200,3 +200,23 @@ def test_a_sqlite_file_is_analyzed_and_queried_read_only(kb_client: TestClient, 
     assert _search(kb_client, tenant, "DELETE FROM firings").status_code == 400
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT count(*) FROM firings").fetchone() == (1,)
+
+
+def test_an_update_with_a_bad_password_changes_nothing_and_analyze_all_reports_each(
+    kb_client: TestClient, tenant: Tenant, postgres: Postgres
+) -> None:
+    # GIVEN a working connection
+    connection = _create(kb_client, tenant, postgres.url()).json()["connection"]
+    path = f"/api/v1/database-connection/{connection['id']}"
+    # WHEN its URL is changed to one with a wrong password
+    refused = kb_client.put(path, headers=tenant.key_headers, json={"url": postgres.url("nope"), "name": "Other"})
+    # THEN it is a 400, and the name and the stored URL still work
+    assert refused.status_code == 400 and refused.json()["error_code"] == "database_connection_failed"
+    assert kb_client.get(path, headers=tenant.key_headers).json()["connection"]["name"] == "Shop"
+    assert kb_client.post(f"{path}/test", headers=tenant.key_headers).json()["success"] is True
+    # WHEN only the name changes (PATCH) and every connection is analyzed
+    renamed = kb_client.patch(path, headers=tenant.key_headers, json={"name": "Shop DB"}).json()["connection"]
+    analyzed = kb_client.post("/api/v1/database-connection/analyze", headers=tenant.key_headers).json()
+    # THEN the name changed and the analysis covers the connection
+    assert renamed["name"] == "Shop DB" and analyzed["failed"] == []
+    assert {t["name"] for t in analyzed["connections"][0]["tables"]} == {"customers", "orders"}

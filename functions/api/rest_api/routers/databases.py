@@ -4,11 +4,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
-from knowrithm_core.models.bodies.sources import DatabaseConnectionCreate, DatabaseExport, DatabaseSearch
+from knowrithm_core.models.bodies.sources import (
+    DatabaseConnectionCreate,
+    DatabaseConnectionUpdate,
+    DatabaseExport,
+    DatabaseSearch,
+)
 from knowrithm_core.models.responses.sources import (
     DatabaseConnectionDeleted,
     DatabaseConnectionEnvelope,
     DatabaseConnectionList,
+    DatabaseConnectionsAnalyzed,
     DatabaseConnectionTested,
     DatabaseExported,
     DatabaseSearchResult,
@@ -19,6 +25,7 @@ from rest_api.deps import Caller, ServicesDep
 
 router = APIRouter(tags=["databases"], responses=ERRORS)
 CreateBody = Annotated[DatabaseConnectionCreate, Depends(body_of(DatabaseConnectionCreate))]
+UpdateBody = Annotated[DatabaseConnectionUpdate, Depends(body_of(DatabaseConnectionUpdate))]
 ExportBody = Annotated[DatabaseExport, Depends(body_of(DatabaseExport))]
 SearchBody = Annotated[DatabaseSearch, Depends(body_of(DatabaseSearch))]
 
@@ -33,6 +40,64 @@ SearchBody = Annotated[DatabaseSearch, Depends(body_of(DatabaseSearch))]
 def create_connection(caller: Caller, body: CreateBody, svc: ServicesDep) -> dict[str, Any]:
     """Connect once (a bad password or unreachable host is a 400), keep the URL in Secrets Manager, show it masked."""
     return svc.databases.create(caller, body)
+
+
+@router.post(
+    "/sdk/database",
+    status_code=201,
+    response_model=DatabaseConnectionEnvelope,
+    response_model_exclude_unset=True,
+    openapi_extra=body_doc(DatabaseConnectionCreate),
+)
+def sdk_create_connection(caller: Caller, body: CreateBody, svc: ServicesDep) -> dict[str, Any]:
+    """The SDK's synchronous create (the same as ``POST /database-connection``)."""
+    return svc.databases.create(caller, body)
+
+
+@router.put(
+    "/database-connection/{connection_id}",
+    response_model=DatabaseConnectionEnvelope,
+    response_model_exclude_unset=True,
+    openapi_extra=body_doc(DatabaseConnectionUpdate),
+)
+def update_connection(connection_id: str, caller: Caller, body: UpdateBody, svc: ServicesDep) -> dict[str, Any]:
+    """Change the name, parameters or URL (a new URL is connected first; a 400 changes nothing)."""
+    return svc.databases.update(caller, connection_id, body)
+
+
+@router.patch(
+    "/database-connection/{connection_id}",
+    response_model=DatabaseConnectionEnvelope,
+    response_model_exclude_unset=True,
+    openapi_extra=body_doc(DatabaseConnectionUpdate),
+)
+def patch_connection(connection_id: str, caller: Caller, body: UpdateBody, svc: ServicesDep) -> dict[str, Any]:
+    return svc.databases.update(caller, connection_id, body)
+
+
+@router.put(
+    "/sdk/database/{connection_id}",
+    response_model=DatabaseConnectionEnvelope,
+    response_model_exclude_unset=True,
+    openapi_extra=body_doc(DatabaseConnectionUpdate),
+)
+def sdk_update_connection(connection_id: str, caller: Caller, body: UpdateBody, svc: ServicesDep) -> dict[str, Any]:
+    return svc.databases.update(caller, connection_id, body)
+
+
+@router.delete(
+    "/sdk/database/{connection_id}", response_model=DatabaseConnectionDeleted, response_model_exclude_unset=True
+)
+def sdk_delete_connection(connection_id: str, caller: Caller, svc: ServicesDep) -> dict[str, Any]:
+    return svc.databases.delete(caller, connection_id)
+
+
+@router.post(
+    "/database-connection/analyze", response_model=DatabaseConnectionsAnalyzed, response_model_exclude_unset=True
+)
+def analyze_all_connections(caller: Caller, svc: ServicesDep) -> dict[str, Any]:
+    """Analyze every active connection (one that fails is listed in ``failed``)."""
+    return svc.databases.analyze_all(caller)
 
 
 @router.get("/database-connection", response_model=DatabaseConnectionList, response_model_exclude_unset=True)

@@ -17,7 +17,12 @@ from knowrithm_core.errors import NotFound, ValidationFailed
 from knowrithm_core.ids import is_uuid, iso, new_id
 from knowrithm_core.knowledge import databases as db
 from knowrithm_core.knowledge.text_to_sql import SqlWriter
-from knowrithm_core.models.bodies.sources import DatabaseConnectionCreate, DatabaseExport, DatabaseSearch
+from knowrithm_core.models.bodies.sources import (
+    DatabaseConnectionCreate,
+    DatabaseConnectionUpdate,
+    DatabaseExport,
+    DatabaseSearch,
+)
 from knowrithm_core.models.sources import DatabaseConnection
 from knowrithm_core.services.base import Service
 from knowrithm_core.services.documents import DocumentService, SourcedText
@@ -84,6 +89,37 @@ class DatabaseService(Service):
         )
         self.repository.save(connection)
         return {"connection": connection.public(), "message": "Database connection created."}
+
+    def update(self, principal: Principal, connection_id: str, body: DatabaseConnectionUpdate) -> dict[str, Any]:
+        """Change the name, parameters or URL (a new URL is vetted and connected first; a 400 changes nothing)."""
+        principal.require("write", "PUT")
+        connection = self._connection(principal.company_id, connection_id)
+        changes: dict[str, Any] = body.model_dump(exclude_none=True, exclude={"url", "database_type"})
+        if body.url is not None:
+            kind = (body.database_type or connection.database_type).lower()
+            vetted = db.vet_url(body.url, local_mode=self.settings.local_mode, database_type=kind)
+            db.test_connection(vetted)
+            self.secrets.put(connection.secret_name, vetted.url)
+            changes |= {"url": vetted.masked, "database_type": vetted.database_type, "status": "connected"}
+            changes |= {"last_error": None, "tables": [], "last_analyzed_at": None}
+        updated = self._save(connection, **changes)
+        return {"connection": updated.public(), "message": "Database connection updated."}
+
+    def analyze_all(self, principal: Principal) -> dict[str, Any]:
+        """Analyze every live connection of the company; one that fails is reported, not raised."""
+        principal.require("write")
+        analyzed, failed = [], []
+        for connection in self.repository.all(principal.company_id):
+            if connection.deleted_at:
+                continue
+            try:
+                tables = db.analyze(self._url(connection))
+            except ValidationFailed as exc:
+                self._save(connection, status="failed", last_error=exc.message)
+                failed.append({"connection_id": connection.id, "error": exc.message})
+                continue
+            analyzed.append(self._save(connection, tables=tables, last_analyzed_at=iso(), status="connected").public())
+        return {"connections": analyzed, "failed": failed, "message": f"Analyzed {len(analyzed)} connection(s)."}
 
     def list_connections(self, principal: Principal, agent_id: str | None = None) -> dict[str, Any]:
         principal.require("read")

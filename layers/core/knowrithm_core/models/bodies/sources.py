@@ -53,3 +53,12 @@ class DatabaseSearch(Request):
     query: str = Field(min_length=1, max_length=5000)
     connection_id: str | None = Field(default=None, max_length=100)
     limit: int = Field(default=50, ge=1, le=500)
+
+
+class DatabaseConnectionUpdate(Request):
+    """``PUT``/``PATCH /database-connection/{id}``: only the given fields change; a new ``url`` is connected first."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    database_type: str | None = Field(default=None, min_length=1, max_length=20)
+    url: str | None = Field(default=None, min_length=1, max_length=2000)
+    connection_params: dict[str, str] | None = Field(default=None, max_length=20)

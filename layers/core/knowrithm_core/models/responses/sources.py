@@ -148,3 +148,9 @@ class DatabaseSearchResult(Out):
     results: dict[str, list[dict[str, Any]]] | None = None
     total_results: int | None = None
     execution_time: float | None = None
+
+
+class DatabaseConnectionsAnalyzed(Out):
+    connections: list[DatabaseConnectionOut] | None = None
+    failed: list[dict[str, str]] | None = None
+    message: str | None = None
