@@ -18,7 +18,7 @@ export AWS_SECRET_ACCESS_KEY ?= testing
 export AWS_DEFAULT_REGION ?= us-east-1
 export AWS_ACCOUNT_ID_ENDPOINT_MODE ?= disabled
 
-.PHONY: help venv sam-venv security-venv checkov audit security chromium dev reset webhook-listen test lint openapi openapi-check docs typecheck template-lint unit component contracts integration e2e bench backfill build deploy deploy-prod invoke clean
+.PHONY: help venv sam-venv security-venv checkov audit security chromium postgres dev reset webhook-listen test lint openapi openapi-check docs typecheck template-lint unit component contracts integration e2e bench backfill build deploy deploy-prod invoke recrawl clean
 
 help:
 	@echo "make dev    - set up and run the whole stack on 127.0.0.1 (PORT=3000)"
@@ -137,9 +137,16 @@ chromium:
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo -n); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium < /dev/null; }
 
+# The database-source tests start a throwaway PostgreSQL (initdb + pg_ctl) in a temporary directory.
+postgres:
+	@command -v pg_ctl >/dev/null || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { \
+		echo "installing postgresql (apt-get) for the database-source tests"; \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo -n); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql < /dev/null; }
+
 # The browser tests run in their own pytest process: Playwright's sync API keeps an event loop running in the
 # main thread for the session, which would break in-process Lambda invocations (Mangum) in the same process.
-test: venv chromium lint typecheck template-lint checkov audit openapi-check docs build
+test: venv chromium postgres lint typecheck template-lint checkov audit openapi-check docs build
 	$(PY) -m pytest -q tests/unit tests/component tests/contracts tests/integration
 	$(PY) -m pytest -q tests/e2e
 
@@ -164,6 +171,11 @@ deploy-prod: build
 
 invoke: venv
 	$(PY) -m local.invoke --function $(FUNCTION) --event $(EVENT)
+
+# What the RecrawlSchedule sends every 15 minutes: queue the website crawls that are due (against make dev when
+# AWS_ENDPOINT_URL is set).
+recrawl: venv
+	$(PY) -m local.invoke --function DocumentIngestFunction --event events/document_ingest_recrawl_due.json
 
 clean:
 	rm -rf .aws-sam .local site .pytest_cache .mypy_cache .ruff_cache

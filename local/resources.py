@@ -167,6 +167,8 @@ CLOUD_ONLY = {
     "AWS::SNS::Topic": "SNS topic",
     "AWS::SNS::Subscription": "SNS subscription",
     "AWS::Logs::LogGroup": "log group",
+    "AWS::Scheduler::Schedule": "schedule",  # the website re-crawl: `make recrawl` sends what it would
+    "AWS::IAM::Role": "IAM role",
 }
 
 

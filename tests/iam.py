@@ -62,6 +62,8 @@ def needs(service: str, operation: str, params: Mapping[str, Any], names: Names)
         return [(f"sqs:{action}", f"queue:{queue}")]
     if service == "bedrock-runtime":
         return [("bedrock:InvokeModel", f"model:{params.get('modelId', '')}")]
+    if service == "secretsmanager":  # database connections' secrets, by name (``Name`` or ``SecretId``)
+        return [(f"secretsmanager:{operation}", f"secret:{params.get('Name') or params.get('SecretId', '')}*")]
     if service == "kms":  # the template's one key (webhook signing secrets), named by its alias in KeyId
         return [(f"kms:{operation}", "key:WebhookSecretsKey")]
     return [(f"{service}:{operation}", "*")]
@@ -123,6 +125,8 @@ def _resource(value: Any) -> str:
             return f"{_KIND.get(logical_id, logical_id)}:{logical_id}{rest}"
         if ":bedrock:" in text:
             return "model:*"
+        if ":secretsmanager:" in text and ":secret:" in text:
+            return "secret:" + text.rsplit(":secret:", 1)[1]
     raise AssertionError(f"unsupported resource {value!r}")
 
 

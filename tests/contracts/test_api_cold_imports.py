@@ -56,7 +56,7 @@ BODIES = {
     "ApiAgentsFunction": {"agents"},
     "ApiConversationsFunction": {"conversations"},
     "ApiLeadsFunction": {"leads"},
-    "ApiDocumentsFunction": {"documents"},
+    "ApiDocumentsFunction": {"documents", "sources"},
     "ApiWebhooksFunction": {"webhooks"},
     "ApiAnalyticsFunction": {"analytics"},
     "ApiSystemFunction": set(),

@@ -117,6 +117,7 @@ def test_only_the_groups_that_need_a_resource_are_granted_it(template: dict[str,
     }
     assert queues["ApiDocumentsFunction"] == {"IngestQueue"} and queues["ApiConversationsFunction"] == {"ChatQueue"}
     assert queues["ApiWebhooksFunction"] == {"DeliveryQueue"}
-    assert _grants(stack, "bedrock:") == {"ApiConversationsFunction", "ApiAnalyticsFunction"}
+    # (ApiDocumentsFunction: POST /search/database asks Bedrock for the SELECT when the agent answers with it)
+    assert _grants(stack, "bedrock:") == {"ApiConversationsFunction", "ApiAnalyticsFunction", "ApiDocumentsFunction"}
     assert _grants(stack, "secretsmanager:") == API_FUNCTIONS - {"ApiSystemFunction"}
     assert allowed(stack, "ApiSystemFunction") == [("dynamodb:GetItem", "table:AppTable")]

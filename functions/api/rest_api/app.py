@@ -14,18 +14,22 @@ from rest_api.routers import (
     auth,
     companies,
     conversations,
+    databases,
     documents,
     leads,
     providers,
     settings,
     system,
     webhooks,
+    websites,
 )
 
 
 def create_app() -> FastAPI:
     # settings after providers: GET /settings/providers must not be taken for a settings id
     routers = (companies, auth, agents, providers, conversations, leads, system, webhooks, settings, analytics)
-    app = create_api([m.router for m in (*routers, documents)], legacy=[system.router], documented=True)
+    app = create_api(
+        [m.router for m in (*routers, documents, websites, databases)], legacy=[system.router], documented=True
+    )
     add_health(app)
     return app

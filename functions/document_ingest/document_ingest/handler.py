@@ -24,4 +24,4 @@ from knowrithm_core.workers.ingest import ingest_jobs
 @traced
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     services = get_services()
-    return ingest_jobs(services.ingest_worker(), services.settings).process(event, context)
+    return ingest_jobs(services.ingest_worker(), services.settings, services.websites).process(event, context)

@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # each imported on first use (see the properties below), off 
     from knowrithm_core.services.chat_worker import ChatWorker
     from knowrithm_core.services.companies import CompanyService
     from knowrithm_core.services.conversations import ConversationService
+    from knowrithm_core.services.databases import DatabaseService
     from knowrithm_core.services.delivery import DeliveryWorker
     from knowrithm_core.services.documents import DocumentService
     from knowrithm_core.services.fanout import FanOut
@@ -37,6 +38,7 @@ if TYPE_CHECKING:  # each imported on first use (see the properties below), off 
     from knowrithm_core.services.settings import SettingsService
     from knowrithm_core.services.tasks import TaskService
     from knowrithm_core.services.webhooks import WebhookService
+    from knowrithm_core.services.websites import WebsiteService
     from knowrithm_core.store.queue import SqsQueue
     from knowrithm_core.widget.limits import RateLimiter
 
@@ -192,6 +194,20 @@ class Services:
         return DocumentService(
             self.agents, self.settings, self.knowledge, self.knowledge.blobs, ingest_queue, limiter=limiter
         )
+
+    @built
+    def websites(self) -> WebsiteService:
+        from knowrithm_core.knowledge.fetch import PinnedFetcher
+        from knowrithm_core.services.websites import WebsiteService
+
+        return WebsiteService(self.documents, PinnedFetcher(), self.documents.queue)
+
+    @built
+    def databases(self) -> DatabaseService:
+        from knowrithm_core.services.databases import DatabaseService
+        from knowrithm_core.store.secrets import SecretStore
+
+        return DatabaseService(self.documents, SecretStore())
 
     def ingest_worker(self) -> IngestWorker:
         from knowrithm_core.knowledge.fetch import PinnedFetcher

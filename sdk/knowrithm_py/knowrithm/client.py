@@ -16,11 +16,13 @@ from knowrithm_py.services.agents import AgentService, ProviderService
 from knowrithm_py.services.analytics import AnalyticsService
 from knowrithm_py.services.auth import ApiKeyService, AuthService, CompanyService
 from knowrithm_py.services.conversations import ConversationService, MessageService
+from knowrithm_py.services.databases import DatabaseService
 from knowrithm_py.services.documents import DocumentService
 from knowrithm_py.services.leads import LeadService
 from knowrithm_py.services.settings import SettingsService
 from knowrithm_py.services.system import HealthService, TaskService
 from knowrithm_py.services.webhooks import WebhookService
+from knowrithm_py.services.websites import WebsiteSourceService
 from knowrithm_py.services.widget import WidgetService
 
 DEFAULT_BASE_URL = "https://app.knowrithm.org/api"
@@ -91,6 +93,8 @@ class KnowrithmClient:
         self.tasks = TaskService(core)
         self.health = HealthService(core)
         self.webhooks = WebhookService(core)
+        self.website_sources = WebsiteSourceService(core)
+        self.databases = DatabaseService(core)
         self.documents = DocumentService(core)
         self.analytics = AnalyticsService(core)
         self.settings = SettingsService(core)

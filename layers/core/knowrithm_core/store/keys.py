@@ -256,3 +256,32 @@ def rate_pk(counter_key: str) -> str:
 
 def rate_window_sk(window_start: int) -> str:
     return f"W#{window_start}"
+
+
+# --- website sources (store/repositories/websites.py) -----------------------------------------------------
+# source:  COMPANY#c / WEBSITE#s        GSI1 WEBSITE#s; while scheduled GSI2 SCHEDULE#WEBSITES / <next crawl>#c#s
+# its URL: COMPANY#c / WEBSITEURL#a#<sha256 of the normalized base URL>   (one source per agent and site)
+# pages:   COMPANY#c#WEBSITE#s / PAGE#<sha256 of the URL>
+SCHEDULED_WEBSITES = "SCHEDULE#WEBSITES"
+
+
+def website_sk(source_id: str) -> str:
+    return f"WEBSITE#{source_id}"
+
+
+def website_url_sk(agent_id: str, url_hash: str) -> str:
+    return f"WEBSITEURL#{agent_id}#{url_hash}"
+
+
+def website_pages(company_id: str, source_id: str) -> str:
+    return f"COMPANY#{company_id}#WEBSITE#{source_id}"
+
+
+def website_page_sk(url_hash: str) -> str:
+    return f"PAGE#{url_hash}"
+
+
+# --- database connections (store/repositories/databases.py) -----------------------------------------------
+# connection: COMPANY#c / DBCONN#d   GSI1 DBCONN#d   (its tables and exported documents inside the item)
+def database_sk(connection_id: str) -> str:
+    return f"DBCONN#{connection_id}"

@@ -148,6 +148,8 @@ class SqsWorker:
             return self._dead_letter(record, str(exc))
         try:
             outcome = self.handle(job)
+        except Malformed as exc:  # a handler that checks fields per message kind
+            return self._dead_letter(record, str(exc))
         except Retry as retry:
             log.info(
                 f"{self.kind} message to retry",

@@ -31,10 +31,11 @@ from knowrithm_core.services.documents.requests import (
     staging_key,
 )
 from knowrithm_core.services.documents.search import SearchMixin, hit_body, snippet
+from knowrithm_core.services.documents.sourced import SourcedMixin, SourcedText
 from knowrithm_core.services.documents.upload import UploadMixin
 
 
-class DocumentService(UploadMixin, PresignedUploadMixin, LifecycleMixin, ChunksMixin, SearchMixin):
+class DocumentService(UploadMixin, PresignedUploadMixin, LifecycleMixin, ChunksMixin, SearchMixin, SourcedMixin):
     """Every document route (the API's ``documents`` group and the ingest worker's task records)."""
 
 
@@ -43,6 +44,7 @@ __all__ = [
     "Chunk",
     "DocumentService",
     "SearchRequest",
+    "SourcedText",
     "UploadMissing",
     "UploadRejected",
     "UploadRequest",
