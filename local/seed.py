@@ -36,6 +36,7 @@ class Demo:
     company_id: str
     agent_id: str
     demo_url: str = ""  # the widget demo page (another origin than the API)
+    websocket_url: str = ""  # the widget's WebSocket API (local/websocket.py)
 
 
 def state_dir() -> Path:
@@ -43,7 +44,7 @@ def state_dir() -> Path:
     return Path(os.environ.get("LOCAL_STATE_DIR") or ROOT / ".local")
 
 
-def seed(base_url: str, demo_origin: str | None = None) -> Demo:
+def seed(base_url: str, demo_origin: str | None = None, websocket_url: str = "") -> Demo:
     """Create the demo tenant with the services the API uses (the environment must already point at moto).
 
     With ``demo_origin`` the demo agent's allowed domains are that page's origin (and its localhost twin),
@@ -86,7 +87,7 @@ def seed(base_url: str, demo_origin: str | None = None) -> Demo:
         },
     )
     demo_url = f"{demo_origin}/" if demo_origin else ""
-    return Demo(base_url, api_key, api_secret, company.id, str(created["agent"]["id"]), demo_url)
+    return Demo(base_url, api_key, api_secret, company.id, str(created["agent"]["id"]), demo_url, websocket_url)
 
 
 def write_demo(demo: Demo, directory: Path | None = None) -> Path:
@@ -95,7 +96,7 @@ def write_demo(demo: Demo, directory: Path | None = None) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "demo.json"
     partial = path.with_suffix(".json.tmp")
-    values = {key: value for key, value in asdict(demo).items() if value or key != "demo_url"}
+    values = {key: value for key, value in asdict(demo).items() if value or key not in ("demo_url", "websocket_url")}
     partial.write_text(json.dumps(values, indent=2) + "\n", encoding="utf-8")
     partial.replace(path)
     return path

@@ -62,6 +62,11 @@ def needs(service: str, operation: str, params: Mapping[str, Any], names: Names)
         return [(f"sqs:{action}", f"queue:{queue}")]
     if service == "bedrock-runtime":
         return [("bedrock:InvokeModel", f"model:{params.get('modelId', '')}")]
+    if service == "apigatewaymanagementapi":  # the template's one WebSocket API, any stage
+        method = {"PostToConnection": "POST", "GetConnection": "GET", "DeleteConnection": "DELETE"}[operation]
+        return [
+            ("execute-api:ManageConnections", f"api:RealtimeApi/stage/{method}/@connections/{params['ConnectionId']}")
+        ]
     if service == "kms":  # the template's one key (webhook signing secrets), named by its alias in KeyId
         return [(f"kms:{operation}", "key:WebhookSecretsKey")]
     return [(f"{service}:{operation}", "*")]
@@ -123,6 +128,8 @@ def _resource(value: Any) -> str:
             return f"{_KIND.get(logical_id, logical_id)}:{logical_id}{rest}"
         if ":bedrock:" in text:
             return "model:*"
+        if ":execute-api:" in text and "${RealtimeApi}/" in text:  # .../${RealtimeApi}/${Stage}/POST/@connections/*
+            return "api:RealtimeApi/" + text.split("${RealtimeApi}/", 1)[1].replace("${Stage}", "*")
     raise AssertionError(f"unsupported resource {value!r}")
 
 

@@ -46,7 +46,7 @@ def connect(event: dict[str, Any]) -> dict[str, Any]:
 @logger.inject_lambda_context(clear_state=True)
 @metered
 @traced
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def lambda_handler(event: dict[str, Any], _context: LambdaContext) -> dict[str, Any]:
     route = event.get("requestContext", {}).get("routeKey")
     if route == "$connect":
         return connect(event)

@@ -42,16 +42,19 @@ def _message(item: Mapping[str, Any]) -> tuple[str, str, dict[str, Any]] | None:
     return str(item["company_id"]), str(item["conversation_id"]), {"type": "message", "message": body}
 
 
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _notice(item: Mapping[str, Any]) -> tuple[str, str, dict[str, Any]] | None:
     event = item.get("event")
-    data = item.get("data") if isinstance(item.get("data"), dict) else {}
-    conversation = data.get("conversation") if isinstance(data.get("conversation"), dict) else {}
-    conversation_id = conversation.get("id") or data.get("conversation_id")
+    data = _object(item.get("data"))
+    conversation_id = _object(data.get("conversation")).get("id") or data.get("conversation_id")
     if event not in NOTICES or not conversation_id:
         return None
     body: dict[str, Any] = {"type": event, "conversation_id": conversation_id, "at": item.get("timestamp")}
-    assignee = data.get("assignee") if isinstance(data.get("assignee"), dict) else None
-    if assignee and assignee.get("name"):
+    assignee = _object(data.get("assignee"))
+    if assignee.get("name"):
         body["assignee"] = {"name": str(assignee["name"])}  # never the operator's e-mail: visitors see this
     return str(item["company_id"]), str(conversation_id), body
 
@@ -79,7 +82,9 @@ class Pusher:
             return 0
         company_id, conversation_id, payload = found
         data = json.dumps(payload, separators=(",", ":"), default=str).encode()
-        return sum(self._send(connection, data) for connection in self.connections.of_conversation(company_id, conversation_id))
+        return sum(
+            self._send(connection, data) for connection in self.connections.of_conversation(company_id, conversation_id)
+        )
 
     def _send(self, connection: Connection, data: bytes) -> bool:
         from botocore.exceptions import ClientError
