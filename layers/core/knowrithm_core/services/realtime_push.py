@@ -10,15 +10,14 @@ Pushes are best effort: a widget that reconnects reloads the conversation over R
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Mapping
 from typing import Any
 
+from knowrithm_core.observability import logger
 from knowrithm_core.store.port import Table
 from knowrithm_core.store.repositories.connections import Connection, ConnectionRepository
 from knowrithm_core.telemetry import SOCKET_PUSHES, count
 
-log = logging.getLogger(__name__)
 PUSHED_ROLES = frozenset({"assistant", "operator"})
 NOTICES = frozenset({"conversation.handoff", "conversation.released"})
 MESSAGE_FIELDS = (
@@ -97,7 +96,7 @@ class Pusher:
                 self.connections.remove(connection)
                 count(SOCKET_PUSHES, outcome="gone")
             else:
-                log.warning("push to a connection failed: %s", code)
+                logger.warning("push to a connection failed", extra={"error_code": code})
                 count(SOCKET_PUSHES, outcome="failed")
             return False
         count(SOCKET_PUSHES, outcome="sent")
