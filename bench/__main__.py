@@ -1,7 +1,8 @@
 """``python -m bench``: run every benchmark once, print the report and write ``bench/RESULTS.md``.
 
 ``python -m bench imports`` runs section 1 (cold start) alone and replaces only that section of the file;
-``python -m bench answers`` (or ``python -m bench.answers``) does the same for the answer-quality section.
+``python -m bench answers`` (or ``python -m bench.answers``) does the same for the answer-quality section, and
+``python -m bench realtime`` for the real-time section (push latency into the widget, concurrent sockets).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from bench import (
     list_pages,
     local_load_report,
     queued_chat,
+    realtime,
     report,
     webhook_memory,
     webhooks,
@@ -82,6 +84,13 @@ def _queued_chat(started: float) -> str:
         return queued_chat.section(None, repr(exc))
 
 
+def _realtime() -> str:
+    try:
+        return "\n" + realtime.section(realtime.run())
+    except Exception as exc:  # noqa: BLE001 - reported in RESULTS.md
+        return "\n" + realtime.section(realtime.Results(latency_error=repr(exc)))
+
+
 def _imports_alone() -> int:
     started_at, started = datetime.now(UTC), time.perf_counter()
     os.environ.update(AWS_ENV)
@@ -116,6 +125,8 @@ def main() -> int:
         return _webhook_memory_alone()
     if sys.argv[1:] == ["answers"]:
         return answers.main()
+    if sys.argv[1:] == ["realtime"]:
+        return realtime.main()
     started_at = datetime.now(UTC)
     started = time.perf_counter()
     os.environ.update(AWS_ENV)
@@ -130,6 +141,8 @@ def main() -> int:
     appended += list_pages.run_section()
     appended += _queued_chat(started) + _webhooks(stack, started)
     appended += local_load_report.section()
+    print(f"bench: real time on the local stack ({time.perf_counter() - started:.0f} s so far) ...", file=sys.stderr)
+    appended += _realtime()
     print("bench: answer quality on the in-memory table ...", file=sys.stderr, flush=True)
     data = answers.load()
     appended += "\n" + answers.section(answers.run(data), answers.sweep(data))
