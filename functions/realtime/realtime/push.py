@@ -29,7 +29,9 @@ def pusher(endpoint_url: str) -> Pusher:
     import boto3
     from botocore.config import Config
 
-    config = Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 2, "mode": "standard"})
+    config = Config(
+        connect_timeout=2, read_timeout=5, retries={"max_attempts": 2, "mode": "standard"}, max_pool_connections=16
+    )
     client = boto3.client("apigatewaymanagementapi", endpoint_url=endpoint_url, config=config)
     return Pusher(DynamoTable(get_settings().table_name), client)
 

@@ -18,6 +18,7 @@ from knowrithm_core.store.port import Table
 from knowrithm_core.store.repositories.connections import Connection, ConnectionRepository
 from knowrithm_core.telemetry import SOCKET_PUSHES, count
 
+SENDERS = 16  # concurrent posts when a conversation has many sockets (boto3 clients are thread-safe)
 PUSHED_ROLES = frozenset({"assistant", "operator"})
 NOTICES = frozenset({"conversation.handoff", "conversation.released"})
 MESSAGE_FIELDS = (
