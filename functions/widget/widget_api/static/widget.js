@@ -199,6 +199,7 @@
   async function ask(text) {
     const result = await authed('POST', '/conversation/' + enc(session.conversationId) + '/chat', { message: text });
     if (result.assistant_message) return result.assistant_message;
+    if (result.handoff && !result.task_id) return null; // a person has the conversation: the answer is theirs
     for (let waited = 0; waited < 90000; waited += 1000) {
       await sleep(1000);
       if (replies[result.message_id]) return replies[result.message_id];
@@ -544,7 +545,7 @@ textarea{flex:1;resize:none;min-height:40px;max-height:120px}
       try {
         const reply = await ask(message);
         typing.remove();
-        if (show(reply)) emit('message.received', { message: reply, conversationId: session.conversationId });
+        if (reply && show(reply)) emit('message.received', { message: reply, conversationId: session.conversationId });
       } catch (e) {
         typing.remove();
         chatError.textContent = e.message;
