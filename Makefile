@@ -16,13 +16,14 @@ export AWS_SECRET_ACCESS_KEY ?= testing
 export AWS_DEFAULT_REGION ?= us-east-1
 export AWS_ACCOUNT_ID_ENDPOINT_MODE ?= disabled
 
-.PHONY: help venv sam-venv chromium dev webhook-listen test lint openapi openapi-check typecheck template-lint unit component contracts integration e2e bench backfill build deploy deploy-prod invoke clean
+.PHONY: help venv sam-venv chromium dev webhook-listen test lint openapi openapi-check docs typecheck template-lint unit component contracts integration e2e bench backfill build deploy deploy-prod invoke clean
 
 help:
 	@echo "make dev    - set up and run the whole stack on 127.0.0.1 (PORT=3000)"
 	@echo "make webhook-listen - with make dev running: register a local receiver and print each verified webhook"
 	@echo "make test   - set up and run every gate: ruff, radon, mypy, cfn-lint, sam validate, unit + integration tests"
 	@echo "make openapi - regenerate openapi.json (the API contract; make test fails when it is stale)"
+	@echo "make docs   - build the documentation site (mkdocs --strict) into site/"
 	@echo "make bench  - run the benchmarks and write bench/RESULTS.md"
 	@echo "make backfill TABLE_NAME=... - give items from before list pages their index attributes and totals"
 	@echo "make build  - sam build;  make deploy / deploy-prod - sam deploy (default / prod config env)"
@@ -66,6 +67,11 @@ openapi: venv
 openapi-check: openapi
 	@git diff --exit-code -- openapi.json || { echo "openapi.json is out of date: run 'make openapi' and commit it"; exit 1; }
 
+# The documentation site (docs/, mkdocs.yml): --strict fails on a broken link or anchor, a page missing from the
+# nav, or an API reference that no longer renders from openapi.json (docs/hooks/openapi_reference.py).
+docs: venv
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet --site-dir site
+
 typecheck: venv
 	$(VENV)/bin/mypy layers/core/knowrithm_core sdk/knowrithm_py
 	$(VENV)/bin/mypy functions/api/rest_api $(wildcard functions/api_*/api_*.py) functions/event_fanout/event_fanout functions/webhook_delivery/webhook_delivery \
@@ -101,7 +107,7 @@ chromium:
 
 # The browser tests run in their own pytest process: Playwright's sync API keeps an event loop running in the
 # main thread for the session, which would break in-process Lambda invocations (Mangum) in the same process.
-test: venv chromium lint typecheck template-lint openapi-check build
+test: venv chromium lint typecheck template-lint openapi-check docs build
 	$(PY) -m pytest -q tests/unit tests/component tests/contracts tests/integration
 	$(PY) -m pytest -q tests/e2e
 
@@ -128,4 +134,4 @@ invoke: venv
 	$(PY) -m local.invoke --function $(FUNCTION) --event $(EVENT)
 
 clean:
-	rm -rf .aws-sam .local .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .aws-sam .local site .pytest_cache .mypy_cache .ruff_cache

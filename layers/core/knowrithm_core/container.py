@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # each imported on first use (see the properties below), off 
     from knowrithm_core.services.delivery import DeliveryWorker
     from knowrithm_core.services.documents import DocumentService
     from knowrithm_core.services.fanout import FanOut
+    from knowrithm_core.services.handoff import HandoffService
     from knowrithm_core.services.ingest import IngestWorker
     from knowrithm_core.services.leads import LeadService
     from knowrithm_core.services.providers import ProviderCatalogue
@@ -115,6 +116,12 @@ class Services:
         from knowrithm_core.services.conversations import ConversationService
 
         return ConversationService(self.agents)
+
+    @built
+    def handoff(self) -> HandoffService:
+        from knowrithm_core.services.handoff import HandoffService
+
+        return HandoffService(self.conversations)
 
     @built
     def tasks(self) -> TaskService:

@@ -22,4 +22,7 @@ class EventType(StrEnum):
     LEAD_UPDATED = "lead.updated"
     DOCUMENT_PROCESSED = "document.processed"
     CONVERSATION_ESCALATED = "conversation.escalated"
+    CONVERSATION_HANDOFF = "conversation.handoff"
+    CONVERSATION_RELEASED = "conversation.released"
+    MESSAGE_SENT = "message.sent"
     WEBHOOK_TEST = "webhook.test"

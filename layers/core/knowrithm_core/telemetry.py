@@ -28,6 +28,10 @@ ANSWER_LATENCY = "AnswerLatency"
 UNANSWERED = "UnansweredAnswers"
 ESCALATIONS = "Escalations"  # dimension ``Reason``: visitor_requested_human, unanswered_questions
 CHAT_TURNS_FAILED = "ChatTurnsFailed"
+# handoff (dimension ``Trigger``: api, escalation, slack)
+HANDOFFS = "Handoffs"
+OPERATOR_MESSAGES = "OperatorMessages"
+HANDOFF_RELEASES = "HandoffReleases"
 # webhooks
 DELIVERIES = "WebhookDeliveries"  # dimension ``Outcome``: succeeded, retried, failed, disabled, skipped
 DELIVERY_LATENCY = "WebhookDeliveryLatency"

@@ -32,6 +32,7 @@ from knowrithm_py.models.auth import (
 )
 from knowrithm_py.models.common import Health, Pagination, TaskAccepted, TaskStatus
 from knowrithm_py.models.conversations import (
+    Author,
     ChatResult,
     Conversation,
     ConversationDeleted,
@@ -39,10 +40,13 @@ from knowrithm_py.models.conversations import (
     ConversationRestored,
     DeletedConversations,
     DeletedMessages,
+    Handoff,
+    HandoffResult,
     HistoryEntry,
     Message,
     MessageAck,
     MessageList,
+    OperatorReply,
 )
 from knowrithm_py.models.leads import (
     Lead,
@@ -90,6 +94,7 @@ __all__ = [
     "ApiKeyList",
     "ApiKeyRevoked",
     "LoggedOut",
+    "Author",
     "ChatResult",
     "Company",
     "CompanyCreateRequest",
@@ -102,6 +107,8 @@ __all__ = [
     "DeletedMessages",
     "EmbedCode",
     "Health",
+    "Handoff",
+    "HandoffResult",
     "HistoryEntry",
     "Lead",
     "LeadCreateRequest",
@@ -115,6 +122,7 @@ __all__ = [
     "MessageAck",
     "MessageList",
     "ModelList",
+    "OperatorReply",
     "Pagination",
     "ProviderList",
     "ProviderSelection",

@@ -59,6 +59,7 @@ class Agent(TypedDict, total=False):
     last_trained: str | None
     is_active: bool
     deleted_at: str | None
+    handoff_on_escalation: bool
     version: int
     created_at: str
     updated_at: str
@@ -98,6 +99,7 @@ class AgentFields(ProviderSelection, total=False):
     capabilities: list[str]
     personality_traits: dict[str, Any]
     operating_hours: dict[str, Any]
+    handoff_on_escalation: bool
     settings: ProviderSelection
 
 

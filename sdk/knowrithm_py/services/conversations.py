@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 from knowrithm_py.models.common import TaskAccepted
 from knowrithm_py.models.conversations import (
+    Author,
     ChatResult,
     Conversation,
     ConversationDeleted,
@@ -14,8 +15,10 @@ from knowrithm_py.models.conversations import (
     ConversationRestored,
     DeletedConversations,
     DeletedMessages,
+    HandoffResult,
     MessageAck,
     MessageList,
+    OperatorReply,
 )
 from knowrithm_py.services._base import Headers, Service, page_params
 
@@ -130,6 +133,34 @@ class ConversationService(Service):
     def list_deleted_conversations(self, *, headers: Headers = None) -> DeletedConversations:
         """``GET /conversation/deleted``."""
         return cast(DeletedConversations, self._core.call("GET", "/conversation/deleted", headers=headers))
+
+    def handoff(
+        self,
+        conversation_id: str,
+        *,
+        assignee: Author | None = None,
+        reason: str | None = None,
+        headers: Headers = None,
+    ) -> HandoffResult:
+        """``POST /conversation/{id}/handoff``: a person takes the conversation over and the bot stops answering
+        (call again to reassign). ``assignee`` is ``{"name": ..., "email": ...}``."""
+        body: dict[str, Any] = {key: value for key, value in {"assignee": assignee, "reason": reason}.items() if value}
+        path = f"{_conv(conversation_id)}/handoff"
+        return cast(HandoffResult, self._core.call("POST", path, json=body, headers=headers))
+
+    def reply(
+        self, conversation_id: str, message: str, *, author: Author | None = None, headers: Headers = None
+    ) -> OperatorReply:
+        """``POST /conversation/{id}/reply``: an operator message (``author`` defaults to the assignee).
+        Raises a 409 error unless the conversation is handed off. Never retried (it is a POST)."""
+        body: dict[str, Any] = {"message": message, **({"author": author} if author else {})}
+        path = f"{_conv(conversation_id)}/reply"
+        return cast(OperatorReply, self._core.call("POST", path, json=body, headers=headers))
+
+    def release(self, conversation_id: str, *, headers: Headers = None) -> HandoffResult:
+        """``POST /conversation/{id}/release``: the bot answers again (409 unless handed off)."""
+        path = f"{_conv(conversation_id)}/release"
+        return cast(HandoffResult, self._core.call("POST", path, headers=headers))
 
 
 class MessageService(Service):

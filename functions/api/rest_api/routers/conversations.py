@@ -5,7 +5,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 
 from knowrithm_core.errors import StreamingNotConfigured
-from knowrithm_core.models.bodies.conversations import ChatRequest, ConversationCreate, ConversationUpdate
+from knowrithm_core.models.bodies.conversations import (
+    ChatRequest,
+    ConversationCreate,
+    ConversationUpdate,
+    HandoffRequest,
+    OperatorReplyRequest,
+)
 from knowrithm_core.models.responses.common import TaskAccepted
 from knowrithm_core.models.responses.conversations import (
     ChatResult,
@@ -16,8 +22,10 @@ from knowrithm_core.models.responses.conversations import (
     ConversationRestored,
     DeletedConversations,
     DeletedMessages,
+    HandoffResult,
     MessageAck,
     MessageList,
+    OperatorReply,
 )
 from rest_api.contract import ERRORS, body_doc, body_of, query_doc
 from rest_api.deps import Caller, Query, ServicesDep, client_ip, origin_of
@@ -26,6 +34,8 @@ router = APIRouter(tags=["conversations"], responses=ERRORS)
 CreateBody = Annotated[ConversationCreate, Depends(body_of(ConversationCreate))]
 UpdateBody = Annotated[ConversationUpdate, Depends(body_of(ConversationUpdate))]
 ChatBody = Annotated[ChatRequest, Depends(body_of(ChatRequest))]
+HandoffBody = Annotated[HandoffRequest, Depends(body_of(HandoffRequest))]
+ReplyBody = Annotated[OperatorReplyRequest, Depends(body_of(OperatorReplyRequest))]
 QUEUED: dict[int | str, dict[str, Any]] = {202: {"model": TaskAccepted, "description": "Queued: poll `status_url`"}}
 
 
@@ -125,6 +135,34 @@ def chat(
         status_url = f"{origin_of(request)}/api/v1/tasks/{result['task_id']}/status"
         result |= {"status_url": status_url, "poll_url": f"/v1/conversation/{conversation_id}/messages"}
     return result
+
+
+@router.post(
+    "/conversation/{conversation_id}/handoff",
+    response_model=HandoffResult,
+    response_model_exclude_unset=True,
+    openapi_extra=body_doc(HandoffRequest),
+)
+def handoff_conversation(conversation_id: str, caller: Caller, body: HandoffBody, svc: ServicesDep) -> dict[str, Any]:
+    """A person takes the conversation over: the bot stops answering (send it again to reassign)."""
+    return svc.handoff.handoff(caller, conversation_id, body)
+
+
+@router.post(
+    "/conversation/{conversation_id}/reply",
+    response_model=OperatorReply,
+    response_model_exclude_unset=True,
+    openapi_extra=body_doc(OperatorReplyRequest),
+)
+def reply_to_conversation(conversation_id: str, caller: Caller, body: ReplyBody, svc: ServicesDep) -> dict[str, Any]:
+    """An operator message (role ``operator``); 409 unless the conversation is handed off."""
+    return svc.handoff.reply(caller, conversation_id, body)
+
+
+@router.post("/conversation/{conversation_id}/release", response_model=HandoffResult, response_model_exclude_unset=True)
+def release_conversation(conversation_id: str, caller: Caller, svc: ServicesDep) -> dict[str, Any]:
+    """The bot answers again; 409 unless the conversation is handed off."""
+    return svc.handoff.release(caller, conversation_id)
 
 
 @router.delete("/conversation/{conversation_id}", response_model=ConversationDeleted, response_model_exclude_unset=True)

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from knowrithm_core.events import EventType
-from knowrithm_core.models.resources import Agent, Conversation, Lead, Message
+from knowrithm_core.models.resources import Agent, Author, Conversation, Lead, Message
 
 
 class MessageReceived(Message):
@@ -20,6 +20,28 @@ class ConversationEscalated(BaseModel):
     conversation: Conversation
     reason: str
     message: Message | None = None
+
+
+class MessageSent(Message):
+    """An operator's message (``role`` is ``operator``, ``author`` names the person)."""
+
+    conversation: Conversation
+
+
+class ConversationHandoff(BaseModel):
+    model_config = ConfigDict(extra="allow", defer_build=True)
+
+    conversation: Conversation
+    assignee: Author | None = None
+    reason: str | None = None
+    trigger: str
+
+
+class ConversationReleased(BaseModel):
+    model_config = ConfigDict(extra="allow", defer_build=True)
+
+    conversation: Conversation
+    released_by: str | None = None
 
 
 class DocumentProcessed(BaseModel):
@@ -53,6 +75,12 @@ CATALOGUE: dict[EventType, tuple[type[BaseModel], str]] = {
         ConversationEscalated,
         "A visitor asked for a human, or the agent could not answer.",
     ),
+    EventType.CONVERSATION_HANDOFF: (
+        ConversationHandoff,
+        "A person took the conversation over (API, escalation setting or Slack); the bot stops answering.",
+    ),
+    EventType.CONVERSATION_RELEASED: (ConversationReleased, "A handed-off conversation went back to the bot."),
+    EventType.MESSAGE_SENT: (MessageSent, "An operator sent a message (role operator, with its author)."),
     EventType.WEBHOOK_TEST: (WebhookTest, "Sent by POST /webhook/{id}/test."),
 }
 

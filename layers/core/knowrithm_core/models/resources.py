@@ -111,6 +111,28 @@ class Agent(Resource):
     last_trained: str | None = None
     is_active: bool = True
     deleted_at: str | None = None
+    handoff_on_escalation: bool = False  # an escalation hands the conversation to a person
+
+
+class Author(BaseModel):
+    """A person who writes in a conversation on the company's side (an operator)."""
+
+    model_config = ConfigDict(extra="ignore", defer_build=True)
+
+    name: str
+    email: str | None = None
+
+
+class Handoff(BaseModel):
+    """A conversation a person took over: the bot stays silent until it is released."""
+
+    model_config = ConfigDict(extra="ignore", defer_build=True)
+
+    handed_off: bool = True
+    assignee: Author | None = None
+    since: str
+    reason: str | None = None
+    trigger: Literal["api", "escalation", "slack"] = "api"
 
 
 class Conversation(Resource):
@@ -130,6 +152,7 @@ class Conversation(Resource):
     ended_at: str | None = None
     is_active: bool = True
     deleted_at: str | None = None
+    handoff: Handoff | None = None  # set while a person has the conversation (see services.handoff)
 
 
 class MessageSource(BaseModel):
@@ -146,7 +169,7 @@ class Message(Resource):
     company_id: str
     conversation_id: str
     agent_id: str
-    role: Literal["user", "assistant", "system"]
+    role: Literal["user", "assistant", "system", "operator"]
     content: str
     content_type: str = "text"
     tokens_used: int = 0
@@ -158,6 +181,7 @@ class Message(Resource):
     reply_to: str | None = None
     is_active: bool = True
     deleted_at: str | None = None
+    author: Author | None = None  # who wrote an ``operator`` message
 
 
 class Lead(Resource):

@@ -33,6 +33,7 @@ from knowrithm_core.services.escalation import (
     escalation_reason,
     unanswered_streak,
 )
+from knowrithm_core.services.handoff import escalated_to_person, handed_off, handoff_data, held_result
 from knowrithm_core.services.tasks import TaskService
 from knowrithm_core.services.turn_order import TurnConflict, TurnLocks, in_turn
 from knowrithm_core.store.expressions import WriteOp
@@ -41,7 +42,7 @@ from knowrithm_core.store.repositories.conversations import ConversationReposito
 from knowrithm_core.store.repositories.stats import chat_turn_ops
 from knowrithm_core.store.table import TransactionConflict
 from knowrithm_core.store.unit_of_work import UnitOfWork
-from knowrithm_core.telemetry import ANSWER_LATENCY, CHAT_TURNS, ESCALATIONS, UNANSWERED, count, timing
+from knowrithm_core.telemetry import ANSWER_LATENCY, CHAT_TURNS, ESCALATIONS, HANDOFFS, UNANSWERED, count, timing
 from knowrithm_core.widget.limits import RateLimiter
 
 CHAT_TASK = "chat"
@@ -77,7 +78,7 @@ def load_turn_context(
     if conversation is None or conversation.deleted_at:
         return None
     messages = [m for m in read if not m.deleted_at and (before is None or m.id < before)][:window]  # newest first
-    turns = [Turn(m.role, m.content) for m in reversed(messages)]
+    turns = [Turn("assistant" if m.role == "operator" else m.role, m.content) for m in reversed(messages)]
     streak = unanswered_streak(m.model_dump(include={"role", "metadata"}) for m in messages)
     return TurnContext(conversation, turns, streak, read)
 
@@ -131,6 +132,12 @@ def record_turn(responder: Responder, agent: Agent, answer: Answer, elapsed: flo
         count(ESCALATIONS, reason=escalation)
 
 
+def record_handoff(before: Conversation, after: Conversation) -> None:
+    """Count a handoff the turn's escalation made (the agent's ``handoff_on_escalation``)."""
+    if not handed_off(before) and handed_off(after):
+        count(HANDOFFS, trigger="escalation")
+
+
 def _common(conversation: Conversation, stamp: str) -> dict[str, Any]:
     return {
         "created_at": stamp,
@@ -174,6 +181,7 @@ def turn_result(conversation: Conversation, user: Message, assistant: Message) -
                 "created_at": user.created_at,
             }
         ],
+        **({"handoff": conversation.handoff.model_dump(mode="json")} if conversation.handoff else {}),
     }
 
 
@@ -227,9 +235,11 @@ class ChatService:
         """One attempt: read the conversation, answer (inline) or store the question (queued), commit."""
         context = self._context(principal, conversation_id)
         conversation = context.conversation
+        if handed_off(conversation):
+            return self._hold(conversation, text)
         agent = self.agents.read(conversation.company_id, conversation.agent_id)[1]
         if self.queues(agent, as_task=as_task):
-            return self._enqueue(principal, conversation, text)
+            return self._enqueue(principal, conversation, text, agent)
         started = time.perf_counter()
         answer = self.responder.answer(agent, text, context.history)
         elapsed = round(time.perf_counter() - started, 4)
@@ -241,6 +251,7 @@ class ChatService:
         user_message = user_message_for(conversation, text, stamp)
         assistant_message = assistant_message_for(conversation, user_message, answer, elapsed, escalation, stamp)
         updated = advanced(conversation, stamp, user_message, assistant_message)
+        updated = escalated_to_person(updated, agent, escalation, stamp)
         result = turn_result(updated, user_message, assistant_message)
         task_id = new_id() if as_task else None
         uow = self.conversations.unit_of_work()
@@ -252,11 +263,13 @@ class ChatService:
         uow.add(self._event_op(EventType.MESSAGE_RECEIVED, updated, user_message))
         if escalation:
             uow.add(self._event_op(EventType.CONVERSATION_ESCALATED, updated, user_message, reason=escalation))
+        uow.add(self._handoff_op(conversation, updated))
         if task_id:
             owner = principal.subject_id
             uow.add(self.tasks.completed_op(conversation.company_id, task_id, CHAT_TASK, result, owner_id=owner))
         self._commit(uow)
         record_turn(self.responder, agent, answer, elapsed, escalation)
+        record_handoff(conversation, updated)
         if task_id:
             return self._acknowledgement(task_id, user_message)
         return result
@@ -270,13 +283,15 @@ class ChatService:
             return False
         return mode == "async" or as_task or answers_slowly(self.responder, agent)
 
-    def _enqueue(self, principal: Principal, conversation: Conversation, text: str) -> dict[str, Any]:
+    def _enqueue(self, principal: Principal, conversation: Conversation, text: str, agent: Agent) -> dict[str, Any]:
         """Store the question with a pending task (one transaction), then queue it (at least once: the
         worker skips tasks already finished). If the queue refuses, the task is failed and the caller gets 503;
         the stored question stays (nothing said is lost)."""
         stamp = iso()
         user_message = user_message_for(conversation, text, stamp)
-        updated = advanced(conversation, stamp, user_message)
+        escalated = asks_for_human(text)  # needs no answer: hand over now, even if the model is down
+        reason = VISITOR_REQUESTED_HUMAN if escalated else None
+        updated = escalated_to_person(advanced(conversation, stamp, user_message), agent, reason, stamp)
         task_id = new_id()
         company_id = conversation.company_id
         uow = self.conversations.unit_of_work()
@@ -287,13 +302,13 @@ class ChatService:
             self._event_op(EventType.MESSAGE_RECEIVED, updated, user_message),
             self.tasks.pending_op(company_id, task_id, CHAT_TASK, owner_id=principal.subject_id),
         )
-        escalated = asks_for_human(text)  # needs no answer: hand over now, even if the model is down
         if escalated:
-            reason = VISITOR_REQUESTED_HUMAN
             uow.add(self._event_op(EventType.CONVERSATION_ESCALATED, updated, user_message, reason=reason))
+        uow.add(self._handoff_op(conversation, updated))
         self._commit(uow)
         if escalated:
             count(ESCALATIONS, reason=VISITOR_REQUESTED_HUMAN)
+        record_handoff(conversation, updated)
         job = {
             "company_id": company_id,
             "conversation_id": conversation.id,
@@ -311,6 +326,27 @@ class ChatService:
                 self.tasks.finish(task, error={"message": "The answer could not be queued.", "code": "queue_error"})
             raise ServiceUnavailable("The answer could not be queued; please send the message again.") from exc
         return self._acknowledgement(task_id, user_message)
+
+    def _hold(self, conversation: Conversation, text: str) -> dict[str, Any]:
+        """A visitor's message while a person has the conversation: stored and reported, never answered."""
+        stamp = iso()
+        user_message = user_message_for(conversation, text, stamp)
+        updated = advanced(conversation, stamp, user_message)
+        uow = self.conversations.unit_of_work()
+        self.repository.add_message(uow, user_message)
+        self.repository.save(uow, updated, read_version=conversation.version)
+        uow.add(
+            self.agents.stats_op(conversation.company_id, conversation.agent_id, messages=1),
+            self._event_op(EventType.MESSAGE_RECEIVED, updated, user_message),
+        )
+        self._commit(uow)
+        return held_result(updated, user_message)
+
+    def _handoff_op(self, before: Conversation, after: Conversation) -> WriteOp | None:
+        """``conversation.handoff`` when this turn handed the conversation to a person (the agent's setting)."""
+        if handed_off(before) or not handed_off(after):
+            return None
+        return self.conversations.event_op(after.company_id, EventType.CONVERSATION_HANDOFF, handoff_data(after))
 
     def _context(self, principal: Principal, conversation_id: str) -> TurnContext:
         if not is_uuid(conversation_id):

@@ -18,17 +18,19 @@ from typing import Any
 from knowrithm_core.errors import NotFound
 from knowrithm_core.events import EventType
 from knowrithm_core.ids import iso
-from knowrithm_core.models.resources import Message, Task
+from knowrithm_core.models.resources import Conversation, Message, Task
 from knowrithm_core.services.chat import (
     ChatService,
     advanced,
     assistant_message_for,
     event_op_for,
     load_turn_context,
+    record_handoff,
     record_turn,
     turn_result,
 )
 from knowrithm_core.services.escalation import VISITOR_REQUESTED_HUMAN, escalation_reason
+from knowrithm_core.services.handoff import escalated_to_person, handed_off, handoff_data, held_result
 from knowrithm_core.store.repositories.stats import chat_turn_ops
 from knowrithm_core.store.table import TransactionConflict
 from knowrithm_core.telemetry import CHAT_TURNS_FAILED, count
@@ -80,6 +82,8 @@ class ChatWorker:
         if context is None:
             raise NotFound("The conversation was deleted before it could be answered.")
         user = self._user_message(context.messages, company_id, conversation_id, message_id)
+        if handed_off(context.conversation):
+            return self._hold(task, context.conversation, user)
         self.tasks.mark_processing(task)
         agent = self.agents.read(company_id, context.conversation.agent_id)[1]
         started = time.perf_counter()
@@ -94,21 +98,22 @@ class ChatWorker:
         for _ in range(WRITE_ATTEMPTS):
             stamp = iso()
             assistant = assistant_message_for(conversation, user, answer, elapsed, escalation, stamp)
-            updated = advanced(conversation, stamp, assistant)
+            new = escalation if escalation != VISITOR_REQUESTED_HUMAN else None  # that one was handled when asked
+            updated = escalated_to_person(advanced(conversation, stamp, assistant), agent, new, stamp)
             uow = self.conversations.unit_of_work()
             self.repository.add_message(uow, assistant)
             self.repository.save(uow, updated, read_version=conversation.version)
             uow.add(self.agents.stats_op(company_id, conversation.agent_id, messages=1))
             uow.extend(chat_turn_ops(user, assistant, by_lead=bool(job.get("by_lead"))))
             uow.add(self.tasks.finished_op(task, result=turn_result(updated, user, assistant)))
-            if escalation and escalation != VISITOR_REQUESTED_HUMAN:  # that one was reported when it was asked
-                uow.add(
-                    event_op_for(self.conversations, EventType.CONVERSATION_ESCALATED, updated, user, reason=escalation)
-                )
+            if new:  # a visitor asking for a person was reported when they asked
+                uow.add(event_op_for(self.conversations, EventType.CONVERSATION_ESCALATED, updated, user, reason=new))
+            if handed_off(updated) and not handed_off(conversation):
+                uow.add(self.conversations.event_op(company_id, EventType.CONVERSATION_HANDOFF, handoff_data(updated)))
             try:
                 uow.commit()
-                reported = escalation if escalation != VISITOR_REQUESTED_HUMAN else None
-                record_turn(self.responder, agent, answer, elapsed, reported)
+                record_turn(self.responder, agent, answer, elapsed, new)
+                record_handoff(conversation, updated)
                 return "completed"
             except TransactionConflict:
                 current = self.tasks.get(company_id, task.task_id)
@@ -119,6 +124,16 @@ class ChatWorker:
                     raise NotFound("The conversation was deleted before it could be answered.") from None
                 conversation = reread
         raise RetryLater("the conversation kept changing while the answer was written")
+
+    def _hold(self, task: Task, conversation: Conversation, user: Message) -> str:
+        """A person took the conversation over while the turn waited: finish the task with no answer."""
+        uow = self.conversations.unit_of_work()
+        uow.add(self.tasks.finished_op(task, result=held_result(conversation, user)))
+        try:
+            uow.commit()
+        except TransactionConflict:
+            return "skipped"  # another delivery finished it
+        return "completed"
 
     def _user_message(self, read: list[Message], company_id: str, conversation_id: str, message_id: str) -> Message:
         found = next((m for m in read if m.id == message_id), None)

@@ -58,6 +58,7 @@ class AgentFields(Request):
     capabilities: list[str] | None = None
     personality_traits: dict[str, Any] | None = None
     operating_hours: dict[str, Any] | None = None
+    handoff_on_escalation: bool | None = None  # hand the conversation to a person when it escalates
 
 
 class AgentCreate(AgentFields, ProviderChoice):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from knowrithm_core.models.bodies.base import Request
+from knowrithm_core.models.bodies.base import Request, check_email
 
 
 class ConversationCreate(Request):
@@ -25,3 +25,29 @@ class ConversationUpdate(Request):
 
 class ChatRequest(Request):
     message: str = Field(min_length=1, max_length=20_000)
+
+
+class AuthorBody(Request):
+    """An operator: a display name and, optionally, an email."""
+
+    name: str = Field(min_length=1, max_length=200)
+    email: str | None = Field(default=None, max_length=320)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        return None if value is None else check_email(value)
+
+
+class HandoffRequest(Request):
+    """``POST /conversation/{id}/handoff``: a person takes the conversation over (again, to reassign it)."""
+
+    reason: str | None = Field(default=None, max_length=1000)
+    assignee: AuthorBody | None = None
+
+
+class OperatorReplyRequest(Request):
+    """``POST /conversation/{id}/reply``: an operator's message (``author`` defaults to the assignee)."""
+
+    message: str = Field(min_length=1, max_length=20_000)
+    author: AuthorBody | None = None

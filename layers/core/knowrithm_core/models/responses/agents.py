@@ -57,6 +57,7 @@ class Agent(Out):
     last_trained: str | None = None
     is_active: bool | None = None
     deleted_at: str | None = None
+    handoff_on_escalation: bool | None = None
     version: int | None = None
     created_at: str | None = None
     updated_at: str | None = None

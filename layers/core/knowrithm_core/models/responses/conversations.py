@@ -5,6 +5,21 @@ from typing import Any
 from knowrithm_core.models.responses.common import Out, Pagination
 
 
+class Author(Out):
+    name: str | None = None
+    email: str | None = None
+
+
+class Handoff(Out):
+    """Present while a person has the conversation: the bot does not answer."""
+
+    handed_off: bool | None = None
+    assignee: Author | None = None
+    since: str | None = None
+    reason: str | None = None
+    trigger: str | None = None  # api | escalation | slack
+
+
 class Conversation(Out):
     id: str | None = None
     company_id: str | None = None
@@ -23,6 +38,7 @@ class Conversation(Out):
     ended_at: str | None = None
     is_active: bool | None = None
     deleted_at: str | None = None
+    handoff: Handoff | None = None
     version: int | None = None
     created_at: str | None = None
     updated_at: str | None = None
@@ -41,7 +57,7 @@ class Message(Out):
     company_id: str | None = None
     conversation_id: str | None = None
     agent_id: str | None = None
-    role: str | None = None  # user | assistant | system
+    role: str | None = None  # user | assistant | system | operator
     content: str | None = None
     content_type: str | None = None
     tokens_used: int | None = None
@@ -53,6 +69,7 @@ class Message(Out):
     reply_to: str | None = None
     is_active: bool | None = None
     deleted_at: str | None = None
+    author: Author | None = None  # who wrote an operator message
     version: int | None = None
     created_at: str | None = None
     updated_at: str | None = None
@@ -69,7 +86,8 @@ class HistoryEntry(Out):
 
 
 class ChatResult(Out):
-    """One answered chat turn (the superset every Knowrithm client reads)."""
+    """One answered chat turn (the superset every Knowrithm client reads). While a person has the conversation,
+    ``response`` is null, there is no ``assistant_message`` and ``handoff`` says who has it."""
 
     conversation_id: str | None = None
     message_id: str | None = None  # the stored user message
@@ -80,6 +98,7 @@ class ChatResult(Out):
     content: str | None = None
     sources: list[MessageSource] | None = None
     history: list[HistoryEntry] | None = None
+    handoff: Handoff | None = None
 
 
 class ConversationList(Out):
@@ -141,3 +160,21 @@ class ConversationEnvelope(Out):
 
     message: str | None = None
     conversation: Conversation
+
+
+class HandoffResult(Out):
+    """``POST /conversation/{id}/handoff`` and ``/release``: the conversation's new state."""
+
+    message: str | None = None
+    conversation_id: str | None = None
+    handoff: Handoff | None = None
+    conversation: Conversation | None = None
+
+
+class OperatorReply(Out):
+    """``POST /conversation/{id}/reply``: the stored operator message."""
+
+    message: str | None = None
+    conversation_id: str | None = None
+    message_id: str | None = None
+    operator_message: Message | None = None
