@@ -44,10 +44,12 @@ def test_handoff_reply_silence_and_release_in_the_open_widget(
     conversation = conversation_id(page, agent)
     page.wait_for_timeout(300)
     # WHEN a person takes the conversation over and replies through the API
-    post(widget_stack, f"/conversation/{conversation}/handoff", {"reason": "billing", "assignee": {"name": "Maya", "email": "maya@shop.example"}})
+    maya = {"name": "Maya", "email": "maya@shop.example"}
+    post(widget_stack, f"/conversation/{conversation}/handoff", {"reason": "billing", "assignee": maya})
     assert visible_within(page, "Maya joined the conversation", 2.0) < 2.0
     sent = time.monotonic()
-    post(widget_stack, f"/conversation/{conversation}/reply", {"message": "Hi, Maya here. Let me check.", "author": {"name": "Maya"}})
+    reply = {"message": "Hi, Maya here. Let me check.", "author": {"name": "Maya"}}
+    post(widget_stack, f"/conversation/{conversation}/reply", reply)
     # THEN the reply shows within 2 seconds, without a reload, under the operator's name
     visible_within(page, "Hi, Maya here.", 2.0)
     assert time.monotonic() - sent < 2.0
@@ -69,9 +71,8 @@ def test_handoff_reply_silence_and_release_in_the_open_widget(
     # THEN the bot answers again
     count = page.locator(".msg.assistant").count()
     send(page, "How long does shipping take?")
-    page.wait_for_function(
-        f"() => document.querySelector('[data-knowrithm-widget]').shadowRoot.querySelectorAll('.msg.assistant').length > {count}"
-    )
+    bubbles = "document.querySelector('[data-knowrithm-widget]').shadowRoot.querySelectorAll('.msg.assistant')"
+    page.wait_for_function(f"() => {bubbles}.length > {count}")
     assert "3 to 5 business days" in page.locator(".msg.assistant").last.inner_text()
     # AND after a reload the conversation, the operator's message included, is restored
     page.reload()
