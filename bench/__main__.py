@@ -2,7 +2,8 @@
 
 ``python -m bench imports`` runs section 1 (cold start) alone and replaces only that section of the file;
 ``python -m bench answers`` (or ``python -m bench.answers``) does the same for the answer-quality section, and
-``python -m bench realtime`` for the real-time section (push latency into the widget, concurrent sockets).
+``python -m bench realtime`` for the real-time section (push latency into the widget, concurrent sockets), and
+``python -m bench cold-answer`` for the first answer after a cold start (10,000 chunks).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import UTC, datetime
 from bench import (
     answers,
     chat,
+    cold_answer,
     imports,
     input_parser,
     knowledge,
@@ -127,6 +129,8 @@ def main() -> int:
         return answers.main()
     if sys.argv[1:] == ["realtime"]:
         return realtime.main()
+    if sys.argv[1:] == ["cold-answer"]:
+        return cold_answer.main()
     started_at = datetime.now(UTC)
     started = time.perf_counter()
     os.environ.update(AWS_ENV)
@@ -145,6 +149,8 @@ def main() -> int:
     appended += _realtime()
     print("bench: answer quality on the in-memory table ...", file=sys.stderr, flush=True)
     data = answers.load()
+    print("bench: first answer after a cold start (fresh interpreters) ...", file=sys.stderr, flush=True)
+    appended += "\n" + cold_answer.section(cold_answer.run())
     appended += "\n" + answers.section(answers.run(data), answers.sweep(data))
     machine = report.Machine.current()
     text = report.render(cold, turns, machine, started_at, time.perf_counter() - started) + appended

@@ -171,6 +171,7 @@ class RateClock:
 def rate_clock(monkeypatch: pytest.MonkeyPatch) -> RateClock:
     """A rate-limit clock one second into a window that only moves when told, so a slow run never crosses a
     window boundary (a limited request's ``Retry-After`` is then 59 s for a 60 s window)."""
+    import knowrithm_core.services.key_quotas as key_quotas
     import knowrithm_core.store.counters as counters
     import knowrithm_core.widget.limits as limits
 
@@ -178,6 +179,7 @@ def rate_clock(monkeypatch: pytest.MonkeyPatch) -> RateClock:
     fake = types.SimpleNamespace(time=lambda: clock.now)
     monkeypatch.setattr(counters, "time", fake)
     monkeypatch.setattr(limits, "time", fake)
+    monkeypatch.setattr(key_quotas, "time", fake)  # API keys' hour and day windows
     return clock
 
 

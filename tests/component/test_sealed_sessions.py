@@ -162,8 +162,9 @@ def test_a_cached_api_key_is_dropped_at_once_when_its_company_is_disabled(
     assert client.get(AGENTS, headers=tenant.key_headers).status_code == 200
     with dynamodb_calls(services) as cached:
         assert client.get(AGENTS, headers=tenant.key_headers).status_code == 200
-    # the route's own reads only (total, page, the page's agent counters): the key and the account come from caches
-    assert cached == ["GetItem", "Query", "BatchGetItem"]
+    # the key's use counted (one UpdateItem: usage and quota windows), then the route's own reads (total, page, the
+    # page's agent counters): the key and the account come from caches
+    assert cached == ["UpdateItem", "GetItem", "Query", "BatchGetItem"]
     # WHEN the company is disabled in this container
     services.auth.accounts.set_company_active(tenant.company_id, False)
     # THEN the key is refused at once, not after the key-cache window

@@ -71,6 +71,16 @@ def test_chat_with_the_demo_key_answers_from_the_description(http: httpx.Client,
     assert "2 to 4 business days" in reply.json()["response"]
 
 
+def test_a_keyed_request_carries_its_quota_headers_over_http(http: httpx.Client, local_stack: LocalStack) -> None:
+    # WHEN the demo key makes two requests through the local HTTP front
+    first, second = (http.get("/api/v1/auth/validate", headers=key_headers(local_stack)) for _ in range(2))
+    # THEN both carry the key's quota headers, the second with one request fewer left
+    assert first.status_code == second.status_code == 200, second.text
+    assert first.headers["X-RateLimit-Limit"] == "100000"
+    assert int(second.headers["X-RateLimit-Remaining"]) == int(first.headers["X-RateLimit-Remaining"]) - 1
+    assert int(first.headers["X-RateLimit-Reset"]) > time.time()
+
+
 def test_unknown_route_is_a_json_404(http: httpx.Client) -> None:
     for path in ("/nope", "/api/v2/agent"):
         response = http.get(path)

@@ -6,7 +6,7 @@ FastAPI dependency with only ``Request`` as parameter (no chain of sub-dependenc
 FastAPI analyses per route when the routers are built.
 """
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 from fastapi import Depends, Request
 
@@ -15,8 +15,12 @@ from knowrithm_core.errors import Unauthorized
 if TYPE_CHECKING:
     from knowrithm_core.auth import Principal
     from knowrithm_core.container import Services
+    from knowrithm_core.services.auth import AuthService
 else:  # FastAPI reads these annotations for every route; the modules are imported on the first request
-    Principal = Services = Any
+    Principal = Services = AuthService = Any
+
+
+UNRESOLVED = object()
 
 
 def services() -> Services:
@@ -30,13 +34,37 @@ ServicesDep = Annotated[Services, Depends(services)]
 
 
 def optional_principal(request: Request) -> Principal | None:
-    """The caller; a lead token is refused (403) from any page origin but the one it was registered on."""
-    caller = services().auth.authenticate(request.headers)
+    """The caller; a lead token is refused (403) from any page origin but the one it was registered on.
+
+    An API key's request is counted against its quotas once per request (429 over one); the
+    ``X-RateLimit-*`` headers it earns are kept in ``request.state.rate_limit_headers`` for the middleware.
+    """
+    known = getattr(request.state, "caller", UNRESOLVED)  # resolved (and counted) once per request
+    if known is not UNRESOLVED:
+        return cast("Principal | None", known)
+    auth = services().auth
+    caller = auth.authenticate(request.headers)
     if caller is not None and caller.is_lead:
         from knowrithm_core.widget.origins import request_origin, require_bound_origin
 
         require_bound_origin(caller.origin, request_origin(request.headers))
+    if caller is not None and caller.kind == "api_key":
+        meter(request, auth, caller)
+    request.state.caller = caller
     return caller
+
+
+def meter(request: Request, auth: AuthService, caller: Principal) -> None:
+    """Count the key's request (:meth:`knowrithm_core.services.auth.AuthService.count_use`), keeping its headers."""
+    from knowrithm_core.errors import QuotaExceeded
+
+    try:
+        used = auth.count_use(caller)
+    except QuotaExceeded as exc:
+        request.state.rate_limit_headers = exc.headers
+        raise
+    if used is not None:
+        request.state.rate_limit_headers = used.headers()
 
 
 def principal(request: Request) -> Principal:

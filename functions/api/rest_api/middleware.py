@@ -1,4 +1,4 @@
-"""Cross-cutting HTTP behaviour: request ids, input limits, CORS.
+"""Cross-cutting HTTP behaviour: request ids, input limits, CORS, an API key's ``X-RateLimit-*`` headers.
 
 Every request's path and query string, and every write request's JSON body, pass
 :mod:`knowrithm_core.safe_json` here, before routing: a refused input is a 4xx and no route runs. The
@@ -76,5 +76,6 @@ def install_middleware(app: FastAPI) -> None:
         else:
             response = await call_next(request)
         response.headers["X-Knowrithm-Request-Id"] = request_id
+        response.headers.update(getattr(request.state, "rate_limit_headers", {}))  # an API key's quota
         response.headers.update(response_headers())
         return response

@@ -1,4 +1,5 @@
-"""The served OpenAPI 3.1 document: FastAPI's, plus the typed request bodies, one error schema, the widget.
+"""The served OpenAPI 3.1 document: FastAPI's, plus the typed request bodies, one error schema, the widget, rate
+limits (429 and an API key's ``X-RateLimit-*`` headers).
 
 ``python -m rest_api.openapi openapi.json`` writes the full app's document (``make openapi``; ``make test`` fails
 when the committed ``openapi.json`` differs from it).
@@ -42,6 +43,42 @@ def _drop_fastapi_validation(document: dict[str, Any]) -> None:
         document.get("components", {}).get("schemas", {}).pop(name, None)
 
 
+RATE_HEADERS = {
+    "X-RateLimit-Limit": "The tighter quota window's limit (per hour or per day) of the API key that made the request.",
+    "X-RateLimit-Remaining": "Requests left in that window.",
+    "X-RateLimit-Reset": "When that window ends, in UTC epoch seconds.",
+}
+TOO_MANY = (
+    "Too many requests: an API key over its `rate_limit_per_hour` or `rate_limit_per_day` (error_code "
+    "`rate_limited`), or one of the widget's and uploads' limits. Wait `Retry-After` seconds."
+)
+
+
+def _header_ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/headers/{name}"}
+
+
+def _add_rate_limits(document: dict[str, Any]) -> None:
+    """An API key's ``X-RateLimit-*`` headers on every 2xx (sent when a key with limits authenticated the
+    request) and a 429 with ``Retry-After`` on every operation, from shared ``components.headers``."""
+    headers = document.setdefault("components", {}).setdefault("headers", {})
+    for name, description in RATE_HEADERS.items():
+        headers[name] = {"description": description, "schema": {"type": "integer"}}
+    headers["Retry-After"] = {"description": "Seconds to wait before trying again.", "schema": {"type": "integer"}}
+    document["components"].setdefault("responses", {})["TooManyRequests"] = {
+        "description": TOO_MANY,
+        "headers": {name: _header_ref(name) for name in ("Retry-After", *RATE_HEADERS)},
+        "content": {"application/json": {"schema": {"$ref": REF.format(model="ErrorBody")}}},
+    }
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            for status, response in responses.items():
+                if str(status).startswith("2"):
+                    response.setdefault("headers", {}).update({name: _header_ref(name) for name in RATE_HEADERS})
+            responses["429"] = {"$ref": "#/components/responses/TooManyRequests"}
+
+
 def build_openapi(app: FastAPI) -> dict[str, Any]:
     """The document for ``app``'s routes and the widget function's public routes."""
     routes = [*app.routes, *widget_router.routes]
@@ -55,6 +92,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     )
     _add_referenced(document)
     _drop_fastapi_validation(document)
+    _add_rate_limits(document)
     return document
 
 

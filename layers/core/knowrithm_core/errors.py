@@ -110,6 +110,15 @@ class RateLimited(KnowrithmError):
         self.retry_after = retry_after
 
 
+class QuotaExceeded(RateLimited):
+    """An API key over its ``rate_limit_per_hour`` or ``rate_limit_per_day``; ``headers`` are its
+    ``X-RateLimit-*`` headers (see :mod:`knowrithm_core.auth.quotas`)."""
+
+    def __init__(self, message: str, *, retry_after: int, headers: dict[str, str]) -> None:
+        super().__init__(message, retry_after=retry_after)
+        self.headers = headers
+
+
 class ServiceUnavailable(KnowrithmError):
     status_code = 503
     error_code = "service_unavailable"

@@ -111,6 +111,8 @@ class ApiKeyCreateRequest(TypedDict, total=False):
     scopes: list[str]  # read, write, update, delete, admin, full_access
     permissions: dict[str, Any]
     expires_in_days: int
+    rate_limit_per_hour: int  # requests per UTC hour (default 1000; 0: no limit)
+    rate_limit_per_day: int  # requests per UTC day (default 10000; 0: no limit)
 
 
 class ApiKeyDetails(TypedDict, total=False):

@@ -79,7 +79,7 @@ def world(template: dict[str, Any]) -> Iterator[World]:
         get_services.cache_clear()
 
 
-# An API key's usage moves whenever a warm function verifies it again (API_KEY_CACHE_SECONDS), on any request
+# An API key's usage and quota windows (rl_h…, rl_d…) move on every request it authenticates, refused or not
 KEY_USAGE = ("last_used_at", "usage_count")
 
 
@@ -88,7 +88,9 @@ def snapshot(services: Services) -> dict[str, Any]:
     table = services.table
     items: list[dict[str, Any]] = []
     for page in table.client.get_paginator("scan").paginate(TableName=table.table_name):
-        items.extend({k: v for k, v in item.items() if k not in KEY_USAGE} for item in page["Items"])
+        items.extend(
+            {k: v for k, v in item.items() if k not in KEY_USAGE and not k.startswith("rl_")} for item in page["Items"]
+        )
     s3 = boto3.client("s3")
     objects = {
         bucket["Name"]: sorted(

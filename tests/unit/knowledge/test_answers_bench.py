@@ -11,15 +11,29 @@ from knowrithm_core.store.memory import MemoryTable
 
 
 class CountingTable(MemoryTable):
-    """The in-memory table, counting GetItem calls (one call is one DynamoDB request)."""
+    """The in-memory table, counting GetItem and Query calls (one call is one DynamoDB request)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.gets = 0
+        self.queries = 0
 
     def get(self, pk: str, sk: str) -> dict[str, Any] | None:
         self.gets += 1
         return super().get(pk, sk)
+
+    def query(
+        self,
+        pk: str,
+        *,
+        sk_prefix: str | None = None,
+        index: str | None = None,
+        forward: bool = True,
+        limit: int | None = None,
+        sk_between: tuple[str, str] | None = None,
+    ) -> list[dict[str, Any]]:
+        self.queries += 1
+        return super().query(pk, sk_prefix=sk_prefix, index=index, forward=forward, limit=limit, sk_between=sk_between)
 
 
 def test_the_harness_meets_its_goals_through_the_chat_service() -> None:
@@ -65,8 +79,9 @@ def test_a_follow_up_reads_the_knowledge_manifest_once() -> None:
     conversation_id = services.conversations.create(caller, {"agent_id": agent_id})["conversation_id"]
     services.chat.send(caller, conversation_id, {"message": "Who founded the Zanzibar store?"})
     # WHEN an elliptical follow-up searches twice (alone, then with the conversation)
-    table.gets = 0
+    table.gets = table.queries = 0
     reply = services.chat.send(caller, conversation_id, {"message": "In which year?"})
-    # THEN it is answered from the right document, and the turn made one GetItem: the knowledge manifest
+    # THEN it is answered from the right document, and the turn read the knowledge manifest once, with its agent:
+    # two queries (the conversation; the agent with its counters and manifest) and no GetItem
     assert "1998" in reply["response"]
-    assert table.gets == 1
+    assert (table.gets, table.queries) == (0, 2)

@@ -216,11 +216,13 @@ def test_an_api_key_authenticates_counts_its_uses_lists_and_revokes(services: Se
     admin = admin_of(services, company.id)
     made = services.auth.create_api_key(admin, {"name": "ci", "scopes": ["read"]})
     headers = {"x-api-key": made["api_key"], "x-api-secret": made["api_secret"]}
-    # WHEN the key is used twice
+    # WHEN the key is used twice (each request authenticated, then counted)
     first = services.auth.authenticate(headers)
-    services.auth.authenticate(headers)
-    # THEN it names its company with its scopes, and counts its uses
-    assert first == Principal("api_key", company.id, made["details"]["id"], frozenset({"read"}), "api_key")
+    services.auth.count_use(first)
+    services.auth.count_use(services.auth.authenticate(headers))
+    # THEN it names its company with its scopes and default limits, and counts its uses
+    key_id = made["details"]["id"]
+    assert first == Principal("api_key", company.id, key_id, frozenset({"read"}), "api_key", rate_limits=(1000, 10000))
     listed = services.auth.list_api_keys(admin)
     assert [key["usage_count"] for key in listed["api_keys"]] == [2]
     assert listed["pagination"]["total"] == 1

@@ -242,8 +242,8 @@ def test_a_conversation_lives_through_chat_delete_and_restore_on_memory(services
     table.calls.clear()
     turn = services.chat.send(caller, conversation_id, {"message": "How long does shipping take?"})
     turn_calls = list(table.calls)
-    # THEN it cost four requests (conversation + messages, agent, knowledge manifest, one transaction)
-    assert turn_calls == ["query", "query", "get", "write"], turn_calls
+    # THEN it cost three requests (conversation + messages; agent, counters and knowledge manifest; one transaction)
+    assert turn_calls == ["query", "query", "write"], turn_calls
     assert turn["assistant_message"]["content"]
     listed = services.conversations.messages(caller, conversation_id, {})
     assert [m["role"] for m in listed["messages"]] == ["user", "assistant"] and listed["total"] == 2

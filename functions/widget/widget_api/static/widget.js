@@ -305,7 +305,7 @@
     svg.append(path);
     return svg;
   }
-  // Links are made only for http(s) URLs, opened in a new tab without access to this page.
+  // Links are made only for http(s) and mailto URLs, opened in a new tab without access to this page.
   function safeLink(href, label) {
     let url;
     try {
@@ -313,7 +313,7 @@
     } catch (e) {
       return null;
     }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') return null;
+    if (!/^(https?|mailto):$/.test(url.protocol)) return null;
     return h('a', { href: url.href, target: '_blank', rel: 'noopener noreferrer nofollow', text: label || url.href });
   }
   function richText(text, into) {
@@ -326,6 +326,47 @@
       }
       p.append(block.slice(last));
       into.append(p);
+    }
+  }
+
+  // Answers: a small Markdown subset (paragraphs, line breaks, lists, ``` code, `code`, **bold**, *italic*,
+  // [links](https://...)) and [Source n] citations, built as DOM nodes; the answer is never parsed as HTML.
+  function inline(text, into, cite) {
+    const re = /`([^`\n]+)`|\*\*(.+?)\*\*|\*(\S[^*]*?)\*|\[Source (\d+)\]|\[([^\]\n]+)\]\(([^()\s]+)\)|https?:\/\/[^\s<>"']*[^\s<>"'.,;:!?)\]]/g;
+    let last = 0;
+    for (let m; (m = re.exec(text)); last = re.lastIndex) {
+      into.append(
+        text.slice(last, m.index),
+        m[1] ? h('code', { text: m[1] }) : m[2] ? inline(m[2], h('strong'), cite) : m[3] ? inline(m[3], h('em'), cite) : m[4] ? cite(m[4], m[0]) : (m[5] ? safeLink(m[6], m[5]) : safeLink(m[0])) || m[0],
+      );
+    }
+    into.append(text.slice(last));
+    return into;
+  }
+  function markdown(text, into, cite) {
+    let list, para, code;
+    for (const line of String(text).split('\n')) {
+      const fence = /^\s*```/.test(line);
+      const item = /^\s*(?:([-*+])|(\d+)[.)])\s+(.*)/.exec(line);
+      if (code) {
+        if (fence) code = null;
+        else code.textContent += (code.textContent ? '\n' : '') + line;
+      } else if (fence) {
+        into.append(h('pre', {}, (code = h('code'))));
+        list = para = null;
+      } else if (item) {
+        const tag = item[1] ? 'UL' : 'OL';
+        if (!list || list.tagName !== tag) into.append((list = h(tag, { start: item[2] })));
+        list.append(inline(item[3], h('li'), cite));
+        para = null;
+      } else if (!line.trim()) {
+        list = para = null;
+      } else {
+        if (para) para.append(h('br'));
+        else into.append((para = h('p')));
+        inline(line.trim(), para, cite);
+        list = null;
+      }
     }
   }
 
@@ -368,6 +409,15 @@ button,input,textarea{font:inherit;color:inherit}
 .note{align-self:center;color:var(--mu);font-size:13px;text-align:center}
 .sources{margin:6px 0 0;padding-left:18px;font-size:12px}
 .who{display:block;font-size:12px;font-weight:600;color:var(--mu)}
+.msg ul,.msg ol{margin:4px 0;padding-left:20px;white-space:normal}
+.msg pre{margin:6px 0;padding:8px;background:var(--bg);border-radius:6px;overflow-x:auto;white-space:pre}
+.msg code{font:12px/1.4 ui-monospace,monospace}
+sup a{padding:0 2px}
+.typing{align-self:flex-start;background:var(--ab);display:flex;gap:4px;padding:13px}
+.typing i{width:7px;height:7px;border-radius:50%;background:var(--mu);animation:kwd 1s infinite alternate}
+.typing i+i{animation-delay:.2s}.typing i+i+i{animation-delay:.4s}
+@keyframes kwd{to{opacity:.2;transform:translateY(-3px)}}
+@media (prefers-reduced-motion:reduce){.typing i{animation:none}}
 form{padding:12px 14px;border-top:1px solid var(--bd);display:flex;gap:8px}
 .lead{flex-direction:column;overflow-y:auto;max-height:70%}
 .lead label{display:flex;flex-direction:column;gap:2px;font-size:13px}
@@ -404,15 +454,27 @@ textarea{flex:1;resize:none;min-height:40px;max-height:120px}
     const log = h('div', { className: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': 'Conversation with ' + title, tabindex: '0' });
     const note = (t) => log.append(h('p', { className: 'msg note', text: t }));
     const seen = new Set();
+    let shown = 0;
     function show(message) {
       if (message.id && seen.has(message.id)) return false;
       if (message.id) seen.add(message.id);
       const who = message.role === 'user' ? 'user' : 'assistant';
-      const name = message.role === 'operator' && message.author && message.author.name ? String(message.author.name) : '';
-      const bubble = h('div', { className: 'msg ' + who }, h('span', { className: 'sr', text: who === 'user' ? 'You: ' : (name || title) + ': ' }));
-      if (name) bubble.append(h('span', { className: 'who', 'aria-hidden': 'true', text: name }));
-      richText(message.content || '', bubble);
-      const sources = (message.sources || []).map((s) => h('li', {}, (s.url && safeLink(s.url, s.document_name)) || String(s.document_name || '')));
+      const author = message.role === 'operator' && message.author && message.author.name ? String(message.author.name) : '';
+      const bubble = h('div', { className: 'msg ' + who }, h('span', { className: 'sr', text: who === 'user' ? 'You: ' : (author || title) + ': ' }));
+      if (author) bubble.append(h('span', { className: 'who', 'aria-hidden': 'true', text: author }));
+      // Sources first, so each [Source n] can link to its entry (focused in place: the page's URL stays).
+      const items = {};
+      const prefix = 'kw-' + ++shown + '-';
+      for (const s of message.sources || []) {
+        const n = s.source_number || Object.keys(items).length + 1;
+        const name = String(s.document_name || s.url || 'Source ' + n);
+        items[n] = h('li', { id: prefix + n, value: n, tabindex: '-1' }, (s.url && safeLink(s.url, name)) || name, s.page ? ', page ' + s.page : '');
+      }
+      const cite = (n, raw) =>
+        items[n] ? h('sup', {}, h('a', { href: '#' + prefix + n, 'aria-label': 'Source ' + n, onclick: (e) => e.preventDefault() || items[n].focus(), text: n })) : raw;
+      if (who === 'user') richText(message.content || '', bubble);
+      else markdown(message.content || '', bubble, cite);
+      const sources = Object.values(items);
       if (sources.length) bubble.append(h('ol', { className: 'sources', 'aria-label': 'Sources' }, sources));
       log.append(bubble);
       log.scrollTop = log.scrollHeight;
@@ -540,7 +602,7 @@ textarea{flex:1;resize:none;min-height:40px;max-height:120px}
       input.value = '';
       show({ role: 'user', content: message });
       send.disabled = true;
-      const typing = h('p', { className: 'msg note', text: title + ' is typing…' });
+      const typing = h('div', { className: 'msg typing', role: 'status', 'aria-live': 'polite' }, h('span', { className: 'sr', text: title + ' is typing…' }), h('i'), h('i'), h('i'));
       log.append(typing);
       try {
         const reply = await ask(message);

@@ -33,6 +33,7 @@ class Principal:
     agent_id: str | None = None
     email: str | None = None
     origin: str | None = None  # a lead token's registering page origin (see knowrithm_core.widget.origins)
+    rate_limits: tuple[int, int] | None = None  # an API key's (per hour, per day); 0 is unlimited
 
     @property
     def is_lead(self) -> bool:

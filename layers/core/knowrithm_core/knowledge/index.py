@@ -1,4 +1,5 @@
-"""One BM25 index per agent (bm25s, numpy only), serialized to one S3 object, cached per version.
+"""One BM25 index per agent (built with bm25s; searched with the standard library), serialized to one S3
+object (:mod:`knowrithm_core.knowledge.index_format`), cached per version.
 
 The index holds every chunk of the agent's processed documents, deleted ones included; the
 manifest's hidden documents and chunks are masked out at query time (a zero weight), so a delete
@@ -15,23 +16,19 @@ as "number" in "what is your phone number?", is not an answer).
 
 from __future__ import annotations
 
-import json
+import heapq
 import logging
 import math
 import threading
+from array import array
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
 
+from knowrithm_core.knowledge.index_format import FORMAT, Postings, from_bm25, ids_of, pack, unpack
 from knowrithm_core.knowledge.text import tokens
 
-if TYPE_CHECKING:
-    import numpy as np
-
-FORMAT = 1
-BM25_FILES = ("data.csc.index.npy", "indices.csc.index.npy", "indptr.csc.index.npy", "vocab.index.json")
+__all__ = ["FORMAT", "AgentIndex", "ChunkRef", "IndexCache", "Scored"]
 
 
 @dataclass(frozen=True)
@@ -63,22 +60,19 @@ class Scored:
 
 
 class AgentIndex:
-    """An immutable BM25 index over an agent's chunks."""
+    """An immutable BM25 index over an agent's chunks (scored with the standard library: no numpy to load)."""
 
-    def __init__(self, refs: list[ChunkRef], retriever: Any, document_frequency: dict[str, int]) -> None:
+    def __init__(self, refs: Sequence[ChunkRef], postings: Postings, document_frequency: dict[str, int]) -> None:
         self.refs = refs
-        self.retriever = retriever
+        self.postings = postings
         self.document_frequency = document_frequency
-        self._positions_by_document: dict[str, list[int]] = {}
-        self._position_of_chunk: dict[str, int] = {}
-        for position, ref in enumerate(refs):
-            self._positions_by_document.setdefault(ref.document_id, []).append(position)
-            self._position_of_chunk[ref.chunk_id] = position
-        self._masks: OrderedDict[tuple[tuple[str, ...], tuple[str, ...]], np.ndarray] = OrderedDict()
+        self._ids: tuple[list[str], dict[str, list[int]]] | None = None
+        self._hidden: OrderedDict[tuple[tuple[str, ...], tuple[str, ...]], frozenset[int]] = OrderedDict()
 
     # --- building and serializing -------------------------------------------------------
     @classmethod
     def build(cls, refs: Sequence[ChunkRef], tokenized: Sequence[list[str]] | None = None) -> AgentIndex:
+        """bm25s (lucene BM25) computes each (term, chunk) score once, here; a search only adds them up."""
         import bm25s
 
         corpus = [list(t) for t in tokenized] if tokenized is not None else [tokens(r.content) for r in refs]
@@ -86,48 +80,19 @@ class AgentIndex:
         for chunk_tokens in corpus:
             for token in set(chunk_tokens):
                 frequency[token] = frequency.get(token, 0) + 1
+        if not refs:
+            return cls([], Postings.empty(), frequency)
         logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every build at DEBUG
         retriever = bm25s.BM25(method="lucene", backend="numpy", csc_backend="numpy")
-        if refs:
-            retriever.index(corpus, show_progress=False)
-        return cls(list(refs), retriever, frequency)
+        retriever.index(corpus, show_progress=False)
+        return cls(list(refs), from_bm25(retriever), frequency)
 
     def to_bytes(self) -> bytes:
-        import io
-        import tempfile
-        import zipfile
-
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as bundle:
-            meta = {"format": FORMAT, "refs": [asdict(r) for r in self.refs], "df": self.document_frequency}
-            bundle.writestr("meta.json", json.dumps(meta, separators=(",", ":")))
-            if self.refs:
-                with tempfile.TemporaryDirectory() as folder:
-                    self.retriever.save(folder)
-                    for name in BM25_FILES + ("params.index.json",):
-                        bundle.write(Path(folder) / name, f"bm25/{name}")
-        return buffer.getvalue()
+        return pack(self.refs, self.postings, self.document_frequency)
 
     @classmethod
     def from_bytes(cls, blob: bytes) -> AgentIndex:
-        import io
-        import tempfile
-        import zipfile
-
-        import bm25s
-
-        with zipfile.ZipFile(io.BytesIO(blob)) as bundle:
-            meta = json.loads(bundle.read("meta.json"))
-            if meta.get("format") != FORMAT:
-                raise ValueError(f"index format {meta.get('format')} is not {FORMAT}")
-            refs = [ChunkRef(**r) for r in meta["refs"]]
-            if not refs:
-                return cls([], bm25s.BM25(), {})
-            with tempfile.TemporaryDirectory() as folder:
-                for name in [n for n in bundle.namelist() if n.startswith("bm25/")]:
-                    (Path(folder) / name.removeprefix("bm25/")).write_bytes(bundle.read(name))
-                retriever = bm25s.BM25.load(folder)
-        return cls(refs, retriever, {k: int(v) for k, v in meta["df"].items()})
+        return cls(*unpack(blob))
 
     # --- searching ----------------------------------------------------------------------
     def idf(self, token: str) -> float:
@@ -148,25 +113,38 @@ class AgentIndex:
         share = round(sum(weights[t] for t in matched) / total, 4) if total else 0.0
         return share, len(matched)
 
-    def _mask(self, hidden_documents: Iterable[str], hidden_chunks: Iterable[str]) -> np.ndarray | None:
-        import numpy as np
-
+    def _hidden_positions(self, hidden_documents: Iterable[str], hidden_chunks: Iterable[str]) -> frozenset[int]:
         key = (tuple(sorted(hidden_documents)), tuple(sorted(hidden_chunks)))
         if not key[0] and not key[1]:
-            return None
-        if key in self._masks:
-            self._masks.move_to_end(key)
-            return self._masks[key]
-        mask = np.ones(len(self.refs), dtype="float32")
-        for document_id in key[0]:
-            mask[self._positions_by_document.get(document_id, [])] = 0.0
-        for chunk in key[1]:
-            if chunk in self._position_of_chunk:
-                mask[self._position_of_chunk[chunk]] = 0.0
-        self._masks[key] = mask
-        if len(self._masks) > 8:
-            self._masks.popitem(last=False)
-        return mask
+            return frozenset()
+        if key in self._hidden:
+            self._hidden.move_to_end(key)
+            return self._hidden[key]
+        if self._ids is None:
+            chunk_ids, document_ids = ids_of(self.refs)
+            by_document: dict[str, list[int]] = {}
+            for position, document_id in enumerate(document_ids):
+                by_document.setdefault(document_id, []).append(position)
+            self._ids = chunk_ids, by_document
+        chunk_ids, by_document = self._ids
+        chunks = set(key[1])
+        hidden = {p for d in key[0] for p in by_document.get(d, [])}
+        hidden.update(p for p, chunk in enumerate(chunk_ids) if chunk in chunks)
+        self._hidden[key] = frozenset(hidden)
+        if len(self._hidden) > 8:
+            self._hidden.popitem(last=False)
+        return self._hidden[key]
+
+    def scores(self, terms: Sequence[str]) -> dict[int, float]:
+        """Each chunk's BM25 score for ``terms`` (known, distinct), as bm25s sums them: in float32, term by term."""
+        totals = array("f", bytes(4 * len(self.refs)))
+        touched: set[int] = set()
+        for term in terms:
+            chunks, term_scores = self.postings.term(self.postings.vocab[term])
+            touched.update(chunks)
+            for chunk, score in zip(chunks, term_scores, strict=True):
+                totals[chunk] += score  # stored as float32, like numpy's float32 add
+        return {chunk: totals[chunk] for chunk in touched}
 
     def search(
         self,
@@ -177,21 +155,20 @@ class AgentIndex:
         hidden_chunks: Iterable[str] = (),
     ) -> list[Scored]:
         """The ``limit`` best chunks with a positive score, best first (hidden ones never appear)."""
-        import numpy as np
-
         query_tokens = tokens(query) if isinstance(query, str) else list(query)
-        known = [t for t in dict.fromkeys(query_tokens) if t in self.retriever.vocab_dict] if self.refs else []
+        known = [t for t in dict.fromkeys(query_tokens) if t in self.postings.vocab]
         if not known or limit < 1:
             return []
-        scores = self.retriever.get_scores(known, weight_mask=self._mask(hidden_documents, hidden_chunks))
-        count = min(limit, len(self.refs))
-        top = np.argpartition(-scores, count - 1)[:count] if count < len(self.refs) else np.arange(len(self.refs))
-        ranked = sorted((int(i) for i in top if scores[i] > 0), key=lambda i: (-float(scores[i]), i))
+        hidden = self._hidden_positions(hidden_documents, hidden_chunks)
+        scores = self.scores(known)
+        candidates = [i for i, score in scores.items() if score > 0 and i not in hidden]
+        ranked = heapq.nsmallest(limit, candidates, key=lambda i: (-scores[i], i))
         terms = len(dict.fromkeys(query_tokens))
-        return [
-            Scored(self.refs[i], round(float(scores[i]), 4), *self.relevance(query_tokens, self.refs[i].content), terms)
-            for i in ranked
-        ]
+        hits = []
+        for i in ranked:
+            ref = self.refs[i]
+            hits.append(Scored(ref, round(scores[i], 4), *self.relevance(query_tokens, ref.content), terms))
+        return hits
 
 
 class IndexCache:

@@ -1,12 +1,15 @@
 """Search over an agent's knowledge: one consistent GetItem of the manifest, then the cached index.
 
 Used by ``POST /search/document`` and by the responders (through :class:`Retriever`). An agent with
-no manifest has no knowledge base, which the responders tell apart from "nothing matched".
+no manifest has no knowledge base, which the responders tell apart from "nothing matched". A chat turn reads
+the manifest with its agent (one query) and hands it over with :func:`manifest_known`, so it costs no GetItem.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -34,6 +37,20 @@ class Retriever(Protocol):
         ...
 
 
+_KNOWN: ContextVar[Manifest | None] = ContextVar("knowledge_manifest", default=None)
+
+
+@contextmanager
+def manifest_known(manifest: Manifest) -> Iterator[None]:
+    """Inside the block, searches of ``manifest``'s agent use it instead of reading it again (a chat turn read it
+    with its agent, in the same consistent query)."""
+    token = _KNOWN.set(manifest)
+    try:
+        yield
+    finally:
+        _KNOWN.reset(token)
+
+
 Search = Callable[[Sequence[str], int], Retrieved]
 """Searches of one agent's knowledge within one chat turn: ``search(tokens, limit)``."""
 
@@ -55,6 +72,10 @@ class KnowledgeSearch:
         self.cache = cache
 
     def manifest(self, company_id: str, agent_id: str) -> Manifest:
+        """The agent's manifest: the one :func:`manifest_known` handed over, else one consistent GetItem."""
+        known = _KNOWN.get()
+        if known is not None and (known.company_id, known.agent_id) == (company_id, agent_id):
+            return known
         return self.repository.manifest(company_id, agent_id)
 
     def index_for(self, manifest: Manifest) -> AgentIndex | None:

@@ -17,6 +17,7 @@ from knowrithm_core.auth.credentials import (
     secret_matches,
 )
 from knowrithm_core.auth.principal import ROLE_SCOPES, Principal
+from knowrithm_core.auth.quotas import Usage
 from knowrithm_core.auth.sessions import AccountStates, user_is_active
 from knowrithm_core.auth.tokens import TokenIssuer
 from knowrithm_core.config import Settings
@@ -28,6 +29,7 @@ from knowrithm_core.pagination import MAX_PER_PAGE, PageRequest
 from knowrithm_core.services.accounts import Accounts
 from knowrithm_core.services.base import Service
 from knowrithm_core.services.companies import CompanyService
+from knowrithm_core.services.key_quotas import KeyQuotas
 from knowrithm_core.store.pages import cursor_param
 from knowrithm_core.store.port import Table
 from knowrithm_core.store.repositories.accounts import (
@@ -87,6 +89,7 @@ class AuthService(Service):
         self.company_store = CompanyRepository(table)
         self.users = UserRepository(table)
         self.key_store = ApiKeyRepository(table)
+        self.quotas = KeyQuotas(self.key_store, self._key_cache.forget_key_id)
 
     # --- authentication ----------------------------------------------------------
     def authenticate(self, headers: Mapping[str, str]) -> Principal | None:
@@ -104,6 +107,13 @@ class AuthService(Service):
                 raise Unauthorized("Send both X-API-Key and X-API-Secret.")
             return self._from_api_key(api_key, api_secret)
         return None
+
+    def count_use(self, principal: Principal) -> Usage | None:
+        """Count one request of an API key against its quotas (one write; 429 over a limit); None for a key
+        without limits, a user or a lead (whose requests are not counted)."""
+        if principal.kind != "api_key":
+            return None
+        return self.quotas.count(principal)
 
     def _from_bearer(self, token: str) -> Principal:
         claims = self.tokens.decode(token, expected={"access", "lead"})
@@ -135,8 +145,8 @@ class AuthService(Service):
         if key.expires_at and key.expires_at < iso():
             raise Unauthorized("This API key has expired.")
         self.states.check_api_key(key.company_id, key.created_by)
-        principal = Principal("api_key", key.company_id, key.id, frozenset(key.scopes), "api_key")
-        self.key_store.touch(key.company_id, key.id)
+        limits = (key.rate_limit_per_hour, key.rate_limit_per_day)
+        principal = Principal("api_key", key.company_id, key.id, frozenset(key.scopes), "api_key", rate_limits=limits)
         self._key_cache.put(cache_key, principal, self.settings.api_key_cache_seconds)
         return principal
 
@@ -263,7 +273,9 @@ class AuthService(Service):
             scopes=request.scopes,
             permissions=request.permissions,
             expires_at=iso(stamp + timedelta(days=request.expires_in_days)) if request.expires_in_days else None,
-            created_by=principal.subject_id,
+            rate_limit_per_hour=request.rate_limit_per_hour,
+            rate_limit_per_day=request.rate_limit_per_day,
+            created_by=self._creator(principal),
         )
         self.put_api_key(details, api_key, api_secret)
         return {
@@ -272,6 +284,16 @@ class AuthService(Service):
             "api_secret": api_secret,
             "details": details.public(),
         }
+
+    def _creator(self, principal: Principal) -> str | None:
+        """The user a new key answers to: the caller, or for a key made with an API key, the user behind that key
+        (a key lives only as long as its user; see :meth:`AccountStates.check_api_key`)."""
+        if principal.kind != "api_key":
+            return principal.subject_id
+        parent = self.key_store.get(principal.company_id, principal.subject_id)
+        if parent is None or parent.status != "active":
+            raise Unauthorized("This API key has been revoked.")
+        return parent.created_by
 
     def put_api_key(self, details: ApiKeyDetails, api_key: str, api_secret: str) -> None:
         """The key and the company's count of keys (``api_keys``), in one transaction."""

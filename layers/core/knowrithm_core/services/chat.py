@@ -1,9 +1,10 @@
 """One chat turn: store the user's message, answer it, store the answer, report ``message.received``.
 
-Inline (the default for the extractive responder) a turn costs four DynamoDB requests when the caller's
-credentials are cached: one query for the conversation and its latest messages, one for the agent and its
-counters, the knowledge manifest read by retrieval, and one transaction that writes both messages, the
-counters, the outbox events (and, with ``Prefer: respond-async``, a completed task record).
+Inline (the default for the extractive responder) a turn costs three DynamoDB requests when the caller's
+credentials are cached: one query for the conversation and its latest messages, one for the agent, its
+counters and its knowledge manifest (which retrieval then uses), and one transaction that writes both messages,
+the counters, the outbox events (and, with ``Prefer: respond-async``, a completed task record). An API key's
+request adds the one write that counts it against its quotas (:mod:`knowrithm_core.services.key_quotas`).
 
 Queued (a slow responder such as Bedrock, ``CHAT_MODE=async``, or ``Prefer: respond-async`` when the chat
 queue exists) the request stores the user's message with a *pending* task in one transaction, sends one
@@ -22,6 +23,7 @@ from knowrithm_core.auth import Principal
 from knowrithm_core.errors import NotFound, ServiceUnavailable
 from knowrithm_core.events import EventType
 from knowrithm_core.ids import is_uuid, iso, new_id
+from knowrithm_core.knowledge.search import manifest_known
 from knowrithm_core.models.requests import ChatRequest, parse
 from knowrithm_core.models.resources import Agent, Conversation, Message
 from knowrithm_core.observability import logger as log
@@ -237,11 +239,13 @@ class ChatService:
         conversation = context.conversation
         if handed_off(conversation):
             return self._hold(conversation, text)
-        agent = self.agents.read(conversation.company_id, conversation.agent_id)[1]
+        record = self.agents.record(conversation.company_id, conversation.agent_id)
+        agent = record.agent
         if self.queues(agent, as_task=as_task):
             return self._enqueue(principal, conversation, text, agent)
         started = time.perf_counter()
-        answer = self.responder.answer(agent, text, context.history)
+        with manifest_known(record.manifest):
+            answer = self.responder.answer(agent, text, context.history)
         elapsed = round(time.perf_counter() - started, 4)
         streak, streak_escalated = context.streak
         escalation = escalation_reason(

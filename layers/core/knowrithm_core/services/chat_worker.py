@@ -18,6 +18,7 @@ from typing import Any
 from knowrithm_core.errors import NotFound
 from knowrithm_core.events import EventType
 from knowrithm_core.ids import iso
+from knowrithm_core.knowledge.search import manifest_known
 from knowrithm_core.models.resources import Conversation, Message, Task
 from knowrithm_core.services.chat import (
     ChatService,
@@ -85,9 +86,11 @@ class ChatWorker:
         if handed_off(context.conversation):
             return self._hold(task, context.conversation, user)
         self.tasks.mark_processing(task)
-        agent = self.agents.read(company_id, context.conversation.agent_id)[1]
+        record = self.agents.record(company_id, context.conversation.agent_id)
+        agent = record.agent
         started = time.perf_counter()
-        answer = self.responder.answer(agent, user.content, context.history)
+        with manifest_known(record.manifest):
+            answer = self.responder.answer(agent, user.content, context.history)
         elapsed = round(time.perf_counter() - started, 4)
         if answer.transient and not last_attempt:
             raise RetryLater(f"the responder failed transiently ({answer.model})")

@@ -1,4 +1,5 @@
-"""Backfill for items written before list pages read sparse indexes and company counters.
+"""Backfill for items written before list pages read sparse indexes and company counters, or before agents'
+index manifests moved beside their agents.
 
 Scans the table page by page, gives each lead, agent, conversation, webhook endpoint and document the sparse index
 attributes its current write path sets (the same :mod:`knowrithm_core.store.listings` builders), then sets each
@@ -32,10 +33,10 @@ from knowrithm_core.domain.stats import (
 from knowrithm_core.errors import Conflict
 from knowrithm_core.models.resources import Lead
 from knowrithm_core.store import keys, listings
-from knowrithm_core.store.expressions import Update, exists
-from knowrithm_core.store.keys import STATS_SUFFIX, strip_keys
+from knowrithm_core.store.expressions import Delete, Put, Update, exists, missing
+from knowrithm_core.store.keys import strip_keys
 from knowrithm_core.store.port import Table
-from knowrithm_core.store.table import DynamoTable, Item
+from knowrithm_core.store.table import DynamoTable, Item, TransactionConflict
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
@@ -88,7 +89,7 @@ def _kind(item: Item) -> tuple[str, str] | None:
     for prefix, kind in (("LEAD#", "lead"), ("WEBHOOK#", "endpoint"), ("APIKEY#", "api_key"), ("DOC#", "document")):
         if sk.startswith(prefix):
             return kind, company_id
-    if sk.startswith("AGENT#") and not sk.endswith(STATS_SUFFIX):
+    if keys.is_agent_sk(sk):
         return "agent", company_id
     return None
 
@@ -143,6 +144,24 @@ def _fix_item(table: Table, kind: str, company_id: str, item: Item) -> bool:
     return True
 
 
+def move_manifest(table: Table, item: Item) -> bool:
+    """Move an agent's index manifest from its old key (``KINDEX#a``) beside its agent (``AGENT#a#KINDEX``), in
+    one transaction; when the new key already has one (written since), the old one is only deleted. True if
+    written."""
+    pk, sk = str(item["PK"]), str(item["SK"])
+    owner = keys.company_of(pk)
+    if not sk.startswith(keys.LEGACY_KINDEX_PREFIX) or owner is None or pk != keys.company_pk(owner):
+        return False
+    moved = {**item, "SK": keys.knowledge_index_sk(sk.removeprefix(keys.LEGACY_KINDEX_PREFIX))}
+    try:
+        table.write([Put(moved, when=missing()), Delete((pk, sk), when=exists())])
+    except TransactionConflict as exc:
+        if exc.reasons[:1] != ["ConditionalCheckFailed"]:
+            return False  # deleted meanwhile
+        table.write([Delete((pk, sk))])
+    return True
+
+
 def _owned(name: str) -> bool:
     return name in COUNTERS or name.startswith(COUNTER_PREFIXES)
 
@@ -181,6 +200,7 @@ def backfill(
             owner = keys.company_of(pk)
             if owner and item["SK"] == TOTAL_SK and pk == keys.stats_pk(owner):
                 counted.setdefault(owner, Counter())
+            report.items_updated += move_manifest(table, item)
             found = _kind(item)
             if found is None:
                 continue

@@ -19,7 +19,8 @@ Per item: PK / SK; GSI1PK (look-up by global id); GSI2PK, GSI3PK and GSI4PK (lis
 - document:      COMPANY#c / DOC#d                  list pages: while live GSI2 COMPANY#c#DOCS, GSI3
                  COMPANY#c#DOCS#STATUS#s, GSI4 COMPANY#c#AGENT#a#DOCS; once deleted GSI2 COMPANY#c#DELETED_DOCS
                  (all DOC#d); its chunks: COMPANY#c#AGENT#a#CHUNKS / DOC#d#CHUNK#n, the agent's index manifest
-                 COMPANY#c / KINDEX#a (see knowrithm_core.store.repositories.documents)
+                 COMPANY#c / AGENT#a#KINDEX, beside its agent so one query reads both (see
+                 knowrithm_core.store.repositories.documents; ``make backfill`` moves manifests from KINDEX#a)
 - settings:      inside their agent's item (GSI2 SETTINGS#s); company-level: COMPANY#c / SETTINGS#s   GSI2 SETTINGS#s
 - rate counter:  RATE#<limit>#<key hash> / W#<window start>   (TTL)
 - outbox event:  COMPANY#c#EVENTS / EVENT#e
@@ -40,6 +41,9 @@ GSI3 = "GSI3"
 GSI4 = "GSI4"
 CONVERSATION_META = "~META"
 STATS_SUFFIX = "#STATS"  # an agent's counters item: AGENT#a#STATS
+KINDEX_SUFFIX = "#KINDEX"  # an agent's knowledge index manifest: AGENT#a#KINDEX
+AGENT_PART_SUFFIXES = (STATS_SUFFIX, KINDEX_SUFFIX)  # items that share an agent's sort key prefix
+LEGACY_KINDEX_PREFIX = "KINDEX#"  # where manifests lived before they moved beside their agent
 
 
 def company_pk(company_id: str) -> str:
@@ -144,7 +148,13 @@ def deleted_chunks(company_id: str) -> str:
 
 
 def knowledge_index_sk(agent_id: str) -> str:
-    return f"KINDEX#{agent_id}"
+    """The sort key of an agent's index manifest: beside the agent, so the agent's query reads it too."""
+    return f"AGENT#{agent_id}{KINDEX_SUFFIX}"
+
+
+def is_agent_sk(sk: str) -> bool:
+    """Whether ``sk`` is an agent's own item (not its counters or its manifest)."""
+    return sk.startswith("AGENT#") and not sk.endswith(AGENT_PART_SUFFIXES)
 
 
 def task_sk(task_id: str) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 ALLOW_METHODS = "GET,POST,PUT,PATCH,DELETE,OPTIONS"
 ALLOW_HEADERS = "content-type,authorization,x-api-key,x-api-secret,prefer,x-request-id"
-EXPOSE_HEADERS = "X-Knowrithm-Request-Id,Retry-After,ETag"
+EXPOSE_HEADERS = "X-Knowrithm-Request-Id,Retry-After,ETag,X-RateLimit-Limit,X-RateLimit-Remaining,X-RateLimit-Reset"
 MAX_AGE_SECONDS = 600
 
 

@@ -39,6 +39,8 @@ class ApiKeyCreate(Request):
     scopes: list[str] = Field(default_factory=lambda: ["read", "write"])
     permissions: dict[str, Any] = Field(default_factory=dict)
     expires_in_days: int | None = Field(default=None, ge=1, le=365)
+    rate_limit_per_hour: int = Field(default=1000, ge=0, le=10_000_000, description="Requests per UTC hour; 0: none")
+    rate_limit_per_day: int = Field(default=10000, ge=0, le=100_000_000, description="Requests per UTC day; 0: none")
 
     @field_validator("scopes")
     @classmethod

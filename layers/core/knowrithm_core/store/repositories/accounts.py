@@ -6,11 +6,13 @@ Items::
     UNIQUE#COMPANY_EMAIL#e / UNIQUE          a company's email, unique across the deployment
     COMPANY#c / USER#u    (GSI1 USER#u)      a user (``_password_hash``, ``token_version`` seal its sessions)
     UNIQUE#EMAIL#e / UNIQUE                  a user's email, unique across the deployment (-> company, user)
-    COMPANY#c / APIKEY#k  (GSI1 APIKEY#ak_…) an API key (``secret_hash``), listed by its own key range
+    COMPANY#c / APIKEY#k  (GSI1 APIKEY#ak_…) an API key (``secret_hash``), listed by its own key range; its use
+                                             counters (``usage_count``, ``rl_h…``/``rl_d…`` windows)
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +21,7 @@ from knowrithm_core.ids import iso
 from knowrithm_core.models.resources import ApiKeyDetails, Company, User
 from knowrithm_core.pagination import PageRequest
 from knowrithm_core.store import keys, listings
-from knowrithm_core.store.expressions import Delete, Put, Update, eq, exists, missing
+from knowrithm_core.store.expressions import Delete, Put, Update, eq, exists, lt, missing
 from knowrithm_core.store.pages import read_page
 from knowrithm_core.store.port import Item, Table
 from knowrithm_core.store.repositories.stats import total_op
@@ -199,11 +201,27 @@ class ApiKeyRepository:
         }
         uow.add(Put(item, when=missing()), total_op(details.company_id, {API_KEYS_TOTAL: 1}))
 
-    def touch(self, company_id: str, key_id: str) -> None:
-        """Count one use of the key."""
-        self.table.write(
-            [Update(_api_key_key(company_id, key_id), set={"last_used_at": iso()}, add={"usage_count": 1})]
+    def item(self, company_id: str, key_id: str) -> Item | None:
+        """The key's stored item as it is (its window counters too)."""
+        return self.table.get(*_api_key_key(company_id, key_id))
+
+    def use(
+        self, company_id: str, key_id: str, counters: Sequence[tuple[str, int]], remove: Sequence[str], stamp: str
+    ) -> Item:
+        """Count one use of an active key: ``usage_count``, ``last_used_at`` and each window counter (attribute,
+        limit) under its limit, in one conditional UpdateItem returning the item; ``remove`` drops past windows.
+        ``TransactionConflict`` when the key is not active (or gone) or a counter is at its limit."""
+        when = eq("status", "active")
+        for name, limit in counters:
+            when = when & (missing(name) | lt(name, limit))
+        op = Update(
+            _api_key_key(company_id, key_id),
+            set={"last_used_at": stamp},
+            add={"usage_count": 1, **{name: 1 for name, _ in counters}},
+            remove=tuple(remove),
+            when=when,
         )
+        return self.table.update_returning(op)
 
     def revoke(self, company_id: str, key_id: str) -> None:
         self.table.write([Update(_api_key_key(company_id, key_id), set={"status": "revoked", "updated_at": iso()})])

@@ -7,6 +7,7 @@ Items (partition ``COMPANY#c``)::
                       GSI2 ``SETTINGS#s`` for its embedded settings)
     AGENT#a#STATS     its all-time counters (conversations, messages, active_conversations, documents), kept
                       apart so chats never contend with edits of the agent
+    AGENT#a#KINDEX    its knowledge index manifest (written by :mod:`.documents`), read with the agent
     SETTINGS#s        company-level settings (no agent; GSI2 ``SETTINGS#s``)
 
 Every write of an agent carries the change of the company's agent totals (``COMPANY#c#STATS / TOTAL``) in the
@@ -20,12 +21,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from knowrithm_core.domain.stats import agent_standing
+from knowrithm_core.models.knowledge import Manifest
 from knowrithm_core.models.resources import Agent, AgentSettings
 from knowrithm_core.pagination import PageRequest
 from knowrithm_core.store import keys, listings
 from knowrithm_core.store.expressions import Put, Update, eq, missing
 from knowrithm_core.store.pages import cursor_param, read_page, search_page
 from knowrithm_core.store.port import Item, Table
+from knowrithm_core.store.repositories.documents import manifest_from
 from knowrithm_core.store.repositories.stats import StatsRepository, total_op
 from knowrithm_core.store.unit_of_work import UnitOfWork
 
@@ -38,6 +41,7 @@ class AgentRecord:
 
     stored: dict[str, Any]
     counters: dict[str, Any] = field(default_factory=dict)
+    index: Item | None = None  # its knowledge index manifest item, when the read included it
 
     @property
     def agent(self) -> Agent:
@@ -51,6 +55,11 @@ class AgentRecord:
     @property
     def deleted(self) -> bool:
         return bool(self.stored.get("deleted_at"))
+
+    @property
+    def manifest(self) -> Manifest:
+        """The agent's knowledge index manifest as read with it (an empty one, revision 0, when it has none)."""
+        return manifest_from(self.index, str(self.stored.get("company_id")), str(self.stored.get("id")))
 
 
 @dataclass(frozen=True)
@@ -106,13 +115,15 @@ class AgentRepository:
 
     # --- reads ---------------------------------------------------------------------------------------------
     def get(self, company_id: str, agent_id: str) -> AgentRecord | None:
-        """The agent and its counters (one Query: both items share the ``AGENT#a`` prefix); deleted ones too."""
-        items = self.table.query(keys.company_pk(company_id), sk_prefix=keys.agent_sk(agent_id))
-        found = next((i for i in items if i["SK"] == keys.agent_sk(agent_id)), None)
+        """The agent, its counters and its index manifest (one consistent Query: the three share the ``AGENT#a``
+        prefix); deleted ones too."""
+        read = self.table.query(keys.company_pk(company_id), sk_prefix=keys.agent_sk(agent_id))
+        items = {str(i["SK"]): i for i in read}
+        found = items.get(keys.agent_sk(agent_id))
         if found is None:
             return None
-        stats = next((i for i in items if i["SK"] == keys.agent_stats_sk(agent_id)), {})
-        return AgentRecord(_plain(found), _plain(stats))
+        stats = items.get(keys.agent_stats_sk(agent_id), {})
+        return AgentRecord(_plain(found), _plain(stats), items.get(keys.knowledge_index_sk(agent_id)))
 
     def find_by_id(self, agent_id: str) -> Agent | None:
         """An agent by id alone (GSI1, one Query; deleted ones too); no counters."""
@@ -126,7 +137,7 @@ class AgentRepository:
         return [
             AgentRecord(_plain(item), _plain(stats.get(f"{item['SK']}{keys.STATS_SUFFIX}", {})))
             for item in items
-            if not str(item["SK"]).endswith(keys.STATS_SUFFIX)
+            if keys.is_agent_sk(str(item["SK"]))
         ]
 
     def page(self, company_id: str, request: PageRequest, query: Mapping[str, str]) -> AgentPage:

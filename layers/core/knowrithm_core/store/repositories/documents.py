@@ -3,7 +3,7 @@
 - document:  ``COMPANY#c / DOC#d``, on its list pages through sparse indexes (:func:`listings.document_index_keys`)
 - chunk:     ``COMPANY#c#AGENT#a#CHUNKS / DOC#d#CHUNK#000042`` (GSI1 ``CHUNK#k``; GSI3 ``COMPANY#c#DELETED_CHUNKS``
              while deleted): one query returns an agent's chunks (an index rebuild) or, by prefix, a document's
-- manifest:  ``COMPANY#c / KINDEX#a``: the agent's index (S3 key, version) and what search must not return; its
+- manifest:  ``COMPANY#c / AGENT#a#KINDEX``: the agent's index (S3 key, version) and what search must not return; its
              ``revision`` is the optimistic-concurrency token of every change
 - task:      ``COMPANY#c / TASK#t`` (GSI1 ``TASK#t``), the ingest task record ``GET /tasks/{id}/status`` reads
 
@@ -78,6 +78,13 @@ def manifest_item(manifest: Manifest) -> Item:
         "_type": "knowledge_index",
         **manifest.model_dump(mode="json"),
     }
+
+
+def manifest_from(item: Item | None, company_id: str, agent_id: str) -> Manifest:
+    """The manifest in ``item``; an empty one (revision 0) when the agent has none."""
+    if not item:
+        return Manifest(company_id=company_id, agent_id=agent_id)
+    return Manifest.model_validate(strip_keys(item))
 
 
 def load_document(item: Item) -> Document:
@@ -243,9 +250,7 @@ class DocumentRepository:
     def manifest(self, company_id: str, agent_id: str) -> Manifest:
         """One consistent GetItem; an agent with no manifest gets an empty one (revision 0)."""
         item = self.table.get(keys.company_pk(company_id), keys.knowledge_index_sk(agent_id))
-        if not item:
-            return Manifest(company_id=company_id, agent_id=agent_id)
-        return Manifest.model_validate(strip_keys(item))
+        return manifest_from(item, company_id, agent_id)
 
     def save_manifest(self, uow: UnitOfWork, read: Manifest, updated: Manifest) -> None:
         """``updated``, if the manifest is still at the revision ``read`` had (or still missing)."""
