@@ -2,6 +2,7 @@
 
 ``python -m bench imports`` runs section 1 (cold start) alone and replaces only that section of the file;
 ``python -m bench answers`` (or ``python -m bench.answers``) does the same for the answer-quality section, and
+``python -m bench realtime`` for the real-time section (push latency into the widget, concurrent sockets), and
 ``python -m bench cold-answer`` for the first answer after a cold start (10,000 chunks).
 """
 
@@ -22,6 +23,7 @@ from bench import (
     list_pages,
     local_load_report,
     queued_chat,
+    realtime,
     report,
     webhook_memory,
     webhooks,
@@ -84,6 +86,13 @@ def _queued_chat(started: float) -> str:
         return queued_chat.section(None, repr(exc))
 
 
+def _realtime() -> str:
+    try:
+        return "\n" + realtime.section(realtime.run())
+    except Exception as exc:  # noqa: BLE001 - reported in RESULTS.md
+        return "\n" + realtime.section(realtime.Results(latency_error=repr(exc)))
+
+
 def _imports_alone() -> int:
     started_at, started = datetime.now(UTC), time.perf_counter()
     os.environ.update(AWS_ENV)
@@ -118,6 +127,8 @@ def main() -> int:
         return _webhook_memory_alone()
     if sys.argv[1:] == ["answers"]:
         return answers.main()
+    if sys.argv[1:] == ["realtime"]:
+        return realtime.main()
     if sys.argv[1:] == ["cold-answer"]:
         return cold_answer.main()
     started_at = datetime.now(UTC)
@@ -134,6 +145,8 @@ def main() -> int:
     appended += list_pages.run_section()
     appended += _queued_chat(started) + _webhooks(stack, started)
     appended += local_load_report.section()
+    print(f"bench: real time on the local stack ({time.perf_counter() - started:.0f} s so far) ...", file=sys.stderr)
+    appended += _realtime()
     print("bench: answer quality on the in-memory table ...", file=sys.stderr, flush=True)
     data = answers.load()
     print("bench: first answer after a cold start (fresh interpreters) ...", file=sys.stderr, flush=True)

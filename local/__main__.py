@@ -33,6 +33,7 @@ from local.seed import Demo, demo_values, reuse, seed, state_dir, write_demo
 from local.server import Gateway, start_server
 from local.snapshot import FILE_NAME, CorruptSnapshot, load
 from local.template import FunctionSpec, Stack, functions, load_template, local_parameters
+from local.websocket import Realtime, start_realtime
 
 KINDS = {
     "AWS::DynamoDB::Table": "table",
@@ -45,6 +46,7 @@ KINDS = {
 
 
 DEFAULT_DEMO_PORT = 3001
+DEFAULT_WS_PORT = 3002
 
 
 class StartupError(Exception):
@@ -114,6 +116,21 @@ def _start_demo_page(port: int | None, api_origin: str) -> DemoServer:
         return start_demo(0, api_origin)
 
 
+def _start_realtime(stack: Stack, invoker: Invoker, ws_port: int | None) -> Realtime | None:
+    """The WebSocket API on ``WS_PORT`` (default 3002, else any free port); its URLs go to the functions' env."""
+    try:
+        realtime = start_realtime(stack, invoker.invoke, port=DEFAULT_WS_PORT if ws_port is None else ws_port)
+    except OSError:
+        if ws_port is not None:
+            raise
+        realtime = start_realtime(stack, invoker.invoke, port=0)
+    if realtime is not None:
+        os.environ["REALTIME_MANAGEMENT_URL"] = realtime.management.url
+        os.environ["REALTIME_WEBSOCKET_URL"] = realtime.websocket_url
+        progress(f"WebSocket API on {realtime.websocket_url}  (Management API {realtime.management.url})")
+    return realtime
+
+
 def run(cleanup: ExitStack, port: int, moto_port: int, demo_port: int | None = None) -> None:
     """Start every part, registering its stop on ``cleanup``; returns once the stack is serving."""
     from moto.server import ThreadedMotoServer
@@ -154,6 +171,12 @@ def run(cleanup: ExitStack, port: int, moto_port: int, demo_port: int | None = N
     invoker = load_functions(stack, specs, endpoint)
     compact_functions_log()
     saver.activity = lambda: invoker.invocations
+    ws_port = int(os.environ["WS_PORT"]) if os.environ.get("WS_PORT") else None
+    if ws_port is not None:
+        check_port("WS_PORT", ws_port)
+    realtime = _start_realtime(stack, invoker, ws_port)
+    if realtime is not None:
+        cleanup.callback(realtime.stop)
 
     pollers = PollerGroup(build_pollers(stack, specs, invoker.invoke, endpoint, long_poll_seconds=1))
     pollers.start()
@@ -170,14 +193,16 @@ def run(cleanup: ExitStack, port: int, moto_port: int, demo_port: int | None = N
     demo_page = _start_demo_page(demo_port, origin)
     cleanup.callback(demo_page.server_close)
     cleanup.callback(demo_page.shutdown)
+    websocket_url = realtime.websocket_url if realtime else ""
     saved = (state or {}).get("demo")
     if saved:
-        demo = reuse(saved, f"{origin}/api", demo_page.origin)
+        demo = reuse(saved, f"{origin}/api", demo_page.origin, websocket_url)
         progress(f"kept demo company {demo.company_id} (same key and ids as before the restart)")
     else:
-        demo = seed(f"{origin}/api", demo_page.origin)
+        demo = seed(f"{origin}/api", demo_page.origin, websocket_url)
         progress(f"seeded demo company {demo.company_id}")
     demo_page.agent_id = demo.agent_id
+    demo_page.websocket_url = demo.websocket_url
     saver.arm(demo_values(demo), snapshot_interval(os.environ.get("LOCAL_SNAPSHOT_SECONDS")))
     path = write_demo(demo)
     progress(f"API on {origin}  (health: {origin}/health)")
@@ -207,6 +232,7 @@ def next_steps(demo: Demo, demo_json: Any, endpoint: str, sam_env_path: Any) -> 
         f"  agent id    {demo.agent_id}\n"
         f"  API key     {demo.api_key}\n"
         f"  API secret  {demo.api_secret}\n"
+        f"  WebSocket   {demo.websocket_url or '-'}\n"
         f"  moto        AWS_ENDPOINT_URL={endpoint}\n"
         f"  sam local   --env-vars {sam_env_path} --docker-network host\n"
         "\n"

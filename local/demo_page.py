@@ -31,12 +31,19 @@ PAGE = """<!doctype html>
 """
 
 
-def csp(api_origin: str) -> str:
-    """The strictest policy the widget needs: its script and API origin, nothing inline."""
+def csp(api_origin: str, websocket_url: str = "") -> str:
+    """The strictest policy the widget needs: its script and API origin (and its WebSocket's), nothing inline."""
+    sockets = f" {websocket_origin(websocket_url)}" if websocket_url else ""
     return (
-        f"default-src 'none'; script-src {api_origin}; connect-src {api_origin}; img-src {api_origin} data:; "
+        f"default-src 'none'; script-src {api_origin}; connect-src {api_origin}{sockets}; img-src {api_origin} data:; "
         "style-src 'self'; base-uri 'none'; frame-ancestors 'none'"
     )
+
+
+def websocket_origin(url: str) -> str:
+    """``ws://127.0.0.1:3002/dev`` -> ``ws://127.0.0.1:3002`` (what a CSP source names)."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}"
 
 
 def render(api_origin: str, page_origin: str, agent_id: str, title: str = "Harbour Lane Books (demo page)") -> str:
@@ -57,6 +64,7 @@ class DemoServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", port), _Handler)
         self.api_origin = api_origin
         self.agent_id = ""  # set once the demo agent exists
+        self.websocket_url = ""  # the widget's WebSocket API, allowed by the page's CSP
 
     @property
     def origin(self) -> str:
@@ -75,7 +83,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = render(self.server.api_origin, self.server.origin, self.server.agent_id).encode("utf-8")
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Security-Policy", csp(self.server.api_origin))
+        self.send_header("Content-Security-Policy", csp(self.server.api_origin, self.server.websocket_url))
         self.send_header("Cache-Control", "no-store")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()

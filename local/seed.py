@@ -36,6 +36,7 @@ class Demo:
     company_id: str
     agent_id: str
     demo_url: str = ""  # the widget demo page (another origin than the API)
+    websocket_url: str = ""  # the widget's WebSocket API (local/websocket.py)
 
 
 def state_dir() -> Path:
@@ -43,7 +44,7 @@ def state_dir() -> Path:
     return Path(os.environ.get("LOCAL_STATE_DIR") or ROOT / ".local")
 
 
-def seed(base_url: str, demo_origin: str | None = None) -> Demo:
+def seed(base_url: str, demo_origin: str | None = None, websocket_url: str = "") -> Demo:
     """Create the demo tenant with the services the API uses (the environment must already point at moto).
 
     With ``demo_origin`` the demo agent's allowed domains are that page's origin (and its localhost twin),
@@ -90,10 +91,10 @@ def seed(base_url: str, demo_origin: str | None = None) -> Demo:
         },
     )
     demo_url = f"{demo_origin}/" if demo_origin else ""
-    return Demo(base_url, api_key, api_secret, company.id, str(created["agent"]["id"]), demo_url)
+    return Demo(base_url, api_key, api_secret, company.id, str(created["agent"]["id"]), demo_url, websocket_url)
 
 
-def reuse(saved: dict[str, str], base_url: str, demo_origin: str | None = None) -> Demo:
+def reuse(saved: dict[str, str], base_url: str, demo_origin: str | None = None, websocket_url: str = "") -> Demo:
     """The demo tenant of a restored snapshot (same company, agent, key and secret) at this run's URLs.
 
     If the demo page moved (its port was taken), the agent's allowed domains follow it."""
@@ -101,7 +102,8 @@ def reuse(saved: dict[str, str], base_url: str, demo_origin: str | None = None) 
     from knowrithm_core.container import get_services
 
     demo_url = f"{demo_origin}/" if demo_origin else ""
-    demo = Demo(base_url, saved["api_key"], saved["api_secret"], saved["company_id"], saved["agent_id"], demo_url)
+    ids = (saved["api_key"], saved["api_secret"], saved["company_id"], saved["agent_id"])
+    demo = Demo(base_url, *ids, demo_url, websocket_url)
     if demo_origin and saved.get("demo_url") != demo_url:
         admin = Principal("api_key", demo.company_id, "local-seed", frozenset({"read", "write", "admin"}), "api_key")
         domains = [demo_origin, demo_origin.replace("127.0.0.1", "localhost")]
@@ -111,7 +113,7 @@ def reuse(saved: dict[str, str], base_url: str, demo_origin: str | None = None) 
 
 def demo_values(demo: Demo) -> dict[str, str]:
     """``demo.json``'s content (and the snapshot's ``demo`` section)."""
-    return {key: value for key, value in asdict(demo).items() if value or key != "demo_url"}
+    return {key: value for key, value in asdict(demo).items() if value or key not in ("demo_url", "websocket_url")}
 
 
 def write_demo(demo: Demo, directory: Path | None = None) -> Path:

@@ -64,6 +64,11 @@ def needs(service: str, operation: str, params: Mapping[str, Any], names: Names)
         return [("bedrock:InvokeModel", f"model:{params.get('modelId', '')}")]
     if service == "secretsmanager":  # database connections' secrets, by name (``Name`` or ``SecretId``)
         return [(f"secretsmanager:{operation}", f"secret:{params.get('Name') or params.get('SecretId', '')}*")]
+    if service == "apigatewaymanagementapi":  # the template's one WebSocket API, any stage
+        method = {"PostToConnection": "POST", "GetConnection": "GET", "DeleteConnection": "DELETE"}[operation]
+        return [
+            ("execute-api:ManageConnections", f"api:RealtimeApi/stage/{method}/@connections/{params['ConnectionId']}")
+        ]
     if service == "kms":  # the template's one key (webhook signing secrets), named by its alias in KeyId
         return [(f"kms:{operation}", "key:WebhookSecretsKey")]
     return [(f"{service}:{operation}", "*")]
@@ -127,6 +132,8 @@ def _resource(value: Any) -> str:
             return "model:*"
         if ":secretsmanager:" in text and ":secret:" in text:
             return "secret:" + text.rsplit(":secret:", 1)[1]
+        if ":execute-api:" in text and "${RealtimeApi}/" in text:  # .../${RealtimeApi}/${Stage}/POST/@connections/*
+            return "api:RealtimeApi/" + text.split("${RealtimeApi}/", 1)[1].replace("${Stage}", "*")
     raise AssertionError(f"unsupported resource {value!r}")
 
 

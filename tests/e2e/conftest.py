@@ -42,6 +42,7 @@ class WidgetStack:
     agent_id: str
     aws_endpoint_url: str
     log_path: Path
+    websocket_url: str = ""  # the widget's WebSocket API (demo.json)
 
     @property
     def key_headers(self) -> dict[str, str]:
@@ -115,6 +116,7 @@ def widget_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WidgetSta
                 agent_id=demo["agent_id"],
                 aws_endpoint_url=f"http://127.0.0.1:{moto_port}",
                 log_path=log_path,
+                websocket_url=demo.get("websocket_url", ""),
             )
         finally:
             if process.poll() is None:
@@ -153,7 +155,7 @@ def pages(widget_stack: WidgetStack) -> Iterator[PageServer]:
             body = server_state.pages.get(self.path.split("?")[0])
             self.send_response(200 if body else 404)
             self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Security-Policy", csp(widget_stack.origin))
+            self.send_header("Content-Security-Policy", csp(widget_stack.origin, widget_stack.websocket_url))
             data = (body or "not found").encode("utf-8")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()

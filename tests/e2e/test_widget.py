@@ -269,7 +269,9 @@ def test_an_expired_or_bad_token_re_registers_silently(page: Any, widget_stack: 
 def test_a_queued_answer_reaches_the_visitor_through_its_task(
     page: Any, widget_stack: WidgetStack, pages: PageServer
 ) -> None:
-    # GIVEN a widget whose chat requests ask the server to answer asynchronously (as a slow model would)
+    # GIVEN a widget whose chat requests ask the server to answer asynchronously (as a slow model would), and
+    # whose WebSocket is cut at once (with one, the answer is pushed: tests/e2e/test_widget_realtime.py)
+    page.route_web_socket(re.compile(".*"), lambda ws: ws.close())
     agent = widget_stack.create_agent("Queue helper", "Shipping takes 3 to 5 business days.")
     chats: list[int] = []
     polled: list[str] = []

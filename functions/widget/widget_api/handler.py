@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import os
 from functools import lru_cache
 from typing import Any
 
@@ -33,7 +34,7 @@ script = load_script()
 
 @lru_cache(maxsize=1)
 def public() -> WidgetPublic:
-    return WidgetPublic(DynamoTable(get_settings().table_name))
+    return WidgetPublic(DynamoTable(get_settings().table_name), os.environ.get("REALTIME_WEBSOCKET_URL") or None)
 
 
 def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[str]:

@@ -42,6 +42,10 @@ INGEST_PAGES = "IngestPages"
 INGEST_FAILURES = "IngestFailures"
 # any SQS worker (dimension ``Worker``: chat, ingest, delivery)
 MALFORMED_MESSAGES = "MalformedMessages"
+# the widget's WebSocket (``Outcome``: sent, gone, failed; ``Reason``: the refusal's error code)
+SOCKETS_OPENED = "SocketsOpened"
+SOCKETS_REFUSED = "SocketsRefused"
+SOCKET_PUSHES = "SocketPushes"
 
 COUNT, MILLISECONDS = "Count", "Milliseconds"
 

@@ -21,6 +21,7 @@ class WidgetConfig(TypedDict, total=False):
     agent: WidgetAgent
     available: bool
     widget_config: dict[str, Any]
+    websocket_url: str | None  # the real-time API the widget connects to (null without one)
 
 
 class WebsiteSource(TypedDict, total=False):

@@ -16,6 +16,7 @@
   let ui = null; // the rendered widget, once the server said yes
   let session = {};
   let store = null;
+  let wsUrl = ''; // the real-time API (widget config's websocket_url, or data-websocket-url)
 
   const emit = (name, detail) => window.dispatchEvent(new CustomEvent('knowrithm:' + name, { detail: detail || {} }));
 
@@ -198,8 +199,11 @@
   async function ask(text) {
     const result = await authed('POST', '/conversation/' + enc(session.conversationId) + '/chat', { message: text });
     if (result.assistant_message) return result.assistant_message;
+    if (result.handoff && !result.task_id) return null; // a person has the conversation: the answer is theirs
     for (let waited = 0; waited < 90000; waited += 1000) {
       await sleep(1000);
+      if (replies[result.message_id]) return replies[result.message_id];
+      if (rt && rt.up()) continue; // the socket brings the answer: no polling while it is up
       if (result.task_id) {
         const task = await authed('GET', '/tasks/' + enc(result.task_id) + '/status');
         const done = task.result && task.result.assistant_message;
@@ -213,6 +217,69 @@
       if (reply) return reply;
     }
     throw failure(504, 'The answer is taking too long; please try again.');
+  }
+
+  // --- real time: one WebSocket per conversation; while it is down (or absent) an open widget polls ---------
+  const replies = {}; // pushed answers by the question they reply to
+  let rt = null;
+  function live(url) {
+    let ws = null;
+    let tries = 0;
+    let timer = 0;
+    let poller = 0;
+    let operator = '';
+    const up = () => !!ws && ws.readyState === 1;
+    const showAll = (list) => list.forEach(ui.show);
+    function poll() {
+      clearTimeout(poller);
+      poller = setTimeout(() => {
+        if (up() || !session.conversationId) return;
+        (ui.isOpen() ? messages().then(showAll) : Promise.resolve()).catch(() => 0).then(poll);
+      }, 6000);
+    }
+    function onPush(data) {
+      const m = data.message;
+      if (data.type === 'message' && m) {
+        if (m.reply_to) replies[m.reply_to] = m;
+        if (ui.show(m)) emit('message.received', { message: m, conversationId: session.conversationId });
+      } else if (data.type === 'conversation.handoff') {
+        operator = (data.assignee && data.assignee.name) || 'A team member';
+        ui.note(operator + ' joined the conversation');
+      } else if (data.type === 'conversation.released') {
+        ui.note((operator || 'The team member') + ' left the conversation');
+      }
+    }
+    function connect() {
+      if (!url || typeof WebSocket !== 'function' || !session.conversationId) return poll();
+      const q = new URLSearchParams({ token: session.accessToken, conversation_id: session.conversationId, agent_id: agentId });
+      try {
+        ws = new WebSocket(url + '?' + q);
+      } catch (e) {
+        return retry();
+      }
+      const me = ws;
+      me.onopen = () => {
+        if (tries) messages().then(showAll, () => 0); // catch up on what came while it was down
+        tries = 0;
+      };
+      me.onmessage = (e) => {
+        try {
+          onPush(JSON.parse(e.data));
+        } catch (err) {
+          /* not ours */
+        }
+      };
+      me.onclose = () => me === ws && retry();
+    }
+    function retry() {
+      ws = null;
+      poll();
+      clearTimeout(timer);
+      timer = setTimeout(connect, Math.min(30000, 1000 * 1.5 ** tries++) * (0.5 + Math.random() / 2));
+    }
+    setInterval(() => up() && ws.send('{"action":"ping"}'), 240000); // API Gateway closes idle sockets at 10 min
+    connect();
+    return { up };
   }
 
   // --- DOM helpers: text only, never HTML -----------------------------------------------------------
@@ -341,6 +408,7 @@ button,input,textarea{font:inherit;color:inherit}
 .user{align-self:flex-end;background:var(--c);color:var(--ct);border-bottom-right-radius:4px}
 .note{align-self:center;color:var(--mu);font-size:13px;text-align:center}
 .sources{margin:6px 0 0;padding-left:18px;font-size:12px}
+.who{display:block;font-size:12px;font-weight:600;color:var(--mu)}
 .msg ul,.msg ol{margin:4px 0;padding-left:20px;white-space:normal}
 .msg pre{margin:6px 0;padding:8px;background:var(--bg);border-radius:6px;overflow-x:auto;white-space:pre}
 .msg code{font:12px/1.4 ui-monospace,monospace}
@@ -388,10 +456,12 @@ textarea{flex:1;resize:none;min-height:40px;max-height:120px}
     const seen = new Set();
     let shown = 0;
     function show(message) {
-      if (message.id && seen.has(message.id)) return;
+      if (message.id && seen.has(message.id)) return false;
       if (message.id) seen.add(message.id);
       const who = message.role === 'user' ? 'user' : 'assistant';
-      const bubble = h('div', { className: 'msg ' + who }, h('span', { className: 'sr', text: who === 'user' ? 'You: ' : title + ': ' }));
+      const author = message.role === 'operator' && message.author && message.author.name ? String(message.author.name) : '';
+      const bubble = h('div', { className: 'msg ' + who }, h('span', { className: 'sr', text: who === 'user' ? 'You: ' : (author || title) + ': ' }));
+      if (author) bubble.append(h('span', { className: 'who', 'aria-hidden': 'true', text: author }));
       // Sources first, so each [Source n] can link to its entry (focused in place: the page's URL stays).
       const items = {};
       const prefix = 'kw-' + ++shown + '-';
@@ -408,6 +478,7 @@ textarea{flex:1;resize:none;min-height:40px;max-height:120px}
       if (sources.length) bubble.append(h('ol', { className: 'sources', 'aria-label': 'Sources' }, sources));
       log.append(bubble);
       log.scrollTop = log.scrollHeight;
+      return true;
     }
 
     // Lead form: first name, last name, email, optional phone, optional consent checkbox (from settings).
@@ -509,6 +580,7 @@ textarea{flex:1;resize:none;min-height:40px;max-height:120px}
         await register(lead);
         await startConversation();
         chatting();
+        rt = rt || live(wsUrl);
         note('Thanks, ' + lead.first_name + '! Ask us anything.');
       } catch (e) {
         leadError.textContent = e.message;
@@ -535,8 +607,7 @@ textarea{flex:1;resize:none;min-height:40px;max-height:120px}
       try {
         const reply = await ask(message);
         typing.remove();
-        show(reply);
-        emit('message.received', { message: reply, conversationId: session.conversationId });
+        if (reply && show(reply)) emit('message.received', { message: reply, conversationId: session.conversationId });
       } catch (e) {
         typing.remove();
         chatError.textContent = e.message;
@@ -565,6 +636,7 @@ textarea{flex:1;resize:none;min-height:40px;max-height:120px}
       const answers = await Promise.all([handshake, call('GET', '/agent/' + enc(agentId)), call('GET', '/widget/config/' + enc(agentId))]);
       agent = answers[1].agent || {};
       config = answers[2];
+      wsUrl = data.websocketUrl || config.websocket_url || '';
     } catch (e) {
       console.warn('[Knowrithm] chat widget not shown: ' + e.message);
       return emit('error', { status: e.status, message: e.message });
@@ -583,6 +655,7 @@ textarea{flex:1;resize:none;min-height:40px;max-height:120px}
         const history = await messages();
         ui.chatting();
         history.forEach(ui.show);
+        rt = live(wsUrl);
       } catch (e) {
         if (e.status === 403 || e.status === 404) forget(); // conversation gone or site no longer allowed: start over
         else {

@@ -40,8 +40,9 @@ def _field(body: dict[str, Any], name: str, *, limit: int, required: bool) -> st
 
 
 class WidgetPublic:
-    def __init__(self, table: Table) -> None:
+    def __init__(self, table: Table, websocket_url: str | None = None) -> None:
         self.agents = WidgetRepository(table)
+        self.websocket_url = websocket_url  # the real-time API (wss://…/stage), when the deployment has one
 
     def agent_item(self, agent_id: str) -> Item:
         """The live agent's item; 404 for unknown, malformed or deleted ids."""
@@ -71,6 +72,7 @@ class WidgetPublic:
             "agent": {name: item.get(name) for name in PUBLIC_AGENT_FIELDS},
             "available": item.get("status", "active") == "active",
             "widget_config": settings.get("widget_config") or {},
+            "websocket_url": self.websocket_url,
         }
 
     def handshake(self, body: Any, headers: Mapping[str, str]) -> dict[str, Any]:

@@ -24,6 +24,7 @@ Per item: PK / SK; GSI1PK (look-up by global id); GSI2PK, GSI3PK and GSI4PK (lis
 - settings:      inside their agent's item (GSI2 SETTINGS#s); company-level: COMPANY#c / SETTINGS#s   GSI2 SETTINGS#s
 - rate counter:  RATE#<limit>#<key hash> / W#<window start>   (TTL)
 - outbox event:  COMPANY#c#EVENTS / EVENT#e
+- socket:        COMPANY#c#CONV#v#SOCKETS / SOCKET#k   GSI1 SOCKET#k   (a widget's WebSocket connection, TTL)
 - analytics:     COMPANY#c#STATS / TOTAL, DAY#d, DAY#d#LEADSRC#s, DAY#d#AGENT#a (GSI3 COMPANY#c#AGENT#a#STATS, DAY#d),
                  DAY#d#AGENT#a#DOC#x (GSI3 … DAY#d#DOC#x): counters added in the transactions that make the
                  changes (see knowrithm_core.store.repositories.stats)
@@ -285,3 +286,12 @@ def website_page_sk(url_hash: str) -> str:
 # connection: COMPANY#c / DBCONN#d   GSI1 DBCONN#d   (its tables and exported documents inside the item)
 def database_sk(connection_id: str) -> str:
     return f"DBCONN#{connection_id}"
+
+
+def conversation_sockets(company_id: str, conversation_id: str) -> str:
+    """The partition of a conversation's open WebSocket connections (one Query finds them all for a push)."""
+    return f"COMPANY#{company_id}#CONV#{conversation_id}#SOCKETS"
+
+
+def socket_sk(connection_id: str) -> str:
+    return f"SOCKET#{connection_id}"

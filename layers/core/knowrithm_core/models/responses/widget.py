@@ -21,6 +21,7 @@ class WidgetConfig(Out):
     agent: WidgetAgent | None = None
     available: bool | None = None
     widget_config: dict[str, Any] | None = None
+    websocket_url: str | None = None  # the real-time API (wss://…/stage); null when the deployment has none
 
 
 class WebsiteSource(Out):
