@@ -119,6 +119,10 @@ OPERATIONS: dict[str, str] = {
     "deliveries": "webhooks.list_deliveries",
     "retry_delivery": "webhooks.retry_delivery",
     "recover": "webhooks.recover",
+    # connectors
+    "connect_slack": "integrations.connect_slack",
+    "get_slack": "integrations.get_slack",
+    "disconnect_slack": "integrations.disconnect_slack",
     # system and widget
     "task_status": "tasks.get_task_status",
     "health": "health.health_check",
@@ -128,6 +132,7 @@ OPERATIONS: dict[str, str] = {
 }
 
 NOT_JSON: dict[str, str] = {
+    "slack_events": "called by Slack itself (signed with the app's signing secret), never by a client",
     "stream_messages": "server-sent events; this deployment answers 503 and clients poll list_conversation_messages",
     "widget_script": "the widget's JavaScript asset, loaded by a <script> tag",
     "widget_script_api": "the widget's JavaScript asset, loaded by a <script> tag",

@@ -57,7 +57,7 @@ BODIES = {
     "ApiConversationsFunction": {"conversations"},
     "ApiLeadsFunction": {"leads"},
     "ApiDocumentsFunction": {"documents"},
-    "ApiWebhooksFunction": {"webhooks"},
+    "ApiWebhooksFunction": {"webhooks", "integrations"},
     "ApiAnalyticsFunction": {"analytics"},
     "ApiSystemFunction": set(),
 }

@@ -15,6 +15,7 @@ from rest_api.routers import (
     companies,
     conversations,
     documents,
+    integrations,
     leads,
     providers,
     settings,
@@ -25,7 +26,19 @@ from rest_api.routers import (
 
 def create_app() -> FastAPI:
     # settings after providers: GET /settings/providers must not be taken for a settings id
-    routers = (companies, auth, agents, providers, conversations, leads, system, webhooks, settings, analytics)
+    routers = (
+        companies,
+        auth,
+        agents,
+        providers,
+        conversations,
+        leads,
+        system,
+        webhooks,
+        integrations,
+        settings,
+        analytics,
+    )
     app = create_api([m.router for m in (*routers, documents)], legacy=[system.router], documented=True)
     add_health(app)
     return app

@@ -17,6 +17,7 @@ from knowrithm_py.services.analytics import AnalyticsService
 from knowrithm_py.services.auth import ApiKeyService, AuthService, CompanyService
 from knowrithm_py.services.conversations import ConversationService, MessageService
 from knowrithm_py.services.documents import DocumentService
+from knowrithm_py.services.integrations import IntegrationService
 from knowrithm_py.services.leads import LeadService
 from knowrithm_py.services.settings import SettingsService
 from knowrithm_py.services.system import HealthService, TaskService
@@ -95,6 +96,7 @@ class KnowrithmClient:
         self.analytics = AnalyticsService(core)
         self.settings = SettingsService(core)
         self.widget = WidgetService(core)
+        self.integrations = IntegrationService(core)
 
     @property
     def bearer_token(self) -> str | None:
