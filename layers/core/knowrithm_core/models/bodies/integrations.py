@@ -12,9 +12,9 @@ from knowrithm_core.models.bodies.base import Request
 class SlackIntegrationRequest(Request):
     """``POST /integrations/slack``: the Slack app's bot token and signing secret, and the channel for threads."""
 
-    bot_token: str = Field(min_length=10, max_length=500, pattern=r"^xox[a-z]-\S+$")
-    signing_secret: str = Field(min_length=8, max_length=200, pattern=r"^\S+$")
-    channel: str = Field(min_length=1, max_length=100, pattern=r"^\S+$")  # a channel id (C0123...) or #name
+    bot_token: str = Field(min_length=10, max_length=500, pattern=r"^xox[a-z]-[A-Za-z0-9-]+$")
+    signing_secret: str = Field(min_length=8, max_length=200, pattern=r"^[A-Za-z0-9]+$")
+    channel: str = Field(min_length=1, max_length=100, pattern=r"^#?[A-Za-z0-9_.-]+$")  # an id (C0123...) or #name
 
 
 class SlackEvent(Request):
