@@ -145,6 +145,10 @@ OPERATIONS: dict[str, str] = {
     "sdk_create_connection_sdk": "databases.create_connection",
     "sdk_update_connection_sdk": "databases.update_connection",
     "sdk_delete_connection_sdk": "databases.delete_connection",
+    # connectors
+    "connect_slack": "integrations.connect_slack",
+    "get_slack": "integrations.get_slack",
+    "disconnect_slack": "integrations.disconnect_slack",
     # system and widget
     "task_status": "tasks.get_task_status",
     "health": "health.health_check",
@@ -154,6 +158,7 @@ OPERATIONS: dict[str, str] = {
 }
 
 NOT_JSON: dict[str, str] = {
+    "slack_events": "called by Slack itself (signed with the app's signing secret), never by a client",
     "stream_messages": "server-sent events; this deployment answers 503 and clients poll list_conversation_messages",
     "widget_script": "the widget's JavaScript asset, loaded by a <script> tag",
     "widget_script_api": "the widget's JavaScript asset, loaded by a <script> tag",

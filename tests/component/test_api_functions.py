@@ -35,7 +35,7 @@ ROUTERS = {
     "ApiConversationsFunction": {"conversations", "system"},  # system: task status
     "ApiLeadsFunction": {"leads"},
     "ApiDocumentsFunction": {"documents"},
-    "ApiWebhooksFunction": {"webhooks"},
+    "ApiWebhooksFunction": {"webhooks", "integrations"},
     "ApiAnalyticsFunction": {"analytics"},
     "ApiSystemFunction": {"system"},  # health
 }

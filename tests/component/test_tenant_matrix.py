@@ -41,6 +41,8 @@ GLOBAL_PARAMS = {"provider_id"}
 # a body that passes validation where the route has one, so a refusal comes from ownership, not from shape
 BODIES: dict[str, dict[str, Any]] = {  # first match wins: the most specific markers come first
     "/chat": {"message": "leak?"},
+    "/reply": {"message": "leak?", "author": {"name": "Mallory"}},
+    "/handoff": {"assignee": {"name": "Mallory"}},
     "/clone": {"name": "stolen"},
     "/recover": {"since": "2020-01-01T00:00:00Z"},
     "/test": {"message": "leak?"},

@@ -57,7 +57,7 @@ BODIES = {
     "ApiConversationsFunction": {"conversations"},
     "ApiLeadsFunction": {"leads"},
     "ApiDocumentsFunction": {"documents", "sources"},
-    "ApiWebhooksFunction": {"webhooks"},
+    "ApiWebhooksFunction": {"webhooks", "integrations"},
     "ApiAnalyticsFunction": {"analytics"},
     "ApiSystemFunction": set(),
 }

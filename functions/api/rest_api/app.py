@@ -16,6 +16,7 @@ from rest_api.routers import (
     conversations,
     databases,
     documents,
+    integrations,
     leads,
     providers,
     settings,
@@ -27,7 +28,19 @@ from rest_api.routers import (
 
 def create_app() -> FastAPI:
     # settings after providers: GET /settings/providers must not be taken for a settings id
-    routers = (companies, auth, agents, providers, conversations, leads, system, webhooks, settings, analytics)
+    routers = (
+        companies,
+        auth,
+        agents,
+        providers,
+        conversations,
+        leads,
+        system,
+        webhooks,
+        integrations,
+        settings,
+        analytics,
+    )
     app = create_api(
         [m.router for m in (*routers, documents, websites, databases)], legacy=[system.router], documented=True
     )

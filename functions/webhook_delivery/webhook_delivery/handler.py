@@ -24,4 +24,5 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     services = get_services()
     if services.delivery_queue is None:
         raise RuntimeError("DELIVERY_QUEUE_URL is not set")
-    return delivery_jobs(services.delivery_worker(), services.settings, services.delivery_queue).process(event, context)
+    jobs = delivery_jobs(services.delivery_worker(), services.settings, services.delivery_queue, services.slack_relay)
+    return jobs.process(event, context)

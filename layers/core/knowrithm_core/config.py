@@ -56,6 +56,7 @@ class Settings:
     webhook_disable_after_days: float = 5.0
     webhook_secret_grace_hours: float = 24.0
     webhook_secrets_key_id: str | None = None
+    slack_api_base_url: str | None = None  # the Slack Web API (slack_sdk's default when unset); tests use a fake
     delivery_ttl_days: int = 90
     rate_limit_register_ip: str = "30/600"
     rate_limit_register_email: str = "10/600"
@@ -109,6 +110,7 @@ def get_settings() -> Settings:
         webhook_timeout_seconds=float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS") or 10),
         webhook_disable_after_days=float(os.environ.get("WEBHOOK_DISABLE_AFTER_DAYS") or 5),
         webhook_secrets_key_id=os.environ.get("WEBHOOK_SECRETS_KEY_ID") or None,
+        slack_api_base_url=_optional("SLACK_API_BASE_URL"),
         delivery_ttl_days=_int("DELIVERY_TTL_DAYS", 90),
         rate_limit_register_ip=os.environ.get("RATE_LIMIT_REGISTER_IP", "30/600"),
         rate_limit_register_email=os.environ.get("RATE_LIMIT_REGISTER_EMAIL", "10/600"),

@@ -36,6 +36,8 @@ if TYPE_CHECKING:  # each imported on first use (see the properties below), off 
     from knowrithm_core.services.leads import LeadService
     from knowrithm_core.services.providers import ProviderCatalogue
     from knowrithm_core.services.settings import SettingsService
+    from knowrithm_core.services.slack import SlackService
+    from knowrithm_core.services.slack_relay import SlackRelay
     from knowrithm_core.services.tasks import TaskService
     from knowrithm_core.services.webhooks import WebhookService
     from knowrithm_core.services.websites import WebsiteService
@@ -247,6 +249,17 @@ class Services:
         from knowrithm_core.services.delivery import DeliveryWorker
 
         return DeliveryWorker(self.table, self.settings, PinnedPoster(), vault=self.webhooks.vault)
+
+    @built
+    def slack(self) -> SlackService:
+        from knowrithm_core.services.slack import SlackService
+
+        return SlackService(self.handoff, self.webhooks.vault, self.settings.slack_api_base_url)
+
+    def slack_relay(self) -> SlackRelay:
+        from knowrithm_core.services.slack_relay import SlackRelay
+
+        return SlackRelay(self.table, self.webhooks.vault, self.settings.slack_api_base_url)
 
     def health(self) -> dict[str, str]:
         """Reachability of the table (one GetItem of a key that never exists)."""

@@ -48,6 +48,7 @@ from knowrithm_py.models.conversations import (
     MessageList,
     OperatorReply,
 )
+from knowrithm_py.models.integrations import SlackIntegration, SlackIntegrationEnvelope
 from knowrithm_py.models.leads import (
     Lead,
     LeadCreateRequest,
@@ -129,6 +130,8 @@ __all__ = [
     "Registered",
     "RegisterRequest",
     "Session",
+    "SlackIntegration",
+    "SlackIntegrationEnvelope",
     "SettingsProviders",
     "TaskAccepted",
     "TaskStatus",

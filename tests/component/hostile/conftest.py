@@ -17,6 +17,7 @@ from knowrithm_core.container import Services, get_services
 from local.resources import create_all
 from local.template import Stack, functions
 from rest_api.app import create_app
+from tests.slack_fake import FakeSlack
 from tests.stack import Tenant, make_tenant, new_conversation
 
 
@@ -65,11 +66,13 @@ def _seed(client: TestClient, tenant: Tenant) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def world(template: dict[str, Any]) -> Iterator[World]:
+    slack = FakeSlack()  # the Slack connector checks tokens with Slack: a fake on loopback (tests/slack_fake.py)
     with mock_aws(), pytest.MonkeyPatch.context() as env:
         stack = Stack(template)
         create_all(stack)
         for key, value in functions(stack)["ApiConversationsFunction"].environment.items():
             env.setenv(key, value)
+        env.setenv("SLACK_API_BASE_URL", slack.base_url)
         get_settings.cache_clear()
         get_services.cache_clear()
         client = TestClient(create_app(), raise_server_exceptions=False)
@@ -77,6 +80,7 @@ def world(template: dict[str, Any]) -> Iterator[World]:
         yield World(client, get_services(), tenant, _seed(client, tenant))
         get_settings.cache_clear()
         get_services.cache_clear()
+    slack.close()
 
 
 # An API key's usage and quota windows (rl_h…, rl_d…) move on every request it authenticates, refused or not

@@ -11,10 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from knowrithm_core.config import Settings
+from knowrithm_core.connectors.slack_jobs import slack_job
 from knowrithm_core.ids import iso
 from knowrithm_core.models.webhooks import Delivery
 from knowrithm_core.store.port import Table
 from knowrithm_core.store.queue import MessageQueue
+from knowrithm_core.store.repositories.slack import SlackRepository
 from knowrithm_core.store.repositories.webhooks import DeliveryRepository, EndpointRepository, delivery_id
 from knowrithm_core.telemetry import FANOUT_MESSAGES, count
 
@@ -26,6 +28,7 @@ class FanOut:
         self.queue = queue
         self.endpoints = EndpointRepository(table)
         self.records = DeliveryRepository(table, settings.delivery_ttl_days)
+        self.slack = SlackRepository(table)
 
     def handle(self, event: dict[str, Any]) -> int:
         """Fan one outbox event out; returns how many delivery messages were sent."""
@@ -54,6 +57,9 @@ class FanOut:
                 status = self.records.status(company_id, endpoint.id, delivery.event_id) or "pending"
             if status == "pending":
                 bodies.append({"company_id": company_id, "endpoint_id": endpoint.id, "event_id": event["id"]})
+        job = slack_job(event)  # handoffs and escalations (and what follows) for a company that connected Slack
+        if job is not None and self.slack.get(company_id) is not None:
+            bodies.append(job)
         if bodies:
             self.queue.send(bodies)
             count(FANOUT_MESSAGES, len(bodies))

@@ -8,6 +8,7 @@ conditioned on the conversation's version, so a lost race changes nothing and an
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from knowrithm_core.auth import Principal
@@ -23,6 +24,7 @@ from knowrithm_core.store.table import TransactionConflict
 from knowrithm_core.telemetry import HANDOFF_RELEASES, HANDOFFS, OPERATOR_MESSAGES, count
 
 API, ESCALATION, SLACK = "api", "escalation", "slack"
+MAX_MESSAGE = 20_000  # what a chat or reply body accepts; longer Slack messages are cut
 
 
 def handed_off(conversation: Conversation) -> bool:
@@ -89,8 +91,11 @@ class HandoffService:
             "operator_message": message.public(),
         }
 
-    def post(self, current: Conversation, text: str, author: Author | None, **metadata: Any) -> Message:
-        """Store an operator message with ``message.sent``; ``author`` defaults to the assignee."""
+    def post(
+        self, current: Conversation, text: str, author: Author | None, *, extra: Sequence[WriteOp] = (), **metadata: Any
+    ) -> Message:
+        """Store an operator message with ``message.sent`` (and the ``extra`` writes, in the same transaction);
+        ``author`` defaults to the assignee; ``metadata`` is stored on the message (``source``: where it came from)."""
         state = current.handoff
         if state is None or not state.handed_off:
             raise Conflict("The conversation is not handed off: hand it off before replying as a person.")
@@ -104,7 +109,7 @@ class HandoffService:
                 "conversation_id": current.id,
                 "agent_id": current.agent_id,
                 "role": "operator",
-                "content": text,
+                "content": text[:MAX_MESSAGE],
                 "tokens_used": max(1, len(text.split())),
                 "author": author or state.assignee or Author(name="Support"),
                 "metadata": metadata,
@@ -115,6 +120,7 @@ class HandoffService:
         uow_ops = [
             self.agents.stats_op(current.company_id, current.agent_id, messages=1),
             self.event_op(EventType.MESSAGE_SENT, updated, data),
+            *extra,
         ]
         self._commit(current, updated, *uow_ops, message=message)
         count(OPERATOR_MESSAGES)

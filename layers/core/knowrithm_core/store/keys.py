@@ -295,3 +295,25 @@ def conversation_sockets(company_id: str, conversation_id: str) -> str:
 
 def socket_sk(connection_id: str) -> str:
     return f"SOCKET#{connection_id}"
+
+
+# --- the Slack connector (store/repositories/slack.py) ---------------------------------------------------------
+SLACK_INTEGRATION_SK = "INTEGRATION"
+
+
+def slack_pk(company_id: str) -> str:
+    """A company's Slack connector: its settings, its threads and the inbound event ids it has seen."""
+    return f"COMPANY#{company_id}#SLACK"
+
+
+def slack_thread_sk(conversation_id: str) -> str:
+    return f"THREAD#{conversation_id}"
+
+
+def slack_thread_gsi(channel: str, ts: str) -> str:
+    """A thread by its Slack channel and parent message ``ts`` (what an inbound reply carries)."""
+    return f"SLACKTHREAD#{channel}#{ts}"
+
+
+def slack_event_sk(event_id: str) -> str:
+    return f"EVENT#{event_id}"

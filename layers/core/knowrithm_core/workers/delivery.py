@@ -10,19 +10,34 @@ reappears only when its next attempt is due; after the last attempt the queue's 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from knowrithm_core.config import Settings
+from knowrithm_core.connectors.slack_jobs import SLACK_ENDPOINT
 from knowrithm_core.services.delivery import DeliveryWorker
 from knowrithm_core.store.queue import MessageQueue
 from knowrithm_core.workers.runtime import DeadLetters, Job, Retry, SqsWorker
 
 DELIVERY_FIELDS = ("company_id", "endpoint_id", "event_id")
 CONCURRENCY = 10
+SLACK_MAX_DELAY = 300  # seconds between attempts at most (10, 20, 40 ... 300)
+
+if TYPE_CHECKING:
+    from knowrithm_core.services.slack_relay import SlackRelay
 
 
-def delivery_jobs(worker: DeliveryWorker, settings: Settings, queue: MessageQueue) -> SqsWorker:
-    """The delivery queue's worker."""
+def delivery_jobs(
+    worker: DeliveryWorker, settings: Settings, queue: MessageQueue, slack: Callable[[], SlackRelay] | None = None
+) -> SqsWorker:
+    """The delivery queue's worker (webhook deliveries, and the Slack connector's posts: ``endpoint_id`` slack)."""
 
     def handle(job: Job) -> str:
+        if job.body.get("endpoint_id") == SLACK_ENDPOINT and slack is not None:
+            try:
+                return slack().process(job.body)
+            except Exception as exc:  # Slack down, throttled, a bad token: try again later, then the DLQ
+                raise Retry(min(SLACK_MAX_DELAY, 10 * 2 ** max(0, job.attempt - 1)), f"slack: {exc}") from exc
         outcome = worker.process(job.body)
         if not outcome.done:
             raise Retry(outcome.delay, "the next attempt is due later")
