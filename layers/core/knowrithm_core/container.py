@@ -222,8 +222,10 @@ class Services:
     def delivery_worker(self) -> DeliveryWorker:
         from knowrithm_core.net.http import PinnedPoster
         from knowrithm_core.services.delivery import DeliveryWorker
+        from knowrithm_core.store.topic import AlarmTopic
 
-        return DeliveryWorker(self.table, self.settings, PinnedPoster(), vault=self.webhooks.vault)
+        alarms = AlarmTopic(self.settings.alarm_topic_arn)
+        return DeliveryWorker(self.table, self.settings, PinnedPoster(), vault=self.webhooks.vault, alarms=alarms)
 
     def health(self) -> dict[str, str]:
         """Reachability of the table (one GetItem of a key that never exists)."""

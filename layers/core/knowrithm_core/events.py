@@ -23,3 +23,4 @@ class EventType(StrEnum):
     DOCUMENT_PROCESSED = "document.processed"
     CONVERSATION_ESCALATED = "conversation.escalated"
     WEBHOOK_TEST = "webhook.test"
+    WEBHOOK_ENDPOINT_DISABLED = "webhook.endpoint.disabled"

@@ -4,6 +4,8 @@ At least once: the stream may hand the same event over again (a retry after a pa
 delivery record is written with a deterministic id, so a repeat finds it and re-sends only what is still
 pending; the worker skips records that already finished, so nothing is delivered twice by the fan-out.
 Events that arrive while an endpoint is disabled are recorded as ``skipped`` so ``recover`` can replay them.
+An event may name one endpoint it is only for (``target_endpoint_id``: ``webhook.test``) or one it is not for
+(``excluded_endpoint_id``: ``webhook.endpoint.disabled`` goes to the other endpoints, not the disabled one).
 """
 
 from __future__ import annotations
@@ -30,9 +32,13 @@ class FanOut:
     def handle(self, event: dict[str, Any]) -> int:
         """Fan one outbox event out; returns how many delivery messages were sent."""
         company_id, name = str(event["company_id"]), str(event["event"])
-        target = event.get("target_endpoint_id")
+        target, excluded = event.get("target_endpoint_id"), event.get("excluded_endpoint_id")
         endpoints = self.endpoints.of_company(company_id)
-        chosen = [e for e in endpoints if not e.deleted_at and e.subscribed(name) and (not target or e.id == target)]
+        chosen = [
+            e
+            for e in endpoints
+            if not e.deleted_at and e.subscribed(name) and (not target or e.id == target) and e.id != excluded
+        ]
         envelope = {"id": event["id"], "event": name, "timestamp": event["timestamp"], "data": event.get("data", {})}
         bodies = []
         for endpoint in chosen:
