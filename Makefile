@@ -69,7 +69,7 @@ openapi-check: openapi
 typecheck: venv
 	$(VENV)/bin/mypy layers/core/knowrithm_core sdk/knowrithm_py
 	$(VENV)/bin/mypy functions/api/rest_api $(wildcard functions/api_*/api_*.py) functions/event_fanout/event_fanout functions/webhook_delivery/webhook_delivery \
-		functions/widget/widget_api functions/document_ingest/document_ingest functions/chat_worker/chat_worker local
+		functions/widget/widget_api functions/document_ingest/document_ingest functions/chat_worker/chat_worker functions/fanout_recovery/fanout_recovery local
 
 template-lint: venv sam-venv
 	$(VENV)/bin/cfn-lint template.yaml

@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # each imported on first use (see the properties below), off 
     from knowrithm_core.services.delivery import DeliveryWorker
     from knowrithm_core.services.documents import DocumentService
     from knowrithm_core.services.fanout import FanOut
+    from knowrithm_core.services.fanout_recovery import MissedFanOuts
     from knowrithm_core.services.ingest import IngestWorker
     from knowrithm_core.services.leads import LeadService
     from knowrithm_core.services.providers import ProviderCatalogue
@@ -218,6 +219,19 @@ class Services:
         if self.delivery_queue is None:
             raise RuntimeError("DELIVERY_QUEUE_URL is not set")
         return FanOut(self.table, self.settings, self.delivery_queue)
+
+    @built
+    def fanout_failure_queue(self) -> SqsQueue | None:
+        from knowrithm_core.store.queue import SqsQueue
+
+        url = self.settings.fanout_failure_queue_url
+        return SqsQueue(url) if url else None
+
+    def missed_fan_outs(self) -> MissedFanOuts:
+        from knowrithm_core.services.fanout_recovery import MissedFanOuts
+        from knowrithm_core.store.streams import StreamReader
+
+        return MissedFanOuts(self.fan_out(), StreamReader())
 
     def delivery_worker(self) -> DeliveryWorker:
         from knowrithm_core.net.http import PinnedPoster

@@ -167,11 +167,7 @@ class DeliveryWorker:
         self._report(endpoint, status, gone, moment, result.latency_ms if posted else None)
         if notice is not None and reported:
             self.alarms.publish(f"Webhook endpoint disabled: {endpoint.url}", notice.item["data"])
-        if status == "succeeded":
-            return Outcome(done=True, attempted=True)
-        if status == "failed":
-            return Outcome(done=False, delay=0, attempted=True)
-        return Outcome(done=False, delay=min(SQS_MAX_VISIBILITY, math.ceil(delay or 0)), attempted=True)
+        return _outcome(status, delay)
 
     def _report(
         self, endpoint: WebhookEndpoint, status: str, gone: bool, moment: datetime, latency_ms: float | None
@@ -295,6 +291,15 @@ class DeliveryWorker:
         if health is not None:
             with contextlib.suppress(Conflict):  # the endpoint was deleted meanwhile: nothing to track
                 UnitOfWork(self.table).add(health).commit()
+
+
+def _outcome(status: str, delay: float | None) -> Outcome:
+    """What the queue does with the message of a recorded attempt."""
+    if status == "succeeded":
+        return Outcome(done=True, attempted=True)
+    if status == "failed":
+        return Outcome(done=False, delay=0, attempted=True)
+    return Outcome(done=False, delay=min(SQS_MAX_VISIBILITY, math.ceil(delay or 0)), attempted=True)
 
 
 def _reason(exc: TransactionConflict, index: int) -> str:

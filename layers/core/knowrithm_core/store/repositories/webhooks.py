@@ -249,6 +249,17 @@ class DeliveryRepository:
         item = self.table.get(*delivery_key(company_id, endpoint_id, event_id))
         return str(item["status"]) if item and "status" in item else None
 
+    def mark_missed(self, company_id: str, endpoint_id: str, event_id: str, stamp: str) -> bool:
+        """A record the fan-out wrote but never queued (no attempt yet) becomes ``failed``, for ``recover`` to
+        replay (one conditional UpdateItem); False when it was attempted or finished meanwhile."""
+        key = delivery_key(company_id, endpoint_id, event_id)
+        try:
+            when = eq("status", "pending") & eq("attempt_count", 0)
+            self.table.write([Update(key, set={"status": "failed", "updated_at": stamp}, when=when)])
+        except TransactionConflict:
+            return False
+        return True
+
     # --- the worker -----------------------------------------------------------------------------------------
     def with_endpoint(
         self, company_id: str, endpoint_id: str, event_id: str
