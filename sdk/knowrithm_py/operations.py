@@ -116,6 +116,9 @@ OPERATIONS: dict[str, str] = {
     "deliveries": "webhooks.list_deliveries",
     "retry_delivery": "webhooks.retry_delivery",
     "recover": "webhooks.recover",
+    # operations (operators)
+    "dead_letter_queues": "operations.list_dead_letter_queues",
+    "redrive": "operations.redrive_dead_letter_queue",
     # system and widget
     "task_status": "tasks.get_task_status",
     "health": "health.health_check",

@@ -60,6 +60,7 @@ BODIES = {
     "ApiWebhooksFunction": {"webhooks"},
     "ApiAnalyticsFunction": {"analytics"},
     "ApiSystemFunction": set(),
+    "ApiOperationsFunction": {"operations"},
 }
 
 

@@ -16,6 +16,7 @@ from rest_api.routers import (
     conversations,
     documents,
     leads,
+    operations,
     providers,
     settings,
     system,
@@ -26,6 +27,6 @@ from rest_api.routers import (
 def create_app() -> FastAPI:
     # settings after providers: GET /settings/providers must not be taken for a settings id
     routers = (companies, auth, agents, providers, conversations, leads, system, webhooks, settings, analytics)
-    app = create_api([m.router for m in (*routers, documents)], legacy=[system.router], documented=True)
+    app = create_api([m.router for m in (*routers, documents, operations)], legacy=[system.router], documented=True)
     add_health(app)
     return app

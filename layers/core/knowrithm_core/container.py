@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # each imported on first use (see the properties below), off 
     from knowrithm_core.services.ingest import IngestWorker
     from knowrithm_core.services.leads import LeadService
     from knowrithm_core.services.providers import ProviderCatalogue
+    from knowrithm_core.services.redrive import RedriveService
     from knowrithm_core.services.settings import SettingsService
     from knowrithm_core.services.tasks import TaskService
     from knowrithm_core.services.webhooks import WebhookService
@@ -226,6 +227,12 @@ class Services:
 
         url = self.settings.fanout_failure_queue_url
         return SqsQueue(url) if url else None
+
+    @built
+    def redrive(self) -> RedriveService:
+        from knowrithm_core.services.redrive import RedriveService
+
+        return RedriveService(self.settings)
 
     def missed_fan_outs(self) -> MissedFanOuts:
         from knowrithm_core.services.fanout_recovery import MissedFanOuts

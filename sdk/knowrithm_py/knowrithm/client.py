@@ -18,6 +18,7 @@ from knowrithm_py.services.auth import ApiKeyService, AuthService, CompanyServic
 from knowrithm_py.services.conversations import ConversationService, MessageService
 from knowrithm_py.services.documents import DocumentService
 from knowrithm_py.services.leads import LeadService
+from knowrithm_py.services.operations import OperationsService
 from knowrithm_py.services.settings import SettingsService
 from knowrithm_py.services.system import HealthService, TaskService
 from knowrithm_py.services.webhooks import WebhookService
@@ -95,6 +96,7 @@ class KnowrithmClient:
         self.analytics = AnalyticsService(core)
         self.settings = SettingsService(core)
         self.widget = WidgetService(core)
+        self.operations = OperationsService(core)
 
     @property
     def bearer_token(self) -> str | None:
