@@ -16,11 +16,12 @@ export AWS_SECRET_ACCESS_KEY ?= testing
 export AWS_DEFAULT_REGION ?= us-east-1
 export AWS_ACCOUNT_ID_ENDPOINT_MODE ?= disabled
 
-.PHONY: help venv sam-venv chromium dev webhook-listen test lint openapi openapi-check typecheck template-lint unit component contracts integration e2e bench backfill build deploy deploy-prod invoke clean
+.PHONY: help venv sam-venv chromium dev webhook-listen redrive test lint openapi openapi-check typecheck template-lint unit component contracts integration e2e bench backfill build deploy deploy-prod invoke clean
 
 help:
 	@echo "make dev    - set up and run the whole stack on 127.0.0.1 (PORT=3000)"
 	@echo "make webhook-listen - with make dev running: register a local receiver and print each verified webhook"
+	@echo "make redrive QUEUE=delivery - move a DLQ back to its queue (local stack; STACK=<name> for AWS)"
 	@echo "make test   - set up and run every gate: ruff, radon, mypy, cfn-lint, sam validate, unit + integration tests"
 	@echo "make openapi - regenerate openapi.json (the API contract; make test fails when it is stale)"
 	@echo "make bench  - run the benchmarks and write bench/RESULTS.md"
@@ -49,6 +50,11 @@ dev: venv
 
 webhook-listen: venv
 	$(PY) -m local.webhook_listen
+
+# A DLQ back to its queue: QUEUE=delivery|ingest|chat|fanout-failures (none: each DLQ's depth);
+# the local stack by default, STACK=<name> for a deployed stack (StartMessageMoveTask, your AWS credentials).
+redrive: venv
+	$(PY) -m local.redrive $(QUEUE)
 
 # Complexity gate: no function rated D or worse (cyclomatic complexity above 20) by radon.
 COMPLEXITY_PATHS := layers functions local sdk bench
