@@ -45,8 +45,8 @@ def test_a_fan_out_that_gave_up_is_recovered_and_delivered_once(local_stack: Loc
     try:
         api.touch_agent(agent, marker)
 
-        def missed() -> list[dict[str, object]]:
-            return [d for d in api.deliveries(hook.id) if d["status"] == "failed"]
+        def missed() -> list[dict[str, object]] | None:
+            return [d for d in api.deliveries(hook.id) if d["status"] == "failed"] or None
 
         # THEN FanoutRecoveryFunction recorded its delivery failed, never attempted (51 tries take about 10 s)
         failed = eventually(missed, 45, "the missed delivery to be recorded", interval=0.5)
