@@ -18,12 +18,13 @@ export AWS_SECRET_ACCESS_KEY ?= testing
 export AWS_DEFAULT_REGION ?= us-east-1
 export AWS_ACCOUNT_ID_ENDPOINT_MODE ?= disabled
 
-.PHONY: help venv sam-venv security-venv checkov audit security chromium postgres dev reset webhook-listen test lint openapi openapi-check docs typecheck template-lint unit component contracts integration e2e bench backfill build deploy deploy-prod invoke recrawl clean
+.PHONY: help venv sam-venv security-venv checkov audit security chromium postgres dev reset webhook-listen redrive test lint openapi openapi-check docs typecheck template-lint unit component contracts integration e2e bench backfill build deploy deploy-prod invoke recrawl clean
 
 help:
 	@echo "make dev    - set up and run the whole stack on 127.0.0.1 (PORT=3000)"
 	@echo "make reset  - delete the local stack's saved data (.local): the next make dev starts clean"
 	@echo "make webhook-listen - with make dev running: register a local receiver and print each verified webhook"
+	@echo "make redrive QUEUE=delivery - move a DLQ back to its queue (local stack; STACK=<name> for AWS)"
 	@echo "make test   - set up and run every gate: ruff (+ bandit rules), radon, mypy, cfn-lint, sam validate, checkov, pip-audit, unit + integration tests"
 	@echo "make security - the security gates alone: ruff (with bandit's rules), checkov, pip-audit"
 	@echo "make openapi - regenerate openapi.json (the API contract; make test fails when it is stale)"
@@ -83,6 +84,11 @@ reset:
 webhook-listen: venv
 	$(PY) -m local.webhook_listen
 
+# A DLQ back to its queue: QUEUE=delivery|ingest|chat|fanout-failures (none: each DLQ's depth);
+# the local stack by default, STACK=<name> for a deployed stack (StartMessageMoveTask, your AWS credentials).
+redrive: venv
+	$(PY) -m local.redrive $(QUEUE)
+
 # Complexity gate: no function rated D or worse (cyclomatic complexity above 20) by radon.
 COMPLEXITY_PATHS := layers functions local sdk bench security
 
@@ -107,7 +113,7 @@ docs: venv
 typecheck: venv
 	$(VENV)/bin/mypy layers/core/knowrithm_core sdk/knowrithm_py
 	$(VENV)/bin/mypy functions/api/rest_api $(wildcard functions/api_*/api_*.py) functions/event_fanout/event_fanout functions/webhook_delivery/webhook_delivery \
-		functions/widget/widget_api functions/document_ingest/document_ingest functions/chat_worker/chat_worker functions/realtime/realtime local security
+		functions/widget/widget_api functions/document_ingest/document_ingest functions/chat_worker/chat_worker functions/realtime/realtime functions/fanout_recovery/fanout_recovery local security
 
 template-lint: venv sam-venv
 	$(VENV)/bin/cfn-lint template.yaml

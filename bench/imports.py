@@ -41,6 +41,7 @@ FIRST_REQUESTS = {
     "ApiDocumentsFunction": "/api/v1/document",
     "ApiWebhooksFunction": "/api/v1/webhook",
     "ApiAnalyticsFunction": "/api/v1/analytic/dashboard",
+    "ApiOperationsFunction": "/api/v1/operations/dlq",
 }
 
 

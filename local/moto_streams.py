@@ -9,6 +9,8 @@ dropped, and ``DynamoDBStreamsBackend`` keeps every shard iterator it hands out 
 * a shard never keeps more than :data:`MAX_RECORDS` records (the oldest go first, with a warning: a reader
   that far behind loses them), a bound for streams nobody acknowledges; compact records make it 100,000
   (about 200 MB of delivery-sized records), so a fan-out lagging a burst of thousands of writes loses nothing;
+* :func:`hold` keeps a range a local poller gave up on (sent to its on-failure queue) for :data:`HOLD_SECONDS`,
+  so the on-failure queue's consumer can read it back as it would on AWS (which keeps records 24 h);
 * at most :data:`MAX_ITERATORS` shard iterators are kept (the oldest go first; AWS expires them after 15 min);
 * each record is kept as its pickled bytes (:class:`CompactRecord`, ~2 KB for a delivery record) instead of
   moto's tree of dicts (~9.5 KB), and read back as the same dict: records the pollers have not read yet
@@ -24,6 +26,7 @@ from __future__ import annotations
 import functools
 import logging
 import pickle
+import time
 from typing import TYPE_CHECKING, Any
 
 from local.moto_safety import LOCK
@@ -36,7 +39,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("local.streams")
 MAX_RECORDS = 100_000
 MAX_ITERATORS = 1_000
+HOLD_SECONDS = 600.0
 _readers: dict[str, dict[str, int | None]] = {}  # table name -> reader -> last acknowledged sequence number
+_holds: dict[str, dict[str, tuple[int, float]]] = {}  # table name -> reader -> (first held sequence, until)
 _installed = False
 
 
@@ -55,6 +60,23 @@ def forget_readers() -> None:
     """Forget every registered reader (tests that recreate tables of the same name start clean)."""
     with LOCK:
         _readers.clear()
+        _holds.clear()
+
+
+def hold(stream_arn: str, reader: str, first: str, seconds: float = HOLD_SECONDS) -> None:
+    """Keep the records from sequence number ``first`` on for ``seconds`` (a range sent to an on-failure queue)."""
+    with LOCK:
+        held = _holds.setdefault(table_name(stream_arn), {})
+        earlier = held.get(reader)
+        start = int(first) if earlier is None or earlier[1] < time.monotonic() else min(earlier[0], int(first))
+        held[reader] = (start, time.monotonic() + seconds)
+
+
+def _held_before(table: str) -> int | None:
+    """The last sequence number that may be trimmed because of holds (None: no live hold)."""
+    moment = time.monotonic()
+    live = [start for start, until in _holds.get(table, {}).values() if until > moment]
+    return min(live) - 1 if live else None
 
 
 def trim(shard: StreamShard, through: int) -> int:
@@ -86,7 +108,9 @@ def acknowledge(stream_arn: str, reader: str, sequence: str) -> int:
         shard = _shard(stream_arn)
         if shard is None or any(position is None for position in done):
             return 0
-        return trim(shard, min(position for position in done if position is not None))
+        held = _held_before(table_name(stream_arn))
+        through = min([position for position in done if position is not None] + ([held] if held is not None else []))
+        return trim(shard, through)
 
 
 class CompactRecord:

@@ -98,7 +98,13 @@ def build_pollers(
                 )
                 clients = (_dynamodb(endpoint_url, stack.region), _streams(endpoint_url, stack.region))
                 poller = StreamPoller(
-                    stream, invoke, *clients, _sqs(endpoint_url, stack.region), stack.region, moto_streams.acknowledge
+                    stream,
+                    invoke,
+                    *clients,
+                    _sqs(endpoint_url, stack.region),
+                    stack.region,
+                    moto_streams.acknowledge,
+                    moto_streams.hold,
                 )
                 moto_streams.register(stream.stream_arn, poller.name)  # an in-process moto trims what all have read
                 pollers.append(poller)

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("local.pollers")
 Acknowledge = Callable[[str, str, str], object]  # (stream ARN, reader, checkpoint): records up to it may go
+Hold = Callable[[str, str, str], object]  # (stream ARN, reader, first sequence): keep the records from it on a while
 
 
 @dataclass(frozen=True)
@@ -79,9 +80,11 @@ class StreamPoller:
         sqs: SQSClient,
         region: str = "us-east-1",
         acknowledge: Acknowledge | None = None,
+        hold: Hold | None = None,
     ) -> None:
         self.source = source
         self.acknowledge = acknowledge
+        self.hold = hold
         self.invoke = invoke
         self.dynamodb = dynamodb
         self.streams = streams
@@ -224,6 +227,8 @@ class StreamPoller:
                 "streamArn": self.stream_arn,
             },
         }
+        if self.hold is not None and self.stream_arn is not None:  # readable by the on-failure queue's consumer
+            self.hold(self.stream_arn, self.name, _seq(records[0]))
         queue_url = self.sqs.get_queue_url(QueueName=destination.rsplit(":", 1)[-1])["QueueUrl"]
         self.sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(body))
 

@@ -109,6 +109,8 @@ def _sam_policy_template(template: str, args: Mapping[str, Any]) -> list[Need]:
     if template == "SQSPollerPolicy":
         queue = f"queue:{args['QueueName']['Fn::GetAtt'][0]}"
         return [(f"sqs:{a}", queue) for a in ("ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility")]
+    if template == "SNSPublishMessagePolicy":
+        return [("sns:Publish", f"topic:{args['TopicName']['Fn::GetAtt'][0]}")]
     if template == "AWSSecretsManagerGetSecretValuePolicy":
         return [("secretsmanager:GetSecretValue", f"secret:{args['SecretArn']['Ref']}")]
     raise AssertionError(f"unknown SAM policy template {template!r}: teach tests/iam.py what it grants")
@@ -122,12 +124,12 @@ def _resource(value: Any) -> str:
     """A statement's resource in this module's names (``table:AppTable/index/*``, ``bucket:DocumentBucket/*``)."""
     if isinstance(value, dict) and "Fn::GetAtt" in value:
         logical_id = value["Fn::GetAtt"][0]
-        return f"{_KIND.get(logical_id, logical_id)}:{logical_id}"
+        return f"{_kind(logical_id)}:{logical_id}"
     if isinstance(value, dict) and "Fn::Sub" in value:
         text = str(value["Fn::Sub"])
         if text.startswith("${") and ".Arn}" in text:
             logical_id, rest = text[2:].split(".Arn}", 1)
-            return f"{_KIND.get(logical_id, logical_id)}:{logical_id}{rest}"
+            return f"{_kind(logical_id)}:{logical_id}{rest}"
         if ":bedrock:" in text:
             return "model:*"
         if ":secretsmanager:" in text and ":secret:" in text:
@@ -138,6 +140,11 @@ def _resource(value: Any) -> str:
 
 
 _KIND = {"AppTable": "table", "DocumentBucket": "bucket", "WebhookSecretsKey": "key"}
+
+
+def _kind(logical_id: str) -> str:
+    """The name prefix of a resource: queues (``...Queue``, ``...DLQ``) are ``queue:``."""
+    return _KIND.get(logical_id) or ("queue" if logical_id.endswith(("Queue", "DLQ")) else logical_id)
 
 
 def missing(grants: Iterable[Need], wanted: Iterable[Need]) -> set[Need]:

@@ -149,6 +149,9 @@ OPERATIONS: dict[str, str] = {
     "connect_slack": "integrations.connect_slack",
     "get_slack": "integrations.get_slack",
     "disconnect_slack": "integrations.disconnect_slack",
+    # operations (operators)
+    "dead_letter_queues": "operations.list_dead_letter_queues",
+    "redrive": "operations.redrive_dead_letter_queue",
     # system and widget
     "task_status": "tasks.get_task_status",
     "health": "health.health_check",

@@ -38,6 +38,7 @@ ROUTERS = {
     "ApiWebhooksFunction": {"webhooks", "integrations"},
     "ApiAnalyticsFunction": {"analytics"},
     "ApiSystemFunction": {"system"},  # health
+    "ApiOperationsFunction": {"operations"},  # DLQ redrive
 }
 
 
@@ -155,6 +156,7 @@ SAMPLES = {
     "api_webhooks_event_types.json": ("ApiWebhooksFunction", 401, "unauthorized"),
     "api_analytics_dashboard.json": ("ApiAnalyticsFunction", 401, "unauthorized"),
     "api_system_health.json": ("ApiSystemFunction", 200, None),
+    "api_operations_redrive.json": ("ApiOperationsFunction", 401, "unauthorized"),
 }
 
 

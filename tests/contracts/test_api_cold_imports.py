@@ -60,6 +60,7 @@ BODIES = {
     "ApiWebhooksFunction": {"webhooks", "integrations"},
     "ApiAnalyticsFunction": {"analytics"},
     "ApiSystemFunction": set(),
+    "ApiOperationsFunction": {"operations"},
 }
 
 

@@ -26,6 +26,7 @@ API_FUNCTIONS = {
     "ApiWebhooksFunction",
     "ApiAnalyticsFunction",
     "ApiSystemFunction",
+    "ApiOperationsFunction",
 }
 
 
@@ -33,7 +34,11 @@ API_FUNCTIONS = {
 def real_queues(services: Services, stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Services:
     """Services whose queue variables hold moto's real URLs (the template's !Ref is a placeholder here)."""
     sqs = boto3.client("sqs")
-    for variable, queue in (("INGEST_QUEUE_URL", "IngestQueue"), ("DELIVERY_QUEUE_URL", "DeliveryQueue")):
+    for variable, queue in (
+        ("INGEST_QUEUE_URL", "IngestQueue"),
+        ("DELIVERY_QUEUE_URL", "DeliveryQueue"),
+        ("DELIVERY_DLQ_URL", "DeliveryDLQ"),
+    ):
         monkeypatch.setenv(variable, sqs.get_queue_url(QueueName=stack.physical_name(queue))["QueueUrl"])
     monkeypatch.setenv("LOCAL_MODE", "true")  # a loopback webhook URL is allowed
     get_settings.cache_clear()
@@ -60,8 +65,10 @@ def _exercise_every_group(client: TestClient) -> None:
     dashboard = client.get("/api/v1/analytic/dashboard", headers=keys)
     agent_test = client.post(f"/api/v1/agent/{tenant.agent_id}/test", json={"message": "returns?"}, headers=keys)
     health = client.get("/health")
-    statuses = [r.status_code for r in (asked, lead, uploaded, hook, tested, dashboard, agent_test, health)]
-    assert statuses == [200, 201, 200, 201, 202, 200, 200, 200], [r.text[:300] for r in (lead, agent_test)]
+    redrive = client.post("/api/v1/operations/dlq/delivery/redrive", headers=tenant.admin_headers)
+    replies = (asked, lead, uploaded, hook, tested, dashboard, agent_test, health, redrive)
+    statuses = [r.status_code for r in replies]
+    assert statuses == [200, 201, 200, 201, 202, 200, 200, 200, 200], [r.text[:300] for r in (lead, agent_test)]
 
 
 def test_every_group_calls_only_what_its_policies_allow(
@@ -114,9 +121,12 @@ def test_only_the_groups_that_need_a_resource_are_granted_it(template: dict[str,
         "ApiDocumentsFunction",
         "ApiConversationsFunction",
         "ApiWebhooksFunction",
+        "ApiOperationsFunction",  # DLQ redrive: each DLQ and its source queue
     }
     assert queues["ApiDocumentsFunction"] == {"IngestQueue"} and queues["ApiConversationsFunction"] == {"ChatQueue"}
     assert queues["ApiWebhooksFunction"] == {"DeliveryQueue"}
+    dlqs = {"DeliveryDLQ", "IngestDLQ", "ChatDLQ", "FanoutFailureDLQ"}
+    assert queues["ApiOperationsFunction"] == dlqs | {"DeliveryQueue", "IngestQueue", "ChatQueue", "FanoutFailureQueue"}
     # (ApiDocumentsFunction: POST /search/database asks Bedrock for the SELECT when the agent answers with it)
     assert _grants(stack, "bedrock:") == {"ApiConversationsFunction", "ApiAnalyticsFunction", "ApiDocumentsFunction"}
     assert _grants(stack, "secretsmanager:") == API_FUNCTIONS - {"ApiSystemFunction"}

@@ -18,6 +18,7 @@ from rest_api.routers import (
     documents,
     integrations,
     leads,
+    operations,
     providers,
     settings,
     system,
@@ -41,8 +42,7 @@ def create_app() -> FastAPI:
         settings,
         analytics,
     )
-    app = create_api(
-        [m.router for m in (*routers, documents, websites, databases)], legacy=[system.router], documented=True
-    )
+    sources = (documents, websites, databases)
+    app = create_api([m.router for m in (*routers, *sources, operations)], legacy=[system.router], documented=True)
     add_health(app)
     return app

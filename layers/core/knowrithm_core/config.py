@@ -81,6 +81,11 @@ class Settings:
     chat_max_attempts: int = 3
     chat_turn_wait_seconds: float = 5.0
     rate_limit_upload: str = "20/60"
+    # recovery: the alarm topic, the fan-out's on-failure queue and its DLQ, who may redrive DLQs
+    alarm_topic_arn: str | None = None
+    fanout_failure_queue_url: str | None = None
+    fanout_failure_dlq_url: str | None = None
+    operator_company_ids: tuple[str, ...] = field(default_factory=tuple)
 
 
 @lru_cache(maxsize=1)
@@ -135,4 +140,8 @@ def get_settings() -> Settings:
         chat_max_attempts=_int("CHAT_MAX_ATTEMPTS", 3),
         chat_turn_wait_seconds=float(os.environ.get("CHAT_TURN_WAIT_SECONDS") or 5),
         rate_limit_upload=os.environ.get("RATE_LIMIT_UPLOAD", "20/60"),
+        alarm_topic_arn=_optional("ALARM_TOPIC_ARN"),
+        fanout_failure_queue_url=_optional("FANOUT_FAILURE_QUEUE_URL"),
+        fanout_failure_dlq_url=_optional("FANOUT_FAILURE_DLQ_URL"),
+        operator_company_ids=_list("OPERATOR_COMPANY_IDS", ""),
     )

@@ -31,10 +31,12 @@ if TYPE_CHECKING:  # each imported on first use (see the properties below), off 
     from knowrithm_core.services.delivery import DeliveryWorker
     from knowrithm_core.services.documents import DocumentService
     from knowrithm_core.services.fanout import FanOut
+    from knowrithm_core.services.fanout_recovery import MissedFanOuts
     from knowrithm_core.services.handoff import HandoffService
     from knowrithm_core.services.ingest import IngestWorker
     from knowrithm_core.services.leads import LeadService
     from knowrithm_core.services.providers import ProviderCatalogue
+    from knowrithm_core.services.redrive import RedriveService
     from knowrithm_core.services.settings import SettingsService
     from knowrithm_core.services.slack import SlackService
     from knowrithm_core.services.slack_relay import SlackRelay
@@ -244,11 +246,32 @@ class Services:
             raise RuntimeError("DELIVERY_QUEUE_URL is not set")
         return FanOut(self.table, self.settings, self.delivery_queue)
 
+    @built
+    def fanout_failure_queue(self) -> SqsQueue | None:
+        from knowrithm_core.store.queue import SqsQueue
+
+        url = self.settings.fanout_failure_queue_url
+        return SqsQueue(url) if url else None
+
+    @built
+    def redrive(self) -> RedriveService:
+        from knowrithm_core.services.redrive import RedriveService
+
+        return RedriveService(self.settings)
+
+    def missed_fan_outs(self) -> MissedFanOuts:
+        from knowrithm_core.services.fanout_recovery import MissedFanOuts
+        from knowrithm_core.store.streams import StreamReader
+
+        return MissedFanOuts(self.fan_out(), StreamReader())
+
     def delivery_worker(self) -> DeliveryWorker:
         from knowrithm_core.net.http import PinnedPoster
         from knowrithm_core.services.delivery import DeliveryWorker
+        from knowrithm_core.store.topic import AlarmTopic
 
-        return DeliveryWorker(self.table, self.settings, PinnedPoster(), vault=self.webhooks.vault)
+        alarms = AlarmTopic(self.settings.alarm_topic_arn)
+        return DeliveryWorker(self.table, self.settings, PinnedPoster(), vault=self.webhooks.vault, alarms=alarms)
 
     @built
     def slack(self) -> SlackService:

@@ -26,3 +26,4 @@ class EventType(StrEnum):
     CONVERSATION_RELEASED = "conversation.released"
     MESSAGE_SENT = "message.sent"
     WEBHOOK_TEST = "webhook.test"
+    WEBHOOK_ENDPOINT_DISABLED = "webhook.endpoint.disabled"

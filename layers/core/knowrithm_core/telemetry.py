@@ -36,6 +36,7 @@ HANDOFF_RELEASES = "HandoffReleases"
 DELIVERIES = "WebhookDeliveries"  # dimension ``Outcome``: succeeded, retried, failed, disabled, skipped
 DELIVERY_LATENCY = "WebhookDeliveryLatency"
 FANOUT_MESSAGES = "FanoutMessages"
+MISSED_DELIVERIES = "MissedDeliveries"  # recorded from the fan-out's on-failure queue, for `recover`
 # documents
 DOCUMENTS_INGESTED = "DocumentsIngested"
 INGEST_PAGES = "IngestPages"

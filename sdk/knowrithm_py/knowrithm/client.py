@@ -20,6 +20,7 @@ from knowrithm_py.services.databases import DatabaseService
 from knowrithm_py.services.documents import DocumentService
 from knowrithm_py.services.integrations import IntegrationService
 from knowrithm_py.services.leads import LeadService
+from knowrithm_py.services.operations import OperationsService
 from knowrithm_py.services.settings import SettingsService
 from knowrithm_py.services.system import HealthService, TaskService
 from knowrithm_py.services.webhooks import WebhookService
@@ -101,6 +102,7 @@ class KnowrithmClient:
         self.settings = SettingsService(core)
         self.widget = WidgetService(core)
         self.integrations = IntegrationService(core)
+        self.operations = OperationsService(core)
 
     @property
     def bearer_token(self) -> str | None:

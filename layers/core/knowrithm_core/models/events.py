@@ -61,6 +61,19 @@ class WebhookTest(BaseModel):
     endpoint_id: str
 
 
+class EndpointDisabled(BaseModel):
+    """An endpoint the delivery worker disabled: it answered 410 Gone, or kept failing for 5 days."""
+
+    model_config = ConfigDict(extra="allow", defer_build=True)
+
+    endpoint_id: str
+    url: str
+    reason: str
+    disabled_at: str
+    failing_since: str | None = None
+    consecutive_failures: int
+
+
 CATALOGUE: dict[EventType, tuple[type[BaseModel], str]] = {
     EventType.AGENT_CREATED: (Agent, "An agent was created."),
     EventType.AGENT_UPDATED: (Agent, "An agent changed (including soft delete and restore)."),
@@ -82,6 +95,10 @@ CATALOGUE: dict[EventType, tuple[type[BaseModel], str]] = {
     EventType.CONVERSATION_RELEASED: (ConversationReleased, "A handed-off conversation went back to the bot."),
     EventType.MESSAGE_SENT: (MessageSent, "An operator sent a message (role operator, with its author)."),
     EventType.WEBHOOK_TEST: (WebhookTest, "Sent by POST /webhook/{id}/test."),
+    EventType.WEBHOOK_ENDPOINT_DISABLED: (
+        EndpointDisabled,
+        "An endpoint was disabled automatically (410 Gone, or failing for 5 days); re-enable it, then recover.",
+    ),
 }
 
 

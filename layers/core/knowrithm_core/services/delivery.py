@@ -33,10 +33,11 @@ from knowrithm_core.models.webhooks import Attempt, Delivery, WebhookEndpoint
 from knowrithm_core.net.http import HttpResult, Poster
 from knowrithm_core.net.url_safety import check_url
 from knowrithm_core.services.webhooks import live_secrets
-from knowrithm_core.store.expressions import Update
+from knowrithm_core.store.expressions import Put, Update
 from knowrithm_core.store.port import Table
 from knowrithm_core.store.repositories.webhooks import DeliveryRepository, EndpointRepository, StoredDelivery
 from knowrithm_core.store.table import TransactionConflict
+from knowrithm_core.store.topic import AlarmTopic
 from knowrithm_core.store.unit_of_work import UnitOfWork
 from knowrithm_core.telemetry import DELIVERIES, DELIVERY_LATENCY, count, timing
 from knowrithm_core.webhooks.backoff import SQS_MAX_VISIBILITY, delay_after, parse_schedule
@@ -75,6 +76,7 @@ class DeliveryWorker:
         poster: Poster,
         rng: random.Random | None = None,
         vault: SecretVault | None = None,
+        alarms: AlarmTopic | None = None,
     ) -> None:
         self.table = table
         self.settings = settings
@@ -83,6 +85,7 @@ class DeliveryWorker:
         self.rng = rng or random.Random()  # noqa: S311 - jitter of retry delays, not a secret
         self.vault = vault or SecretVault(settings.webhook_secrets_key_id)
         self.schedule = parse_schedule(settings.webhook_retry_schedule)
+        self.alarms = alarms or AlarmTopic(None)
 
     def process(self, message: dict[str, Any]) -> Outcome:
         company_id, endpoint_id, event_id = message["company_id"], message["endpoint_id"], message["event_id"]
@@ -156,14 +159,15 @@ class DeliveryWorker:
             next_attempt_at=next_at,
         )
         status = "succeeded" if succeeded else ("pending" if delay is not None else "failed")
-        if not self._record(delivery, attempt, status, next_at, self._health_op(endpoint, succeeded, gone, moment)):
+        health = self._health_op(endpoint, succeeded, gone, moment)
+        notice = self._disabled_event(endpoint, succeeded, gone, moment)
+        recorded, reported = self._record(delivery, attempt, status, next_at, health, notice)
+        if not recorded:
             return Outcome(done=False, delay=1, attempted=True)  # someone else recorded this attempt first
         self._report(endpoint, status, gone, moment, result.latency_ms if posted else None)
-        if status == "succeeded":
-            return Outcome(done=True, attempted=True)
-        if status == "failed":
-            return Outcome(done=False, delay=0, attempted=True)
-        return Outcome(done=False, delay=min(SQS_MAX_VISIBILITY, math.ceil(delay or 0)), attempted=True)
+        if notice is not None and reported:
+            self.alarms.publish(f"Webhook endpoint disabled: {endpoint.url}", notice.item["data"])
+        return _outcome(status, delay)
 
     def _report(
         self, endpoint: WebhookEndpoint, status: str, gone: bool, moment: datetime, latency_ms: float | None
@@ -216,32 +220,39 @@ class DeliveryWorker:
         status: str,
         next_at: str | None,
         health: Update | None = None,
-    ) -> bool:
+        notice: Put | None = None,
+    ) -> tuple[bool, bool]:
         """Append the attempt, conditional on nobody else having done so (duplicate messages), in one transaction
-        with the endpoint's ``health`` update when there is one (alone, one conditional UpdateItem).
+        with the endpoint's ``health`` update when there is one (alone, one conditional UpdateItem) and, when that
+        update disables the endpoint, the ``webhook.endpoint.disabled`` event (``notice``).
 
         The health update only requires the endpoint item to exist, so a deleted or disabled endpoint never
         stops the record. If it stopped the transaction anyway (the item is gone, or a concurrent transaction
         touched it), the attempt is recorded on its own; the health update is then tried once more on its own
-        unless the endpoint item is gone (as before the two were merged: nothing to track).
+        unless the endpoint item is gone (as before the two were merged: nothing to track) or was disabled meanwhile
+        (another worker disabled it and reported it). Returns whether the attempt was recorded, and whether the
+        ``notice`` was written with the endpoint's update.
         """
         record = self.records.record_op(delivery, attempt, status, next_at)
         try:
-            UnitOfWork(self.table).add(record, health).commit()
+            UnitOfWork(self.table).add(record, health, notice).commit()
         except TransactionConflict as exc:
             if health is None or _cancelled_by(exc, 0):
-                return False
+                return False, False
             stopped = exc
         else:
-            return True
+            return True, notice is not None
         try:  # the record's own condition held: only the endpoint's update stopped the transaction
             UnitOfWork(self.table).add(record).commit()
         except Conflict:
-            return False
-        if _reason(stopped, 1) != "ConditionalCheckFailed":  # a concurrent transaction, not a vanished endpoint
-            with contextlib.suppress(Conflict):
-                UnitOfWork(self.table).add(health).commit()
-        return True
+            return False, False
+        if _reason(stopped, 1) == "ConditionalCheckFailed":  # the endpoint vanished, or was disabled meanwhile
+            return True, False
+        try:  # a concurrent transaction touched the endpoint: its update once more, on its own
+            UnitOfWork(self.table).add(health, notice).commit()
+        except Conflict:
+            return True, False
+        return True, notice is not None
 
     def _health_op(self, endpoint: WebhookEndpoint, succeeded: bool, gone: bool, moment: datetime) -> Update | None:
         """Track consecutive failures; disable on 410 or after failing for ``WEBHOOK_DISABLE_AFTER_DAYS``.
@@ -262,6 +273,13 @@ class DeliveryWorker:
             reason = "The endpoint answered 410 Gone." if gone else "The endpoint kept failing."
         return EndpointRepository.failed_op(endpoint, stamp, reason)
 
+    def _disabled_event(self, endpoint: WebhookEndpoint, succeeded: bool, gone: bool, moment: datetime) -> Put | None:
+        """The ``webhook.endpoint.disabled`` event when this failed attempt disables the endpoint, else None."""
+        if succeeded or not self._disables(endpoint, gone, moment):
+            return None
+        reason = "The endpoint answered 410 Gone." if gone else "The endpoint kept failing."
+        return EndpointRepository.disabled_event(endpoint, reason, iso(moment), ttl_days=self.settings.event_ttl_days)
+
     def _disables(self, endpoint: WebhookEndpoint, gone: bool, moment: datetime) -> bool:
         """Whether a failed attempt disables the endpoint: 410 Gone, or failing for ``WEBHOOK_DISABLE_AFTER_DAYS``."""
         started = datetime.fromisoformat((endpoint.failing_since or iso(moment)).replace("Z", "+00:00"))
@@ -273,6 +291,15 @@ class DeliveryWorker:
         if health is not None:
             with contextlib.suppress(Conflict):  # the endpoint was deleted meanwhile: nothing to track
                 UnitOfWork(self.table).add(health).commit()
+
+
+def _outcome(status: str, delay: float | None) -> Outcome:
+    """What the queue does with the message of a recorded attempt."""
+    if status == "succeeded":
+        return Outcome(done=True, attempted=True)
+    if status == "failed":
+        return Outcome(done=False, delay=0, attempted=True)
+    return Outcome(done=False, delay=min(SQS_MAX_VISIBILITY, math.ceil(delay or 0)), attempted=True)
 
 
 def _reason(exc: TransactionConflict, index: int) -> str:

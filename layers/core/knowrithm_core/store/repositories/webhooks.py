@@ -189,15 +189,31 @@ class EndpointRepository:
     def failed_op(endpoint: WebhookEndpoint, stamp: str, disabled_reason: str | None = None) -> Update:
         """Health after a failure: one more consecutive failure (an atomic ADD, so concurrent workers add up),
         ``failing_since`` unless already failing; disabled with ``disabled_reason`` when given. The item must
-        exist (never a stray one), but a deleted or disabled endpoint still passes."""
+        exist (never a stray one), but a deleted or disabled endpoint still passes; a disabling update also needs
+        the endpoint still enabled, so of two workers disabling it at once only one does (and reports it)."""
         disable = {"enabled": False, "disabled_reason": disabled_reason, "disabled_at": stamp}
         return Update(
             endpoint_key(endpoint.company_id, endpoint.id),
             add={"consecutive_failures": 1},
             set_default={"failing_since": stamp},
             set=disable if disabled_reason else {},
-            when=exists(),
+            when=exists() & eq("enabled", True) if disabled_reason else exists(),
         )
+
+    @staticmethod
+    def disabled_event(endpoint: WebhookEndpoint, reason: str, stamp: str, *, ttl_days: int) -> Put:
+        """The outbox write of ``webhook.endpoint.disabled`` (in the transaction of the update that disables), for
+        the company's other endpoints (the disabled one would only record it as skipped)."""
+        data = {
+            "endpoint_id": endpoint.id,
+            "url": endpoint.url,
+            "reason": reason,
+            "disabled_at": stamp,
+            "failing_since": endpoint.failing_since or stamp,
+            "consecutive_failures": endpoint.consecutive_failures + 1,
+        }
+        event = outbox_item(endpoint.company_id, EventType.WEBHOOK_ENDPOINT_DISABLED, data, ttl_days=ttl_days)
+        return Put({**event, "excluded_endpoint_id": endpoint.id})
 
     @staticmethod
     def test_event(company_id: str, endpoint_id: str, data: dict[str, Any], *, ttl_days: int) -> tuple[Put, str]:
@@ -232,6 +248,17 @@ class DeliveryRepository:
     def status(self, company_id: str, endpoint_id: str, event_id: str) -> str | None:
         item = self.table.get(*delivery_key(company_id, endpoint_id, event_id))
         return str(item["status"]) if item and "status" in item else None
+
+    def mark_missed(self, company_id: str, endpoint_id: str, event_id: str, stamp: str) -> bool:
+        """A record the fan-out wrote but never queued (no attempt yet) becomes ``failed``, for ``recover`` to
+        replay (one conditional UpdateItem); False when it was attempted or finished meanwhile."""
+        key = delivery_key(company_id, endpoint_id, event_id)
+        try:
+            when = eq("status", "pending") & eq("attempt_count", 0)
+            self.table.write([Update(key, set={"status": "failed", "updated_at": stamp}, when=when)])
+        except TransactionConflict:
+            return False
+        return True
 
     # --- the worker -----------------------------------------------------------------------------------------
     def with_endpoint(
