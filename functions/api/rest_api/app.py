@@ -19,13 +19,14 @@ from rest_api.routers import (
     providers,
     settings,
     system,
+    users,
     webhooks,
 )
 
 
 def create_app() -> FastAPI:
     # settings after providers: GET /settings/providers must not be taken for a settings id
-    routers = (companies, auth, agents, providers, conversations, leads, system, webhooks, settings, analytics)
+    routers = (companies, auth, users, agents, providers, conversations, leads, system, webhooks, settings, analytics)
     app = create_api([m.router for m in (*routers, documents)], legacy=[system.router], documented=True)
     add_health(app)
     return app

@@ -55,6 +55,7 @@ QUERY: dict[str, tuple[str, str]] = {
     "document_type": ("string", "Only documents of this type (txt, md, html, pdf, csv, json)."),
     "start_date": ("string", "The first day (YYYY-MM-DD; default: 30 days ago)."),
     "end_date": ("string", "The last day (YYYY-MM-DD; default: today)."),
+    "days": ("integer", "How many days back, today included (default 30)."),
     "force": ("boolean", "Delete even while conversations are active."),
     "include_chunks": ("boolean", "Include the document's chunks (default true)."),
     "event_type": ("string", "Only deliveries of this event type."),

@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # each imported on first use (see the properties below), off 
     from knowrithm_core.services.providers import ProviderCatalogue
     from knowrithm_core.services.settings import SettingsService
     from knowrithm_core.services.tasks import TaskService
+    from knowrithm_core.services.users import UserService
     from knowrithm_core.services.webhooks import WebhookService
     from knowrithm_core.store.queue import SqsQueue
     from knowrithm_core.widget.limits import RateLimiter
@@ -97,6 +98,12 @@ class Services:
         from knowrithm_core.services.auth import AuthService
 
         return AuthService(self.table, self.settings, self.companies)
+
+    @built
+    def users(self) -> UserService:
+        from knowrithm_core.services.users import UserService
+
+        return UserService(self.auth)
 
     @built
     def providers(self) -> ProviderCatalogue:

@@ -110,6 +110,11 @@ class CompanyRepository:
     def uncount_user(self, uow: UnitOfWork, company_id: str) -> None:
         uow.add(Update(_company_key(company_id), add={"user_count": -1}))
 
+    def update(self, company_id: str, changes: dict[str, Any]) -> None:
+        """Set ``changes`` on an existing company, one version up (``TransactionConflict`` when there is none)."""
+        sets = {**changes, "updated_at": iso()}
+        self.table.write([Update(_company_key(company_id), set=sets, add={"version": 1}, when=exists())])
+
     def set_active(self, company_id: str, active: bool) -> None:
         """Enable or disable an existing company (``TransactionConflict`` when there is none)."""
         self.table.write(
@@ -156,6 +161,11 @@ class UserRepository:
         uow.add(
             Delete(_user_key(company_id, user_id), when=exists()), Delete((keys.unique_email(email), keys.UNIQUE_SK))
         )
+
+    def update_profile(self, company_id: str, user_id: str, changes: dict[str, Any]) -> None:
+        """Set profile ``changes`` on an existing user, one version up (``TransactionConflict`` when there is none)."""
+        sets = {**changes, "updated_at": iso()}
+        self.table.write([Update(_user_key(company_id, user_id), set=sets, add={"version": 1}, when=exists())])
 
     def revoke_tokens(
         self, company_id: str, user_id: str, *, status: str | None = None, password_hash: str | None = None
