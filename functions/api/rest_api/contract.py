@@ -56,6 +56,7 @@ QUERY: dict[str, tuple[str, str]] = {
     "start_date": ("string", "The first day (YYYY-MM-DD; default: 30 days ago)."),
     "end_date": ("string", "The last day (YYYY-MM-DD; default: today)."),
     "days": ("integer", "How many days back, today included (default 30)."),
+    "entity_type": ("string", "Only conversations of this kind of entity: user or lead."),
     "force": ("boolean", "Delete even while conversations are active."),
     "include_chunks": ("boolean", "Include the document's chunks (default true)."),
     "event_type": ("string", "Only deliveries of this event type."),

@@ -20,6 +20,7 @@ from knowrithm_py.services.documents import DocumentService
 from knowrithm_py.services.leads import LeadService
 from knowrithm_py.services.settings import SettingsService
 from knowrithm_py.services.system import HealthService, TaskService
+from knowrithm_py.services.users import UserService
 from knowrithm_py.services.webhooks import WebhookService
 from knowrithm_py.services.widget import WidgetService
 
@@ -95,6 +96,7 @@ class KnowrithmClient:
         self.analytics = AnalyticsService(core)
         self.settings = SettingsService(core)
         self.widget = WidgetService(core)
+        self.users = UserService(core)
 
     @property
     def bearer_token(self) -> str | None:

@@ -106,6 +106,10 @@ class AgentService(Service):
         path = f"/agent/{_id(agent_id)}/clone"
         return cast(AgentCloned, self._core.call("POST", path, json=body or None, headers=headers))
 
+    def get_agent_by_name(self, name: str, *, headers: Headers = None) -> AgentEnvelope:
+        """``GET /agent/by-name/{name}``: the company's live agent with this name (case-insensitive)."""
+        return cast(AgentEnvelope, self._core.call("GET", f"/agent/by-name/{_id(name)}", headers=headers))
+
 
 class ProviderService(Service):
     def list_providers(self, *, headers: Headers = None) -> ProviderList:

@@ -19,6 +19,13 @@ from knowrithm_py.models.auth import (
     Session,
     Validation,
 )
+from knowrithm_py.models.users import (
+    CompanyStatistics,
+    CompanyUpdated,
+    CompanyUpdateRequest,
+    UserAdded,
+    UserCreateRequest,
+)
 from knowrithm_py.services._base import Headers, Service, page_params
 
 
@@ -50,6 +57,10 @@ class AuthService(Service):
     def validate_credentials(self, *, headers: Headers = None) -> Validation:
         """``GET /auth/validate``: who the credentials belong to."""
         return cast(Validation, self._core.call("GET", "/auth/validate", headers=headers))
+
+    def create_user(self, payload: UserCreateRequest, *, headers: Headers = None) -> UserAdded:
+        """``POST /auth/user`` (admins): a new user of the caller's company."""
+        return cast(UserAdded, self._core.call("POST", "/auth/user", json=dict(payload), headers=headers))
 
 
 class ApiKeyService(Service):
@@ -91,3 +102,26 @@ class CompanyService(Service):
     def get_company(self, *, headers: Headers = None) -> Company:
         """``GET /company``: the caller's company."""
         return cast(Company, self._core.call("GET", "/company", headers=headers))
+
+    def update_company(
+        self, company_id: str, payload: CompanyUpdateRequest, *, headers: Headers = None
+    ) -> CompanyUpdated:
+        """``PUT /company/{id}`` (admins, their own company): only the fields sent change."""
+        path = f"/company/{quote(company_id, safe='')}"
+        return cast(CompanyUpdated, self._core.call("PUT", path, json=dict(payload), headers=headers))
+
+    def patch_company(
+        self, company_id: str, payload: CompanyUpdateRequest, *, headers: Headers = None
+    ) -> CompanyUpdated:
+        """``PATCH /company/{id}``: the same as :meth:`update_company`."""
+        path = f"/company/{quote(company_id, safe='')}"
+        return cast(CompanyUpdated, self._core.call("PATCH", path, json=dict(payload), headers=headers))
+
+    def get_company_statistics(
+        self, company_id: str | None = None, *, days: int | None = None, headers: Headers = None
+    ) -> CompanyStatistics:
+        """``GET /company/statistics`` (or ``/company/{id}/statistics``): leads of the last ``days`` (default 30),
+        qualified and converted leads, the conversion rate, live conversations."""
+        path = f"/company/{quote(company_id, safe='')}/statistics" if company_id else "/company/statistics"
+        params = {"days": days} if days is not None else None
+        return cast(CompanyStatistics, self._core.call("GET", path, params=params, headers=headers))

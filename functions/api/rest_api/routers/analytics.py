@@ -15,6 +15,7 @@ from knowrithm_core.models.responses.analytics import (
     LeadAnalytics,
     UsageMetrics,
 )
+from knowrithm_core.models.responses.compat import AgentComparison
 from rest_api.contract import ERRORS, body_doc, body_of, query_doc
 from rest_api.deps import Caller, Query, ServicesDep
 
@@ -40,6 +41,18 @@ def dashboard(caller: Caller, svc: ServicesDep) -> dict[str, Any]:
 )
 def agent_analytics(agent_id: str, caller: Caller, query: Query, svc: ServicesDep) -> dict[str, Any]:
     return svc.analytics.agent(caller, agent_id, query)
+
+
+@router.get(
+    "/analytic/agent/{agent_id}/performance-comparison",
+    response_model=AgentComparison,
+    response_model_exclude_unset=True,
+    openapi_extra=query_doc("start_date", "end_date"),
+)
+def performance_comparison(agent_id: str, caller: Caller, query: Query, svc: ServicesDep) -> dict[str, Any]:
+    """The agent's conversations, messages, rating, response time and leads against the company's per-agent
+    average."""
+    return svc.analytics.performance_comparison(caller, agent_id, query)
 
 
 @router.get(

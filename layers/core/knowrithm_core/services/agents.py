@@ -101,6 +101,19 @@ class AgentService(Service):
         public = agent.public()
         return {"agent": {k: public[k] for k in PUBLIC_FIELDS}}
 
+    def by_name(self, principal: Principal, name: str) -> dict[str, Any]:
+        """The company's live agent named ``name`` (case-insensitive; the oldest if several): one Query."""
+        principal.require("read")
+        wanted = name.strip().casefold()
+        found = sorted(
+            (r.agent for r in self.repository.all(principal.company_id) if not r.deleted),
+            key=lambda agent: agent.created_at,
+        )
+        for agent in found:
+            if agent.name.strip().casefold() == wanted:
+                return {"agent": agent.public()}
+        raise NotFound("Agent not found.")
+
     def list(self, principal: Principal, query: dict[str, str]) -> dict[str, Any]:
         """Agents newest first (``status=deleted`` for the deleted ones): one Query of ``per_page + 1`` on the
         list's index and one BatchGetItem of the page's counters; totals from the company counters; ``search``

@@ -152,3 +152,13 @@ class ProviderCatalogue:
                 "last_updated": CATALOGUE_DATE,
             },
         }
+
+    def seed(self) -> dict[str, Any]:
+        """``POST /settings/providers/seed``: nothing to write (the catalogue is configuration); what it holds."""
+        models = sum(len(p.models) for p in self.providers)
+        return {
+            "status": "completed",
+            "message": "Providers are built in; nothing needed seeding.",
+            "providers": len(self.providers),
+            "models": models,
+        }
