@@ -57,6 +57,8 @@ QUERY: dict[str, tuple[str, str]] = {
     "end_date": ("string", "The last day (YYYY-MM-DD; default: today)."),
     "days": ("integer", "How many days back, today included (default 30)."),
     "entity_type": ("string", "Only conversations of this kind of entity: user or lead."),
+    "granularity": ("string", "daily (the only one kept)."),
+    "limit": ("integer", "At most this many rows."),
     "force": ("boolean", "Delete even while conversations are active."),
     "include_chunks": ("boolean", "Include the document's chunks (default true)."),
     "event_type": ("string", "Only deliveries of this event type."),

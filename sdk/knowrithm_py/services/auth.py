@@ -19,6 +19,7 @@ from knowrithm_py.models.auth import (
     Session,
     Validation,
 )
+from knowrithm_py.models.key_usage import KeyDetail, KeyOverview, KeyPerformance, TopEndpoints, UsageTrends
 from knowrithm_py.models.users import (
     CompanyStatistics,
     CompanyUpdated,
@@ -92,6 +93,41 @@ class ApiKeyService(Service):
     def validate_credentials(self, *, headers: Headers = None) -> Validation:
         """``GET /auth/validate`` (also on :class:`AuthService`)."""
         return cast(Validation, self._core.call("GET", "/auth/validate", headers=headers))
+
+    # --- usage analytics (counted as the server's usage report counts; see its docs) ---------------------
+    def get_api_key_overview(self, *, days: int | None = None, headers: Headers = None) -> KeyOverview:
+        """``GET /overview``: keys by status and the requests counted over the last ``days`` (default 30)."""
+        return cast(KeyOverview, self._core.call("GET", "/overview", params=_days(days), headers=headers))
+
+    def get_usage_trends(
+        self, *, days: int | None = None, granularity: str | None = None, headers: Headers = None
+    ) -> UsageTrends:
+        """``GET /usage-trends``: requests per day (``granularity`` daily is the only one kept)."""
+        params = {**_days(days), **({"granularity": granularity} if granularity else {})}
+        return cast(UsageTrends, self._core.call("GET", "/usage-trends", params=params, headers=headers))
+
+    def get_top_endpoints(
+        self, *, days: int | None = None, limit: int | None = None, headers: Headers = None
+    ) -> TopEndpoints:
+        """``GET /top-endpoints``: the counted routes, most used first."""
+        params = {**_days(days), **({"limit": limit} if limit else {})}
+        return cast(TopEndpoints, self._core.call("GET", "/top-endpoints", params=params, headers=headers))
+
+    def get_api_key_performance(
+        self, *, days: int | None = None, limit: int | None = None, headers: Headers = None
+    ) -> KeyPerformance:
+        """``GET /api-key-performance``: each key's use, most used first."""
+        params = {**_days(days), **({"limit": limit} if limit else {})}
+        return cast(KeyPerformance, self._core.call("GET", "/api-key-performance", params=params, headers=headers))
+
+    def get_detailed_usage(self, api_key_id: str, *, days: int | None = None, headers: Headers = None) -> KeyDetail:
+        """``GET /detailed-usage/{id}``: one key's details and use."""
+        path = f"/detailed-usage/{quote(api_key_id, safe='')}"
+        return cast(KeyDetail, self._core.call("GET", path, params=_days(days), headers=headers))
+
+
+def _days(days: int | None) -> dict[str, int]:
+    return {"days": days} if days is not None else {}
 
 
 class CompanyService(Service):

@@ -25,12 +25,19 @@ from knowrithm_core.services.analytics.export import (
     ExportMixin,
     ExportResult,
 )
+from knowrithm_core.services.analytics.key_usage import KeyUsageMixin
 from knowrithm_core.services.analytics.metrics import DateRange, Days, parse_day, response_times, totals
 from knowrithm_core.services.analytics.reports import ReportsMixin
 
 
 class AnalyticsService(
-    DashboardMixin, AgentMetricsMixin, ComparisonMixin, ConversationMetricsMixin, ReportsMixin, ExportMixin
+    DashboardMixin,
+    AgentMetricsMixin,
+    ComparisonMixin,
+    ConversationMetricsMixin,
+    ReportsMixin,
+    ExportMixin,
+    KeyUsageMixin,
 ):
     """Every ``/analytic`` route."""
 
