@@ -52,7 +52,7 @@ QUERY: dict[str, tuple[str, str]] = {
     "search": ("string", "Only items whose text contains this (case-insensitive; looks at the newest 1,000)."),
     "cursor": ("string", "Where to go on: `pagination.next_cursor` of the previous page (then `page` is ignored)."),
     "agent_id": ("string", "Only this agent's items."),
-    "document_type": ("string", "Only documents of this type (txt, md, html, pdf, csv, json)."),
+    "document_type": ("string", "Only documents of this type (txt, md, html, pdf, csv, json, docx, xlsx)."),
     "start_date": ("string", "The first day (YYYY-MM-DD; default: 30 days ago)."),
     "end_date": ("string", "The last day (YYYY-MM-DD; default: today)."),
     "days": ("integer", "How many days back, today included (default 30)."),
