@@ -28,6 +28,8 @@ OPERATIONS: dict[str, str] = {
     "get_agent_by_name": "agents.get_agent_by_name",
     "list_providers": "providers.list_providers",
     "list_models": "providers.list_models",
+    "get_provider": "providers.get_provider",
+    "get_model": "providers.get_model",
     "settings_providers": "providers.list_settings_providers",
     # settings
     "create_settings": "settings.create_settings",

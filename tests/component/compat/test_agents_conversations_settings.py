@@ -125,3 +125,17 @@ def test_performance_comparison_sets_the_agent_against_the_company_average(clien
     assert client.get(f"{url}?start_date=yesterday", headers=tenant.key_headers).status_code == 400
     unknown = "/api/v1/analytic/agent/00000000-0000-4000-8000-000000000000/performance-comparison"
     assert client.get(unknown, headers=tenant.key_headers).status_code == 404
+
+
+def test_one_provider_and_one_model_are_read_from_the_catalogue(client: TestClient, tenant: Tenant) -> None:
+    # GIVEN the catalogue's first provider WHEN it is read by id and by name THEN it comes with its models
+    first = client.get("/api/v1/providers", headers=tenant.key_headers).json()["providers"][0]
+    by_id = client.get(f"/api/v1/providers/{first['id']}", headers=tenant.key_headers).json()
+    by_name = client.get(f"/api/v1/providers/{first['name']}", headers=tenant.key_headers).json()
+    assert by_id == by_name and by_id["models"] and by_id["models_count"] == len(by_id["models"])
+    # AND one of its models is read by id; unknown providers and models are 404
+    model = by_id["models"][0]
+    url = f"/api/v1/providers/{first['id']}/models"
+    assert client.get(f"{url}/{model['id']}", headers=tenant.key_headers).json() == model
+    assert client.get(f"{url}/nope", headers=tenant.key_headers).status_code == 404
+    assert client.get("/api/v1/providers/nope", headers=tenant.key_headers).status_code == 404
