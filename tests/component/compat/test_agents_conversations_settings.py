@@ -69,11 +69,12 @@ def test_entity_routes_refuse_foreign_entities_and_bad_filters(
     foreign = new_conversation(client, other_tenant)
     # WHEN a visitor asks for another visitor's list THEN 404
     assert client.get(f"/api/v1/conversation/entity/{second}", headers=visitor).status_code == 404
-    # AND another company's entity has nothing here
+    # AND another company's entity is not found here, nor an id that is no entity at all
     other_key = client.get("/api/v1/conversation/entity", headers=other_tenant.key_headers).json()
     assert [c["id"] for c in other_key["conversations"]] == [foreign]
-    entity = other_key["entity_id"]
-    assert client.get(f"/api/v1/conversation/entity/{entity}", headers=tenant.key_headers).json()["total"] == 0
+    for entity in (other_key["entity_id"], "00000000-0000-4000-8000-000000000000"):
+        response = client.get(f"/api/v1/conversation/entity/{entity}", headers=tenant.key_headers)
+        assert response.status_code == 404 and response.json().keys() >= ERROR_KEYS
     # AND bad filters are 400
     for bad in ("?status=gone", "?entity_type=robot", "?per_page=0"):
         response = client.get(f"/api/v1/conversation/entity/{first}{bad}", headers=tenant.key_headers)

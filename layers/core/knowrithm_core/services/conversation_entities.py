@@ -14,6 +14,8 @@ from knowrithm_core.errors import NotFound, ValidationFailed
 from knowrithm_core.models.resources import Conversation
 from knowrithm_core.pagination import PageRequest, paginate
 from knowrithm_core.services.conversations import ConversationService
+from knowrithm_core.store.repositories.accounts import ApiKeyRepository, UserRepository
+from knowrithm_core.store.repositories.leads import LeadRepository
 
 ENTITY_TYPES = ("user", "lead")
 STATUSES = ("active", "archived", "deleted", "all")
@@ -26,6 +28,17 @@ def _choice(query: Mapping[str, str], name: str, allowed: tuple[str, ...], defau
     return value
 
 
+def _known(svc: ConversationService, company_id: str, entity_id: str, kind: str) -> bool:
+    """Whether the caller's company has this lead, user or API key (one to three GetItems)."""
+    if kind in ("", "lead") and LeadRepository(svc.table).get(company_id, entity_id):
+        return True
+    if kind == "lead":
+        return False
+    return bool(
+        UserRepository(svc.table).get(company_id, entity_id) or ApiKeyRepository(svc.table).get(company_id, entity_id)
+    )
+
+
 def mine(svc: ConversationService, principal: Principal, query: Mapping[str, str]) -> dict[str, Any]:
     """``GET /conversation/entity``: the caller's own conversations (a user's, an API key's or a visitor's)."""
     kind = "lead" if principal.is_lead else "user"
@@ -35,7 +48,8 @@ def mine(svc: ConversationService, principal: Principal, query: Mapping[str, str
 def by_entity(
     svc: ConversationService, principal: Principal, entity_id: str, query: Mapping[str, str]
 ) -> dict[str, Any]:
-    """``GET /conversation/entity/{id}``: one entity's conversations; a visitor sees only its own (else 404)."""
+    """``GET /conversation/entity/{id}``: one entity's conversations; a visitor sees only its own, and an id
+    that is not a lead, user or API key of the caller's company is 404."""
     if principal.is_lead:
         if entity_id != principal.subject_id:
             raise NotFound("Entity not found.")
@@ -43,6 +57,8 @@ def by_entity(
     else:
         principal.require("read")
     kind = _choice(query, "entity_type", ("", *ENTITY_TYPES), "")
+    if entity_id != principal.subject_id and not _known(svc, principal.company_id, entity_id, kind):
+        raise NotFound("Entity not found.")
     status = _choice(query, "status", STATUSES, "active")
     request = PageRequest.parse(query.get("page"), query.get("per_page"), default_per_page=20)
 
