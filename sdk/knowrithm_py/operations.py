@@ -70,6 +70,8 @@ OPERATIONS: dict[str, str] = {
     "get_profile": "users.get_profile",
     "update_profile": "users.update_profile",
     "get_user": "users.get_user",
+    "admin_list_users": "users.list_users",
+    "admin_get_user": "users.admin_get_user",
     # conversations and messages
     "create_conversation": "conversations.create_conversation:conversation",
     "list_conversations": "conversations.list_conversations",

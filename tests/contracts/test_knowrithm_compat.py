@@ -10,7 +10,7 @@ from tests.contracts.knowrithm_operations import LIST, METHODS, normalise
 
 ROOT = Path(__file__).resolve().parents[2]
 # Raise this when routes land; never lower it. The goal is 120.
-FLOOR = 98
+FLOOR = 100
 
 
 def reference() -> list[tuple[str, str]]:

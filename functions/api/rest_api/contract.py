@@ -59,6 +59,7 @@ QUERY: dict[str, tuple[str, str]] = {
     "entity_type": ("string", "Only conversations of this kind of entity: user or lead."),
     "granularity": ("string", "daily (the only one kept)."),
     "limit": ("integer", "At most this many rows."),
+    "role": ("string", "Only users with this role (admin, user)."),
     "force": ("boolean", "Delete even while conversations are active."),
     "include_chunks": ("boolean", "Include the document's chunks (default true)."),
     "event_type": ("string", "Only deliveries of this event type."),

@@ -6,6 +6,7 @@ from typing import Any, Required, TypedDict
 
 from knowrithm_py.models.analytics import DateRange
 from knowrithm_py.models.auth import Company, User
+from knowrithm_py.models.common import Pagination
 
 
 class Profile(User, total=False):
@@ -20,6 +21,20 @@ class UserCreateRequest(TypedDict):
     password: str
     first_name: str
     last_name: str
+
+
+class UserFilters(TypedDict, total=False):
+    status: str | None
+    role: str | None
+    search: str | None
+
+
+class UserList(TypedDict, total=False):
+    success: bool
+    users: list[Profile]
+    total: int
+    pagination: Pagination
+    filters_applied: UserFilters
 
 
 class UserAdded(TypedDict, total=False):

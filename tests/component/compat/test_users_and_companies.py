@@ -129,3 +129,29 @@ def test_company_statistics_refuse_bad_days_and_other_companies(
     other = client.get(f"/api/v1/company/{other_tenant.company_id}/statistics", headers=tenant.key_headers)
     assert [bad.status_code, other.status_code] == [400, 404]
     assert bad.json().keys() >= ERROR_KEYS and other.json().keys() >= ERROR_KEYS
+
+
+def test_an_admin_lists_and_reads_the_companys_users(client: TestClient, tenant: Tenant, other_tenant: Tenant) -> None:
+    # GIVEN the admin and two added users
+    for n in (1, 2):
+        body = {**NEWCOMER, "email": f"u{n}@acme.example", "username": f"user{n}", "first_name": f"U{n}"}
+        assert client.post("/api/v1/auth/user", json=body, headers=tenant.admin_headers).status_code == 201
+    # WHEN the admin lists them, a page at a time, and filtered
+    first = client.get("/api/v1/admin/user?per_page=2", headers=tenant.admin_headers).json()
+    second = client.get(
+        f"/api/v1/admin/user?per_page=2&cursor={first['pagination']['next_cursor']}", headers=tenant.admin_headers
+    ).json()
+    plain = client.get("/api/v1/admin/user?role=user&search=U2", headers=tenant.admin_headers).json()
+    # THEN every user is listed once, oldest first, with the company's count as the total
+    emails = [u["email"] for u in first["users"] + second["users"]]
+    assert emails == ["admin@acme.example", "u1@acme.example", "u2@acme.example"] and first["total"] == 3
+    assert [u["email"] for u in plain["users"]] == ["u2@acme.example"] and plain["filters_applied"]["role"] == "user"
+    # AND one user is read by id; another company's is 404; a plain user or an API key cannot list
+    one = client.get(f"/api/v1/admin/user/{first['users'][1]['id']}", headers=tenant.admin_headers).json()
+    assert one["data"]["email"] == "u1@acme.example"
+    theirs = client.get("/api/v1/user/profile", headers=other_tenant.admin_headers).json()["user"]["id"]
+    assert client.get(f"/api/v1/admin/user/{theirs}", headers=tenant.admin_headers).status_code == 404
+    u1 = _login(client, "u1@acme.example", NEWCOMER["password"])
+    assert client.get("/api/v1/admin/user", headers=u1).status_code == 403
+    assert client.get("/api/v1/admin/user", headers=tenant.key_headers).status_code == 403
+    assert client.get(f"/api/v1/admin/user/{first['users'][1]['id']}", headers=u1).status_code == 403

@@ -1,13 +1,13 @@
-"""Users: an admin adds one (``/auth/user``), a user's own profile, an admin reads a user."""
+"""Users: an admin adds one (``/auth/user``), lists and reads them (``/admin/user``), a user's own profile."""
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
 from knowrithm_core.models.bodies.users import ProfileUpdate, UserAdd
-from knowrithm_core.models.responses.users import ProfileEnvelope, UserAdded, UserEnvelope
-from rest_api.contract import ERRORS, body_doc, body_of
-from rest_api.deps import Caller, ServicesDep
+from knowrithm_core.models.responses.users import ProfileEnvelope, UserAdded, UserEnvelope, UserList
+from rest_api.contract import ERRORS, body_doc, body_of, query_doc
+from rest_api.deps import Caller, Query, ServicesDep
 
 router = APIRouter(tags=["users"], responses=ERRORS)
 AddBody = Annotated[UserAdd, Depends(body_of(UserAdd))]
@@ -45,4 +45,22 @@ def update_profile(caller: Caller, body: ProfileBody, svc: ServicesDep) -> dict[
 @router.get("/user/{user_id}", response_model=UserEnvelope, response_model_exclude_unset=True)
 def get_user(user_id: str, caller: Caller, svc: ServicesDep) -> dict[str, Any]:
     """A user of the caller's company (admins; any user may read themself)."""
+    return svc.users.get(caller, user_id)
+
+
+@router.get(
+    "/admin/user",
+    response_model=UserList,
+    response_model_exclude_unset=True,
+    openapi_extra=query_doc("page", "per_page", "cursor", "status", "role", "search"),
+)
+def admin_list_users(caller: Caller, query: Query, svc: ServicesDep) -> dict[str, Any]:
+    """The company's users, oldest first (admins)."""
+    return svc.users.list(caller, query)
+
+
+@router.get("/admin/user/{user_id}", response_model=UserEnvelope, response_model_exclude_unset=True)
+def admin_get_user(user_id: str, caller: Caller, svc: ServicesDep) -> dict[str, Any]:
+    """A user of the caller's company (admins)."""
+    caller.require("admin")
     return svc.users.get(caller, user_id)

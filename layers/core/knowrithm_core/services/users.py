@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from knowrithm_core.auth import Principal
@@ -9,6 +10,7 @@ from knowrithm_core.errors import Forbidden, NotFound
 from knowrithm_core.models.bodies.users import ProfileUpdate, UserAdd
 from knowrithm_core.models.requests import UserRegister, parse
 from knowrithm_core.models.resources import User
+from knowrithm_core.pagination import PageRequest
 from knowrithm_core.services.auth import AuthService
 from knowrithm_core.store.repositories.accounts import UserRepository
 from knowrithm_core.store.table import TransactionConflict
@@ -60,3 +62,33 @@ class UserService:
             principal.require("admin")
         user = self._user(principal.company_id, user_id)
         return {"success": True, "message": "User retrieved successfully.", "data": user.public()}
+
+    def list(self, principal: Principal, query: Mapping[str, str]) -> dict[str, Any]:
+        """``GET /admin/user``: the company's users oldest first (admins); ``status``, ``role`` and ``search``
+        (email, username or name) filter the first ``SEARCH_SCAN_LIMIT``."""
+        principal.require("admin")
+        request = PageRequest.parse(query.get("page"), query.get("per_page"), default_per_page=20)
+        status, role = (query.get("status") or "").strip().lower(), (query.get("role") or "").strip().lower()
+        search = (query.get("search") or "").strip().lower()
+
+        def matches(user: User) -> bool:
+            text = f"{user.email} {user.username} {user.first_name} {user.last_name}".lower()
+            return (not status or user.status == status) and (not role or user.role == role) and search in text
+
+        company = self.auth.companies.record(principal.company_id)
+        users, pagination = self.users.page(
+            principal.company_id,
+            request,
+            total=company.user_count,
+            cursor=(query.get("cursor") or "").strip() or None,
+            matches=matches if (status or role or search) else None,
+        )
+        rows = [user.public() for user in users]
+        filters = {"status": status or None, "role": role or None, "search": search or None}
+        return {
+            "success": True,
+            "users": rows,
+            "total": pagination["total"],
+            "pagination": pagination,
+            "filters_applied": filters,
+        }

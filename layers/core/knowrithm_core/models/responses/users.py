@@ -3,7 +3,7 @@
 from typing import Any
 
 from knowrithm_core.models.responses.auth import Company, User
-from knowrithm_core.models.responses.common import Out
+from knowrithm_core.models.responses.common import Out, Pagination
 
 
 class Profile(User):
@@ -25,6 +25,22 @@ class UserEnvelope(Out):
     success: bool | None = None
     message: str | None = None
     data: Profile | None = None
+
+
+class UserFilters(Out):
+    status: str | None = None
+    role: str | None = None
+    search: str | None = None
+
+
+class UserList(Out):
+    """``GET /admin/user``."""
+
+    success: bool | None = None
+    users: list[Profile] | None = None
+    total: int | None = None
+    pagination: Pagination | None = None
+    filters_applied: UserFilters | None = None
 
 
 class UserAdded(Out):
