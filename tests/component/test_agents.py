@@ -137,7 +137,7 @@ def test_soft_delete_refuses_active_conversations_unless_forced_and_restores(
 def test_embed_code_and_stats(client: TestClient, tenant: Tenant) -> None:
     embed = client.get(f"/api/v1/agent/{tenant.agent_id}/embed-code", headers=tenant.key_headers).json()
     assert f'data-agent-id="{tenant.agent_id}"' in embed["simple"] and embed["script"] == embed["simple"]
-    assert embed["config"]["agent_id"] == tenant.agent_id and "window.AIChatWidget" in embed["advanced"]
+    assert embed["config"]["agent_id"] == tenant.agent_id and f'data-agent-id="{tenant.agent_id}"' in embed["advanced"]
     conversation = client.post(
         "/api/v1/conversation", json={"agent_id": tenant.agent_id}, headers=tenant.key_headers
     ).json()

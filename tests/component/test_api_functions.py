@@ -30,7 +30,7 @@ SPECS = {name: spec for name, spec in functions(STACK).items() if name.startswit
 ROUTES = [r for r in http_routes(functions(STACK).values()) if r.api == "HttpApi"]
 # the routers each function includes, by module (and nothing else of rest_api.routers)
 ROUTERS = {
-    "ApiAccountsFunction": {"auth", "companies"},
+    "ApiAccountsFunction": {"auth", "companies", "users"},
     "ApiAgentsFunction": {"agents", "providers", "settings"},
     "ApiConversationsFunction": {"conversations", "system"},  # system: task status
     "ApiLeadsFunction": {"leads"},

@@ -35,9 +35,13 @@ TENANT_IDS = {
     "key_id": "key",
     "task_id": "task",
     "company_id": "company",
+    "user_id": "user",
+    "entity_id": "lead",
+    "api_key_id": "key",
+    "name": "agent_name",
 }
 # path parameters that name no tenant's data (the provider catalogue is the same for everyone)
-GLOBAL_PARAMS = {"provider_id"}
+GLOBAL_PARAMS = {"provider_id", "model_id"}
 # a body that passes validation where the route has one, so a refusal comes from ownership, not from shape
 BODIES: dict[str, dict[str, Any]] = {  # first match wins: the most specific markers come first
     "/chat": {"message": "leak?"},
@@ -125,6 +129,7 @@ def victim_ids(client: TestClient, services: Services, tenant: Tenant) -> dict[s
     delivery = _ok(client.get(f"/api/v1/webhook/{endpoint_id}/deliveries", headers=h))["deliveries"][0]["id"]
     settings = _ok(client.post("/api/v1/settings", json={}, headers=h))["id"]
     key = _ok(client.post("/api/v1/auth/api-keys", json={}, headers=tenant.admin_headers))["details"]["id"]
+    user = _ok(client.get("/api/v1/user/profile", headers=tenant.admin_headers))["user"]["id"]
     return {
         "agent": tenant.agent_id,
         "conversation": conversation,
@@ -138,6 +143,8 @@ def victim_ids(client: TestClient, services: Services, tenant: Tenant) -> dict[s
         "key": key,
         "task": task["task_id"],
         "company": tenant.company_id,
+        "user": user,
+        "agent_name": "acme helper",
     }
 
 

@@ -52,7 +52,7 @@ CHAT_ANALYTICS_DOCUMENTS = (
 )
 # the request-body modules (``knowrithm_core.models.bodies.*``, besides ``base``) each function's routers read
 BODIES = {
-    "ApiAccountsFunction": {"accounts"},
+    "ApiAccountsFunction": {"accounts", "users"},
     "ApiAgentsFunction": {"agents"},
     "ApiConversationsFunction": {"conversations"},
     "ApiLeadsFunction": {"leads"},

@@ -25,11 +25,25 @@ from rest_api.routers import (
     providers,
     settings,
     system,
+    users,
     webhooks,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-ROUTERS = (agents, analytics, auth, companies, conversations, documents, leads, providers, settings, system, webhooks)
+ROUTERS = (
+    agents,
+    analytics,
+    auth,
+    companies,
+    conversations,
+    documents,
+    leads,
+    providers,
+    settings,
+    system,
+    users,
+    webhooks,
+)
 METHODS = ("get", "put", "post", "delete", "patch")
 
 

@@ -22,6 +22,7 @@ from rest_api.routers import (
     providers,
     settings,
     system,
+    users,
     webhooks,
     websites,
 )
@@ -32,6 +33,7 @@ def create_app() -> FastAPI:
     routers = (
         companies,
         auth,
+        users,
         agents,
         providers,
         conversations,

@@ -41,6 +41,7 @@ if TYPE_CHECKING:  # each imported on first use (see the properties below), off 
     from knowrithm_core.services.slack import SlackService
     from knowrithm_core.services.slack_relay import SlackRelay
     from knowrithm_core.services.tasks import TaskService
+    from knowrithm_core.services.users import UserService
     from knowrithm_core.services.webhooks import WebhookService
     from knowrithm_core.services.websites import WebsiteService
     from knowrithm_core.store.queue import SqsQueue
@@ -104,6 +105,12 @@ class Services:
         from knowrithm_core.services.auth import AuthService
 
         return AuthService(self.table, self.settings, self.companies)
+
+    @built
+    def users(self) -> UserService:
+        from knowrithm_core.services.users import UserService
+
+        return UserService(self.auth)
 
     @built
     def providers(self) -> ProviderCatalogue:

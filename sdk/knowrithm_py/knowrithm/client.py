@@ -23,6 +23,7 @@ from knowrithm_py.services.leads import LeadService
 from knowrithm_py.services.operations import OperationsService
 from knowrithm_py.services.settings import SettingsService
 from knowrithm_py.services.system import HealthService, TaskService
+from knowrithm_py.services.users import UserService
 from knowrithm_py.services.webhooks import WebhookService
 from knowrithm_py.services.websites import WebsiteSourceService
 from knowrithm_py.services.widget import WidgetService
@@ -103,6 +104,7 @@ class KnowrithmClient:
         self.widget = WidgetService(core)
         self.integrations = IntegrationService(core)
         self.operations = OperationsService(core)
+        self.users = UserService(core)
 
     @property
     def bearer_token(self) -> str | None:

@@ -17,7 +17,7 @@ from knowrithm_py.models.agents import (
     ProviderSelection,
 )
 from knowrithm_py.models.analytics import AgentCloned, AgentTestResult
-from knowrithm_py.models.providers import ModelList, ProviderList, SettingsProviders
+from knowrithm_py.models.providers import Model, ModelList, ProviderList, ProviderWithModels, SettingsProviders
 from knowrithm_py.services._base import Headers, Service, page_params
 
 
@@ -106,11 +106,24 @@ class AgentService(Service):
         path = f"/agent/{_id(agent_id)}/clone"
         return cast(AgentCloned, self._core.call("POST", path, json=body or None, headers=headers))
 
+    def get_agent_by_name(self, name: str, *, headers: Headers = None) -> AgentEnvelope:
+        """``GET /agent/by-name/{name}``: the company's live agent with this name (case-insensitive)."""
+        return cast(AgentEnvelope, self._core.call("GET", f"/agent/by-name/{_id(name)}", headers=headers))
+
 
 class ProviderService(Service):
     def list_providers(self, *, headers: Headers = None) -> ProviderList:
         """``GET /providers``."""
         return cast(ProviderList, self._core.call("GET", "/providers", headers=headers))
+
+    def get_provider(self, provider_id: str, *, headers: Headers = None) -> ProviderWithModels:
+        """``GET /providers/{id or name}``: the provider with its models."""
+        return cast(ProviderWithModels, self._core.call("GET", f"/providers/{_id(provider_id)}", headers=headers))
+
+    def get_model(self, provider_id: str, model_id: str, *, headers: Headers = None) -> Model:
+        """``GET /providers/{id or name}/models/{id or name}``."""
+        path = f"/providers/{_id(provider_id)}/models/{_id(model_id)}"
+        return cast(Model, self._core.call("GET", path, headers=headers))
 
     def list_models(self, provider_id: str, *, headers: Headers = None) -> ModelList:
         """``GET /providers/{id or name}/models``."""

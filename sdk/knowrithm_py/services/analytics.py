@@ -20,6 +20,7 @@ from knowrithm_py.models.analytics import (
     LeadAnalytics,
     UsageMetrics,
 )
+from knowrithm_py.models.users import AgentComparison
 from knowrithm_py.services._base import Headers, Service
 
 DateLike = str | date | datetime | None
@@ -50,6 +51,14 @@ class AnalyticsService(Service):
         path = f"/analytic/agent/{quote(agent_id, safe='')}"
         params = _dates(start_date, end_date)
         return cast(AgentAnalytics, self._core.call("GET", path, params=params or None, headers=headers))
+
+    def get_agent_performance_comparison(
+        self, agent_id: str, *, start_date: DateLike = None, end_date: DateLike = None, headers: Headers = None
+    ) -> AgentComparison:
+        """``GET /analytic/agent/{id}/performance-comparison``: the agent against the company's per-agent average."""
+        path = f"/analytic/agent/{quote(agent_id, safe='')}/performance-comparison"
+        params = _dates(start_date, end_date)
+        return cast(AgentComparison, self._core.call("GET", path, params=params or None, headers=headers))
 
     def get_conversation_analytics(self, conversation_id: str, *, headers: Headers = None) -> ConversationAnalytics:
         """``GET /analytic/conversation/{id}``: messages by role, tokens, response times, timeline."""

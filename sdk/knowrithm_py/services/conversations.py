@@ -162,6 +162,34 @@ class ConversationService(Service):
         path = f"{_conv(conversation_id)}/release"
         return cast(HandoffResult, self._core.call("POST", path, headers=headers))
 
+    def list_conversations_for_entity(
+        self,
+        *,
+        status: str | None = None,
+        page: int | None = None,
+        per_page: int | None = None,
+        headers: Headers = None,
+    ) -> ConversationList:
+        """``GET /conversation/entity``: the caller's own conversations (a user's, an API key's or a visitor's);
+        ``status`` active (default), archived, deleted or all."""
+        params = page_params(page, per_page, status=status)
+        return cast(ConversationList, self._core.call("GET", "/conversation/entity", params=params, headers=headers))
+
+    def list_conversations_by_entity(
+        self,
+        entity_id: str,
+        *,
+        entity_type: str | None = None,
+        status: str | None = None,
+        page: int | None = None,
+        per_page: int | None = None,
+        headers: Headers = None,
+    ) -> ConversationList:
+        """``GET /conversation/entity/{id}``: one user's or visitor's conversations (``entity_type`` user|lead)."""
+        params = page_params(page, per_page, entity_type=entity_type, status=status)
+        path = f"/conversation/entity/{quote(entity_id, safe='')}"
+        return cast(ConversationList, self._core.call("GET", path, params=params, headers=headers))
+
 
 class MessageService(Service):
     @overload

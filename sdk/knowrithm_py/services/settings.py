@@ -12,6 +12,7 @@ from knowrithm_py.models.settings import (
     SettingsRecord,
     SettingsUpdateRequest,
 )
+from knowrithm_py.models.users import ProvidersSeeded, SettingsTested
 from knowrithm_py.services._base import Headers, Service
 
 
@@ -48,3 +49,11 @@ class SettingsService(Service):
     def delete_settings(self, settings_id: str, *, headers: Headers = None) -> SettingsDeleted:
         """``DELETE /sdk/settings/{id}``."""
         return cast(SettingsDeleted, self._core.call("DELETE", f"/sdk/settings/{_id(settings_id)}", headers=headers))
+
+    def test_settings(self, settings_id: str, *, headers: Headers = None) -> SettingsTested:
+        """``POST /settings/test/{id}``: whether the LLM and embedding choices are available (400 if not)."""
+        return cast(SettingsTested, self._core.call("POST", f"/settings/test/{_id(settings_id)}", headers=headers))
+
+    def seed_settings_providers(self, *, headers: Headers = None) -> ProvidersSeeded:
+        """``POST /settings/providers/seed`` (admins): idempotent; the provider catalogue is built in."""
+        return cast(ProvidersSeeded, self._core.call("POST", "/settings/providers/seed", headers=headers))

@@ -49,6 +49,12 @@ def list_agents(caller: Caller, query: Query, svc: ServicesDep) -> dict[str, Any
     return svc.agents.list(caller, query)
 
 
+@router.get("/agent/by-name/{name}", response_model=AgentEnvelope, response_model_exclude_unset=True)
+def get_agent_by_name(name: str, caller: Caller, svc: ServicesDep) -> dict[str, Any]:
+    """The caller's company's live agent with this name (case-insensitive; 404 when none)."""
+    return svc.agents.by_name(caller, name)
+
+
 @router.get("/agent/{agent_id}", response_model=AgentEnvelope, response_model_exclude_unset=True)
 def get_agent(agent_id: str, caller: MaybeCaller, svc: ServicesDep) -> dict[str, Any]:
     """Without credentials, only the agent's public fields."""

@@ -15,6 +15,8 @@ from knowrithm_core.models.responses.analytics import (
     LeadAnalytics,
     UsageMetrics,
 )
+from knowrithm_core.models.responses.compat import AgentComparison
+from knowrithm_core.models.responses.key_usage import KeyDetail, KeyOverview, KeyPerformance, TopEndpoints, UsageTrends
 from rest_api.contract import ERRORS, body_doc, body_of, query_doc
 from rest_api.deps import Caller, Query, ServicesDep
 
@@ -40,6 +42,18 @@ def dashboard(caller: Caller, svc: ServicesDep) -> dict[str, Any]:
 )
 def agent_analytics(agent_id: str, caller: Caller, query: Query, svc: ServicesDep) -> dict[str, Any]:
     return svc.analytics.agent(caller, agent_id, query)
+
+
+@router.get(
+    "/analytic/agent/{agent_id}/performance-comparison",
+    response_model=AgentComparison,
+    response_model_exclude_unset=True,
+    openapi_extra=query_doc("start_date", "end_date"),
+)
+def performance_comparison(agent_id: str, caller: Caller, query: Query, svc: ServicesDep) -> dict[str, Any]:
+    """The agent's conversations, messages, rating, response time and leads against the company's per-agent
+    average."""
+    return svc.analytics.performance_comparison(caller, agent_id, query)
 
 
 @router.get(
@@ -118,3 +132,50 @@ def test_agent(agent_id: str, caller: Caller, body: TestBody, svc: ServicesDep) 
 )
 def clone_agent(agent_id: str, caller: Caller, body: CloneBody, svc: ServicesDep) -> dict[str, Any]:
     return svc.agent_tools.clone(caller, agent_id, body)
+
+
+# --- API-key usage (Knowrithm's top-level paths; see knowrithm_core.services.analytics.key_usage) -------------
+@router.get("/overview", response_model=KeyOverview, response_model_exclude_unset=True, openapi_extra=query_doc("days"))
+def key_overview(caller: Caller, query: Query, svc: ServicesDep) -> dict[str, Any]:
+    """API keys by status and the requests counted over the last ``days``."""
+    return svc.analytics.key_overview(caller, query)
+
+
+@router.get(
+    "/usage-trends",
+    response_model=UsageTrends,
+    response_model_exclude_unset=True,
+    openapi_extra=query_doc("days", "granularity"),
+)
+def usage_trends(caller: Caller, query: Query, svc: ServicesDep) -> dict[str, Any]:
+    return svc.analytics.usage_trends(caller, query)
+
+
+@router.get(
+    "/top-endpoints",
+    response_model=TopEndpoints,
+    response_model_exclude_unset=True,
+    openapi_extra=query_doc("days", "limit"),
+)
+def top_endpoints(caller: Caller, query: Query, svc: ServicesDep) -> dict[str, Any]:
+    return svc.analytics.top_endpoints(caller, query)
+
+
+@router.get(
+    "/api-key-performance",
+    response_model=KeyPerformance,
+    response_model_exclude_unset=True,
+    openapi_extra=query_doc("days", "limit"),
+)
+def api_key_performance(caller: Caller, query: Query, svc: ServicesDep) -> dict[str, Any]:
+    return svc.analytics.key_performance(caller, query)
+
+
+@router.get(
+    "/detailed-usage/{api_key_id}",
+    response_model=KeyDetail,
+    response_model_exclude_unset=True,
+    openapi_extra=query_doc("days"),
+)
+def detailed_usage(api_key_id: str, caller: Caller, query: Query, svc: ServicesDep) -> dict[str, Any]:
+    return svc.analytics.key_detail(caller, api_key_id, query)

@@ -70,6 +70,29 @@ def list_deleted_conversations(caller: Caller, svc: ServicesDep) -> dict[str, An
 
 
 @router.get(
+    "/conversation/entity",
+    response_model=ConversationList,
+    response_model_exclude_unset=True,
+    openapi_extra=query_doc("page", "per_page", "status"),
+)
+def list_my_conversations(caller: Caller, query: Query, svc: ServicesDep) -> dict[str, Any]:
+    """The caller's own conversations (a user's, an API key's or a visitor's); ``status`` active (default),
+    archived, deleted or all."""
+    return svc.conversations.list_mine(caller, query)
+
+
+@router.get(
+    "/conversation/entity/{entity_id}",
+    response_model=ConversationList,
+    response_model_exclude_unset=True,
+    openapi_extra=query_doc("entity_type", "status", "page", "per_page"),
+)
+def list_entity_conversations(entity_id: str, caller: Caller, query: Query, svc: ServicesDep) -> dict[str, Any]:
+    """One user's or visitor's conversations (a visitor may ask only for its own)."""
+    return svc.conversations.list_by_entity(caller, entity_id, query)
+
+
+@router.get(
     "/conversation/agent/{agent_id}",
     response_model=ConversationList,
     response_model_exclude_unset=True,

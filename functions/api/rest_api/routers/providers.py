@@ -4,7 +4,13 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from knowrithm_core.models.responses.providers import ModelList, ProviderList, SettingsProviders
+from knowrithm_core.models.responses.providers import (
+    LlmModel,
+    ModelList,
+    ProviderList,
+    ProviderWithModels,
+    SettingsProviders,
+)
 from rest_api.contract import ERRORS
 from rest_api.deps import Caller, ServicesDep
 
@@ -15,6 +21,20 @@ router = APIRouter(tags=["providers"], responses=ERRORS)
 def list_providers(caller: Caller, svc: ServicesDep) -> dict[str, Any]:
     caller.require("read")
     return svc.providers.list_providers()
+
+
+@router.get("/providers/{provider_id}", response_model=ProviderWithModels, response_model_exclude_unset=True)
+def get_provider(provider_id: str, caller: Caller, svc: ServicesDep) -> dict[str, Any]:
+    """One provider (by id or name) with its models."""
+    caller.require("read")
+    return svc.providers.provider(provider_id)
+
+
+@router.get("/providers/{provider_id}/models/{model_id}", response_model=LlmModel, response_model_exclude_unset=True)
+def get_model(provider_id: str, model_id: str, caller: Caller, svc: ServicesDep) -> dict[str, Any]:
+    """One model (by id or name) of a provider."""
+    caller.require("read")
+    return svc.providers.model(provider_id, model_id)
 
 
 @router.get("/providers/{provider_id}/models", response_model=ModelList, response_model_exclude_unset=True)

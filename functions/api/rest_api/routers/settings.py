@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from knowrithm_core.models.bodies.agents import SettingsCreate, SettingsUpdate
+from knowrithm_core.models.responses.compat import ProvidersSeeded, SettingsTested
 from knowrithm_core.models.responses.settings import SettingsDeleted, SettingsList, SettingsRecord
 from rest_api.contract import ERRORS, body_doc, body_of
 from rest_api.deps import Caller, ServicesDep
@@ -30,6 +31,19 @@ UpdateBody = Annotated[SettingsUpdate, Depends(body_of(SettingsUpdate))]
 )
 def create_settings(caller: Caller, body: CreateBody, svc: ServicesDep) -> dict[str, Any]:
     return svc.llm_settings.create(caller, body)
+
+
+@router.post("/settings/test/{settings_id}", response_model=SettingsTested, response_model_exclude_unset=True)
+def test_settings(settings_id: str, caller: Caller, svc: ServicesDep) -> dict[str, Any]:
+    """Check that the settings' LLM and embedding provider and model are still offered (400 when not)."""
+    return svc.llm_settings.test(caller, settings_id)
+
+
+@router.post("/settings/providers/seed", response_model=ProvidersSeeded, response_model_exclude_unset=True)
+def seed_providers(caller: Caller, svc: ServicesDep) -> dict[str, Any]:
+    """Idempotent: the provider catalogue is built in (configured by the deployment), so this only reports it."""
+    caller.require("admin")
+    return svc.providers.seed()
 
 
 @router.get("/settings/agent/{agent_id}", response_model=SettingsRecord, response_model_exclude_unset=True)

@@ -1,9 +1,10 @@
 """Document types: what is accepted, how a type is recognised, and how text comes out of each.
 
-Accepted: txt, md, html, pdf, csv, json. The type comes from the file name's extension, else the
-declared content type, else the bytes (``%PDF-``, ``<html``). Extraction returns the text per page
-(one page for everything but PDF); :class:`ExtractionError` carries a reason a person can act on.
-pypdf and BeautifulSoup are imported only when a PDF or an HTML page is extracted.
+Accepted: txt, md, html, pdf, csv, json, docx, xlsx. The type comes from the file name's extension, else
+the declared content type, else the bytes (``%PDF-``, ``<html``). Extraction returns the text per page
+(one page for everything but PDF and xlsx, whose pages are sheets); :class:`ExtractionError` carries a
+reason a person can act on. pypdf, BeautifulSoup, python-docx and openpyxl are imported only when a
+document of theirs is extracted (docx and xlsx: :mod:`knowrithm_core.knowledge.office`, with zip-bomb limits).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-SUPPORTED = ("txt", "md", "html", "pdf", "csv", "json")
+SUPPORTED = ("txt", "md", "html", "pdf", "csv", "json", "docx", "xlsx")
 EXTENSIONS = {
     ".txt": "txt",
     ".text": "txt",
@@ -29,6 +30,8 @@ EXTENSIONS = {
     ".pdf": "pdf",
     ".csv": "csv",
     ".json": "json",
+    ".docx": "docx",
+    ".xlsx": "xlsx",
 }
 CONTENT_TYPES = {
     "text/plain": "txt",
@@ -41,6 +44,8 @@ CONTENT_TYPES = {
     "application/csv": "csv",
     "application/json": "json",
     "text/json": "json",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
 }
 MIME_OF = {
     "txt": "text/plain",
@@ -49,7 +54,10 @@ MIME_OF = {
     "pdf": "application/pdf",
     "csv": "text/csv",
     "json": "application/json",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+OFFICE_TYPES = frozenset({"docx", "xlsx"})
 TEXT_TYPES = frozenset({"txt", "md", "html", "csv", "json"})
 
 
@@ -123,6 +131,9 @@ def check_content(kind: str, data: bytes) -> None:
     if kind == "pdf":
         if b"%PDF-" not in data[:1024]:
             raise ExtractionError("the file is not a PDF (no %PDF- header)")
+    elif kind in OFFICE_TYPES:
+        if not data.startswith(b"PK\x03\x04"):
+            raise ExtractionError(f"the file is not a {kind} document (not a zip archive)")
     elif b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ExtractionError(f"the file looks binary, not {kind} text")
 
@@ -168,6 +179,10 @@ def extract(kind: str, data: bytes) -> Extracted:
         result = Extracted([_json(decode_text(data))])
     elif kind == "txt":
         result = Extracted([normalize(decode_text(data))])
+    elif kind in OFFICE_TYPES:
+        from knowrithm_core.knowledge import office
+
+        result = office.docx_text(data) if kind == "docx" else office.xlsx_text(data)
     else:
         raise ExtractionError(f"unsupported document type '{kind}'")
     if not any(page.strip() for page in result.pages):

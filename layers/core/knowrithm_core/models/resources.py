@@ -42,6 +42,9 @@ class User(Resource):
     role: Literal["admin", "user"] = "admin"
     status: str = "active"
     email_verified: bool = False
+    language: str = "en"
+    timezone: str = "UTC"
+    preferences: dict[str, Any] = Field(default_factory=dict)
 
 
 class ApiKeyDetails(Resource):

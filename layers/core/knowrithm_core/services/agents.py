@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import json
 from typing import Any
 
 from knowrithm_core.auth import Principal
@@ -20,6 +19,7 @@ from knowrithm_core.store.expressions import Update
 from knowrithm_core.store.port import Table
 from knowrithm_core.store.repositories.agents import AgentRecord, AgentRepository
 from knowrithm_core.store.table import TransactionConflict
+from knowrithm_core.widget.embed import advanced_snippet
 
 PUBLIC_FIELDS = (
     "id",
@@ -100,6 +100,19 @@ class AgentService(Service):
             return {"agent": self.read(agent.company_id, agent.id)[1].public()}
         public = agent.public()
         return {"agent": {k: public[k] for k in PUBLIC_FIELDS}}
+
+    def by_name(self, principal: Principal, name: str) -> dict[str, Any]:
+        """The company's live agent named ``name`` (case-insensitive; the oldest if several): one Query."""
+        principal.require("read")
+        wanted = name.strip().casefold()
+        found = sorted(
+            (r.agent for r in self.repository.all(principal.company_id) if not r.deleted),
+            key=lambda agent: agent.created_at,
+        )
+        for agent in found:
+            if agent.name.strip().casefold() == wanted:
+                return {"agent": agent.public()}
+        raise NotFound("Agent not found.")
 
     def list(self, principal: Principal, query: dict[str, str]) -> dict[str, Any]:
         """Agents newest first (``status=deleted`` for the deleted ones): one Query of ``per_page + 1`` on the
@@ -290,15 +303,7 @@ class AgentService(Service):
         }
         attrs = f'data-agent-id="{html.escape(agent.id)}" data-api-url="{html.escape(base)}/api"'
         simple = f'<script src="{html.escape(script_url)}" {attrs} async></script>'
-        widget_config = {
-            "agentId": agent.id,
-            "apiUrl": f"{base}/api",
-            **(agent.settings.widget_config if agent.settings else {}),
-        }
-        advanced = (
-            f"<script>window.AIChatWidget = {json.dumps(widget_config)};</script>\n"
-            f'<script src="{html.escape(script_url)}" async></script>'
-        )
+        advanced = advanced_snippet(script_url, attrs, agent.settings.widget_config if agent.settings else {})
         return {
             "agent_id": agent.id,
             "agent_name": agent.name,

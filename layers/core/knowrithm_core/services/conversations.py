@@ -181,6 +181,16 @@ class ConversationService(Service):
         self.agents.read(principal.company_id, agent_id)
         return self._listing(principal, query, agent_id)
 
+    def list_mine(self, principal: Principal, query: dict[str, str]) -> dict[str, Any]:
+        from knowrithm_core.services import conversation_entities
+
+        return conversation_entities.mine(self, principal, query)
+
+    def list_by_entity(self, principal: Principal, entity_id: str, query: dict[str, str]) -> dict[str, Any]:
+        from knowrithm_core.services import conversation_entities
+
+        return conversation_entities.by_entity(self, principal, entity_id, query)
+
     def list_deleted(self, principal: Principal) -> dict[str, Any]:
         """Deleted conversations, newest first, from their own index partition (at most ``SEARCH_SCAN_LIMIT``)."""
         principal.require("read")

@@ -132,6 +132,18 @@ class ProviderCatalogue:
         providers = [p.public() for p in self.providers]
         return {"providers": providers, "total": len(providers)}
 
+    def provider(self, provider_ref: str) -> dict[str, Any]:
+        provider = self.get(provider_ref)
+        return {**provider.public(), "models": [m.public() for m in provider.models]}
+
+    def model(self, provider_ref: str, model_ref: str) -> dict[str, Any]:
+        provider = self.get(provider_ref)
+        wanted = model_ref.strip().lower()
+        found = next((m for m in provider.models if wanted in (m.id, m.name.lower())), None)
+        if found is None:
+            raise NotFound("Model not found.")
+        return found.public()
+
     def list_models(self, provider_ref: str) -> dict[str, Any]:
         provider = self.get(provider_ref)
         return {"provider": provider.public(), "models": [m.public() for m in provider.models]}
@@ -151,4 +163,14 @@ class ProviderCatalogue:
                 "pricing_tiers": [],
                 "last_updated": CATALOGUE_DATE,
             },
+        }
+
+    def seed(self) -> dict[str, Any]:
+        """``POST /settings/providers/seed``: nothing to write (the catalogue is configuration); what it holds."""
+        models = sum(len(p.models) for p in self.providers)
+        return {
+            "status": "completed",
+            "message": "Providers are built in; nothing needed seeding.",
+            "providers": len(self.providers),
+            "models": models,
         }

@@ -108,6 +108,25 @@ class SettingsService(Service):
         self.repository.add_company_settings(settings, principal.company_id)
         return {"message": "Settings created.", **self._public(settings, principal.company_id, None)}
 
+    def test(self, principal: Principal, settings_id: str) -> dict[str, Any]:
+        """Whether the settings' LLM and embedding choices are still offered by this deployment (400 if not)."""
+        principal.require("read")
+        settings = self._find(principal, settings_id)[1]
+        checks = {}
+        for kind, provider, model in (
+            ("llm", settings.llm_provider, settings.llm_model_name),
+            ("embedding", settings.embedding_provider, settings.embedding_model_name),
+        ):
+            self.agents.catalogue.resolve(kind, provider, model)  # 400 naming the valid choices
+            checks[kind] = {"provider": provider, "model": model, "available": True}
+        return {
+            "status": "completed",
+            "success": True,
+            "message": "The settings' providers and models are available.",
+            "settings_id": settings_id,
+            **checks,
+        }
+
     def get(self, principal: Principal, settings_id: str) -> dict[str, Any]:
         principal.require("read")
         agent, settings = self._find(principal, settings_id)

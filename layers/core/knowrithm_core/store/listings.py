@@ -166,6 +166,12 @@ def deleted_chunks(company_id: str) -> Listing:
     return Listing(pk=pk, tenant_pk=keys.company_pk(company_id), index=keys.GSI3)
 
 
+def users(company_id: str) -> Listing:
+    """A company's users, oldest first: a key range of its own partition."""
+    tenant = keys.company_pk(company_id)
+    return Listing(pk=tenant, tenant_pk=tenant, sk_prefix=keys.user_sk(""))
+
+
 def api_keys(company_id: str) -> Listing:
     """A company's API keys (revoked ones too), oldest first: a key range of its own partition."""
     tenant = keys.company_pk(company_id)

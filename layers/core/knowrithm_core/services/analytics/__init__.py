@@ -7,13 +7,15 @@ partition or index with Query; nothing scans the table. Dates are UTC days; ``st
 days). Every route needs the ``read`` scope; lead tokens are refused.
 
 One module per report, joined here into :class:`AnalyticsService`: :mod:`.dashboard`,
-:mod:`.agent_metrics`, :mod:`.conversation_metrics`, :mod:`.reports` (leads, usage) and :mod:`.export`;
+:mod:`.agent_metrics`, :mod:`.comparison`, :mod:`.conversation_metrics`, :mod:`.reports` (leads, usage) and
+:mod:`.export`;
 :mod:`.base` reads the counters and :mod:`.metrics` does the arithmetic (no I/O).
 """
 
 from __future__ import annotations
 
 from knowrithm_core.services.analytics.agent_metrics import AgentMetricsMixin
+from knowrithm_core.services.analytics.comparison import ComparisonMixin
 from knowrithm_core.services.analytics.conversation_metrics import ConversationMetricsMixin
 from knowrithm_core.services.analytics.dashboard import DashboardMixin
 from knowrithm_core.services.analytics.export import (
@@ -23,11 +25,20 @@ from knowrithm_core.services.analytics.export import (
     ExportMixin,
     ExportResult,
 )
+from knowrithm_core.services.analytics.key_usage import KeyUsageMixin
 from knowrithm_core.services.analytics.metrics import DateRange, Days, parse_day, response_times, totals
 from knowrithm_core.services.analytics.reports import ReportsMixin
 
 
-class AnalyticsService(DashboardMixin, AgentMetricsMixin, ConversationMetricsMixin, ReportsMixin, ExportMixin):
+class AnalyticsService(
+    DashboardMixin,
+    AgentMetricsMixin,
+    ComparisonMixin,
+    ConversationMetricsMixin,
+    ReportsMixin,
+    ExportMixin,
+    KeyUsageMixin,
+):
     """Every ``/analytic`` route."""
 
 

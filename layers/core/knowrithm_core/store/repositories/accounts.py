@@ -22,7 +22,7 @@ from knowrithm_core.models.resources import ApiKeyDetails, Company, User
 from knowrithm_core.pagination import PageRequest
 from knowrithm_core.store import keys, listings
 from knowrithm_core.store.expressions import Delete, Put, Update, eq, exists, lt, missing
-from knowrithm_core.store.pages import read_page
+from knowrithm_core.store.pages import read_page, search_page
 from knowrithm_core.store.port import Item, Table
 from knowrithm_core.store.repositories.stats import total_op
 from knowrithm_core.store.unit_of_work import UnitOfWork
@@ -112,6 +112,11 @@ class CompanyRepository:
     def uncount_user(self, uow: UnitOfWork, company_id: str) -> None:
         uow.add(Update(_company_key(company_id), add={"user_count": -1}))
 
+    def update(self, company_id: str, changes: dict[str, Any]) -> None:
+        """Set ``changes`` on an existing company, one version up (``TransactionConflict`` when there is none)."""
+        sets = {**changes, "updated_at": iso()}
+        self.table.write([Update(_company_key(company_id), set=sets, add={"version": 1}, when=exists())])
+
     def set_active(self, company_id: str, active: bool) -> None:
         """Enable or disable an existing company (``TransactionConflict`` when there is none)."""
         self.table.write(
@@ -126,6 +131,18 @@ class UserRepository:
     def get(self, company_id: str, user_id: str) -> UserRecord | None:
         item = self.table.get(*_user_key(company_id, user_id))
         return _user_record(item) if item else None
+
+    def page(
+        self, company_id: str, request: PageRequest, *, total: int, cursor: str | None = None, matches: Any = None
+    ) -> tuple[list[User], dict[str, Any]]:
+        """Users oldest first: one Query of ``per_page + 1`` (the total is the company's ``user_count``), or,
+        with ``matches``, the matching ones among the first ``SEARCH_SCAN_LIMIT``."""
+        listing = listings.users(company_id)
+        if matches is not None:
+            page = search_page(self.table, listing, request, lambda item: bool(matches(_user_record(item).user)))
+        else:
+            page = read_page(self.table, listing, request, total=total, cursor=cursor)
+        return [_user_record(item).user for item in page.items], page.pagination
 
     def email_owner(self, email: str) -> tuple[str, str] | None:
         """``(company_id, user_id)`` of the user who holds ``email``, if any."""
@@ -158,6 +175,11 @@ class UserRepository:
         uow.add(
             Delete(_user_key(company_id, user_id), when=exists()), Delete((keys.unique_email(email), keys.UNIQUE_SK))
         )
+
+    def update_profile(self, company_id: str, user_id: str, changes: dict[str, Any]) -> None:
+        """Set profile ``changes`` on an existing user, one version up (``TransactionConflict`` when there is none)."""
+        sets = {**changes, "updated_at": iso()}
+        self.table.write([Update(_user_key(company_id, user_id), set=sets, add={"version": 1}, when=exists())])
 
     def revoke_tokens(
         self, company_id: str, user_id: str, *, status: str | None = None, password_hash: str | None = None
