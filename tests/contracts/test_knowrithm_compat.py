@@ -9,8 +9,8 @@ from typing import Any
 from tests.contracts.knowrithm_operations import LIST, METHODS, normalise
 
 ROOT = Path(__file__).resolve().parents[2]
-# Raise this when routes land; never lower it. The goal is 120.
-FLOOR = 100
+# Raise this when routes land; never lower it. The goal is 120 (met: the website and database routes landed).
+FLOOR = 123
 
 
 def reference() -> list[tuple[str, str]]:
