@@ -167,7 +167,6 @@ def run(cleanup: ExitStack, port: int, moto_port: int, demo_port: int | None = N
     if skipped:
         progress(f"AWS only, not created locally: {skipped}")
     specs = functions(stack)
-    sam_env_path = write_sam_env(state_dir(), stack, specs, endpoint)
     invoker = load_functions(stack, specs, endpoint)
     compact_functions_log()
     saver.activity = lambda: invoker.invocations
@@ -177,6 +176,8 @@ def run(cleanup: ExitStack, port: int, moto_port: int, demo_port: int | None = N
     realtime = _start_realtime(stack, invoker, ws_port)
     if realtime is not None:
         cleanup.callback(realtime.stop)
+    urls = {"REALTIME_MANAGEMENT_URL": realtime.management.url} if realtime else {}
+    sam_env_path = write_sam_env(state_dir(), stack, specs, endpoint, urls)
 
     pollers = PollerGroup(build_pollers(stack, specs, invoker.invoke, endpoint, long_poll_seconds=1))
     pollers.start()

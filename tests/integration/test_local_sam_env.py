@@ -26,5 +26,7 @@ def test_sam_env_names_every_function_and_the_running_stacks_resources(local_sta
     sqs = boto3.client("sqs", endpoint_url=local_stack.aws_endpoint_url, region_name="us-east-1")
     for name in ("DELIVERY_QUEUE_URL", "DELIVERY_DLQ_URL", "CHAT_QUEUE_URL", "INGEST_QUEUE_URL"):
         sqs.get_queue_attributes(QueueUrl=variables[name], AttributeNames=["QueueArn"])
+    # AND the push function reaches the stack's own WebSocket Management API on loopback
+    assert env["RealtimePushFunction"]["REALTIME_MANAGEMENT_URL"].startswith("http://127.0.0.1:")
     log = local_stack.log_path.read_text(encoding="utf-8")
     assert "AWS only, not created locally:" in log and "alarms" in log
