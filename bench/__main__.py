@@ -3,7 +3,8 @@
 ``python -m bench imports`` runs section 1 (cold start) alone and replaces only that section of the file;
 ``python -m bench answers`` (or ``python -m bench.answers``) does the same for the answer-quality section, and
 ``python -m bench realtime`` for the real-time section (push latency into the widget, concurrent sockets), and
-``python -m bench cold-answer`` for the first answer after a cold start (10,000 chunks).
+``python -m bench cold-answer`` for the first answer after a cold start (10,000 chunks), and
+``python -m bench knowledge`` for the widget.js size and knowledge base (search, ingest) sections.
 """
 
 from __future__ import annotations
@@ -118,7 +119,28 @@ def _chat_alone() -> int:
     return 0
 
 
+def _replace_section(text: str, heading: str, new: str) -> str:
+    """``text`` with the section that starts at ``heading`` (up to the next ``## ``) replaced by ``new``."""
+    start = text.index(heading)
+    end = text.find("\n## ", start + len(heading))
+    return text[:start] + new.strip("\n") + "\n" + (text[end:] if end != -1 else "")
+
+
+def _knowledge_alone() -> int:
+    """``python -m bench knowledge``: the widget.js size and knowledge base sections, in place."""
+    os.environ.update(AWS_ENV)
+    text = RESULTS_PATH.read_text(encoding="utf-8")
+    text = _replace_section(text, "## 4. widget.js size", widget_size.section())
+    new = knowledge.section(load_stack())
+    text = _replace_section(text, "## Knowledge base: search and ingest", new)
+    RESULTS_PATH.write_text(text, encoding="utf-8")
+    print(new)
+    return 0
+
+
 def main() -> int:
+    if sys.argv[1:] == ["knowledge"]:
+        return _knowledge_alone()
     if sys.argv[1:] == ["chat"]:
         return _chat_alone()
     if sys.argv[1:] == ["imports"]:
