@@ -152,9 +152,10 @@ postgres:
 
 # The browser tests run in their own pytest process: Playwright's sync API keeps an event loop running in the
 # main thread for the session, which would break in-process Lambda invocations (Mangum) in the same process.
+# Both suites run on two workers (-n 2); --dist loadfile keeps each module, and its module-scoped fixtures, on one.
 test: venv chromium postgres lint typecheck template-lint checkov audit openapi-check docs build
-	$(PY) -m pytest -q tests/unit tests/component tests/contracts tests/integration
-	$(PY) -m pytest -q tests/e2e
+	$(PY) -m pytest -q -n 2 --dist loadfile tests/unit tests/component tests/contracts tests/integration
+	$(PY) -m pytest -q -n 2 --dist loadfile tests/e2e
 
 bench: venv
 	$(PY) -m bench

@@ -34,7 +34,7 @@ ROUTERS = {
     "ApiAgentsFunction": {"agents", "providers", "settings"},
     "ApiConversationsFunction": {"conversations", "system"},  # system: task status
     "ApiLeadsFunction": {"leads"},
-    "ApiDocumentsFunction": {"documents"},
+    "ApiDocumentsFunction": {"documents", "websites", "databases"},  # every knowledge source
     "ApiWebhooksFunction": {"webhooks", "integrations"},
     "ApiAnalyticsFunction": {"analytics"},
     "ApiSystemFunction": {"system"},  # health

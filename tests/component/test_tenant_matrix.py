@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -18,6 +20,7 @@ from knowrithm_core.container import Services, get_services
 from knowrithm_core.store.table import stream_item
 from local.template import Stack
 from rest_api.app import create_app
+from tests.site_server import LocalSite, serve_site
 from tests.sqs_pump import pump
 from tests.stack import Tenant, make_tenant, new_conversation
 
@@ -39,9 +42,12 @@ TENANT_IDS = {
     "entity_id": "lead",
     "api_key_id": "key",
     "name": "agent_name",
+    "source_id": "website_source",
+    "connection_id": "database_connection",
 }
-# path parameters that name no tenant's data (the provider catalogue is the same for everyone)
-GLOBAL_PARAMS = {"provider_id", "model_id"}
+# path parameters that name no tenant's data (the provider catalogue is the same for everyone; the operators'
+# dead-letter queues, whose routes tests/component/operations covers)
+GLOBAL_PARAMS = {"provider_id", "model_id", "queue"}
 # a body that passes validation where the route has one, so a refusal comes from ownership, not from shape
 BODIES: dict[str, dict[str, Any]] = {  # first match wins: the most specific markers come first
     "/chat": {"message": "leak?"},
@@ -103,8 +109,9 @@ def _ok(response: Any) -> dict[str, Any]:
     return body
 
 
-def victim_ids(client: TestClient, services: Services, tenant: Tenant) -> dict[str, str]:
-    """Tenant A's real ids, one of each kind, made through the API (and the workers that make them)."""
+def victim_ids(client: TestClient, services: Services, tenant: Tenant, site: LocalSite, db: Path) -> dict[str, str]:
+    """Tenant A's real ids, one of each kind, made through the API (and the workers that make them); ``site`` is a
+    website on loopback and ``db`` a SQLite file to register as A's knowledge sources."""
     h = tenant.key_headers
     conversation = new_conversation(client, tenant)
     turn = _ok(client.post(f"/api/v1/conversation/{conversation}/chat", json={"message": "hi"}, headers=h))
@@ -130,6 +137,12 @@ def victim_ids(client: TestClient, services: Services, tenant: Tenant) -> dict[s
     settings = _ok(client.post("/api/v1/settings", json={}, headers=h))["id"]
     key = _ok(client.post("/api/v1/auth/api-keys", json={}, headers=tenant.admin_headers))["details"]["id"]
     user = _ok(client.get("/api/v1/user/profile", headers=tenant.admin_headers))["user"]["id"]
+    source = {"agent_id": tenant.agent_id, "base_url": site.url("/"), "max_pages": 2, "max_depth": 1}
+    website = _ok(client.post("/api/v1/website/source", json=source, headers=h))
+    with sqlite3.connect(db) as database:
+        database.execute("CREATE TABLE mugs (id INTEGER PRIMARY KEY, name TEXT)")
+    connection = {"name": "Shop", "database_type": "sqlite", "url": f"sqlite:///{db}", "agent_id": tenant.agent_id}
+    database_connection = _ok(client.post("/api/v1/database-connection", json=connection, headers=h))
     return {
         "agent": tenant.agent_id,
         "conversation": conversation,
@@ -145,7 +158,14 @@ def victim_ids(client: TestClient, services: Services, tenant: Tenant) -> dict[s
         "company": tenant.company_id,
         "user": user,
         "agent_name": "acme helper",
+        "website_source": _id_of(website, "website_source"),
+        "database_connection": _id_of(database_connection, "connection"),
     }
+
+
+def _id_of(body: dict[str, Any], kind: str) -> str:
+    """The id in a create response (``{kind: {"id": ...}}`` or a top-level ``id``)."""
+    return str(body[kind]["id"] if isinstance(body.get(kind), dict) else body["id"])
 
 
 def _items(services: Services) -> list[dict[str, Any]]:
@@ -165,12 +185,13 @@ def snapshot_of(services: Services, company_id: str) -> list[dict[str, Any]]:
 
 
 def test_another_tenant_and_its_leads_get_403_or_404_on_every_operation_with_an_id(
-    matrix_services: Services, capsys: pytest.CaptureFixture[str]
+    matrix_services: Services, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     # GIVEN tenant A with one item of every kind, and tenant B's admin and a widget lead of B's agent
     client = TestClient(create_app(), raise_server_exceptions=False)
     victim_tenant, other = make_tenant(client, "acme"), make_tenant(client, "globex")
-    ids = victim_ids(client, matrix_services, victim_tenant)
+    with serve_site() as site:
+        ids = victim_ids(client, matrix_services, victim_tenant, site, tmp_path / "shop.sqlite3")
     visitor = {"first_name": "Lee", "last_name": "Lead", "email": "lee@example.com", "agent_id": other.agent_id}
     lead_token = _ok(client.post("/api/v1/lead/register", json=visitor))["access_token"]
     callers = {"tenant B admin": other.admin_headers, "tenant B lead": {"Authorization": f"Bearer {lead_token}"}}

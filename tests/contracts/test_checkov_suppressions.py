@@ -8,7 +8,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 SKIP = re.compile(r"^\s+# checkov:skip=(CKV2?_[A-Z]+_\d+): (.+)$")
-RESOURCE = re.compile(r"^  ([A-Za-z0-9]+):\s*$")
+RESOURCE = re.compile(r"^  ([A-Za-z0-9]+):\s*(#.*)?$")
 
 
 def _skips_by_resource() -> dict[str, list[tuple[str, str]]]:

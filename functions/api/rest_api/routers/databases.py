@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from knowrithm_core.models.bodies.sources import (
+    AnalyzeAll,
     DatabaseConnectionCreate,
     DatabaseConnectionUpdate,
     DatabaseExport,
@@ -28,6 +29,7 @@ CreateBody = Annotated[DatabaseConnectionCreate, Depends(body_of(DatabaseConnect
 UpdateBody = Annotated[DatabaseConnectionUpdate, Depends(body_of(DatabaseConnectionUpdate))]
 ExportBody = Annotated[DatabaseExport, Depends(body_of(DatabaseExport))]
 SearchBody = Annotated[DatabaseSearch, Depends(body_of(DatabaseSearch))]
+AnalyzeAllBody = Annotated[AnalyzeAll, Depends(body_of(AnalyzeAll))]
 
 
 @router.post(
@@ -93,11 +95,14 @@ def sdk_delete_connection(connection_id: str, caller: Caller, svc: ServicesDep) 
 
 
 @router.post(
-    "/database-connection/analyze", response_model=DatabaseConnectionsAnalyzed, response_model_exclude_unset=True
+    "/database-connection/analyze",
+    response_model=DatabaseConnectionsAnalyzed,
+    response_model_exclude_unset=True,
+    openapi_extra=body_doc(AnalyzeAll),
 )
-def analyze_all_connections(caller: Caller, svc: ServicesDep) -> dict[str, Any]:
+def analyze_all_connections(body: AnalyzeAllBody, caller: Caller, svc: ServicesDep) -> dict[str, Any]:
     """Analyze every active connection (one that fails is listed in ``failed``)."""
-    return svc.databases.analyze_all(caller)
+    return svc.databases.analyze_all(caller, body.agent_id)
 
 
 @router.get("/database-connection", response_model=DatabaseConnectionList, response_model_exclude_unset=True)

@@ -105,12 +105,15 @@ class DatabaseService(Service):
         updated = self._save(connection, **changes)
         return {"connection": updated.public(), "message": "Database connection updated."}
 
-    def analyze_all(self, principal: Principal) -> dict[str, Any]:
-        """Analyze every live connection of the company; one that fails is reported, not raised."""
+    def analyze_all(self, principal: Principal, agent_id: str | None = None) -> dict[str, Any]:
+        """Analyze every live connection of the company (or of one of its agents); one that fails is reported,
+        not raised."""
         principal.require("write")
+        if agent_id is not None:
+            self.documents.agents.read(principal.company_id, agent_id)  # 404 for an unknown or another tenant's agent
         analyzed, failed = [], []
         for connection in self.repository.all(principal.company_id):
-            if connection.deleted_at:
+            if connection.deleted_at or (agent_id is not None and connection.agent_id != agent_id):
                 continue
             try:
                 tables = db.analyze(self._url(connection))
@@ -123,6 +126,8 @@ class DatabaseService(Service):
 
     def list_connections(self, principal: Principal, agent_id: str | None = None) -> dict[str, Any]:
         principal.require("read")
+        if agent_id is not None:
+            self.documents.agents.read(principal.company_id, agent_id)  # 404 for an unknown or another tenant's agent
         found = [
             c.public()
             for c in self.repository.all(principal.company_id)

@@ -29,6 +29,13 @@ class CrawlNow(Request):
     max_pages: int | None = Field(default=None, ge=1, le=500)
 
 
+class AnalyzeAll(Request):
+    """``POST /database-connection/analyze``: every live connection of the company, or only ``agent_id``'s. The
+    body is optional (Knowrithm's route takes none)."""
+
+    agent_id: str | None = Field(default=None, max_length=64)
+
+
 class DatabaseConnectionCreate(Request):
     """``POST /database-connection``: Knowrithm's fields; ``url`` is a SQLAlchemy URL with its password."""
 
