@@ -1,17 +1,20 @@
 """On the local stack: a fan-out that gives up -> the on-failure queue -> FanoutRecoveryFunction (an SQS poller
 from the template) records the missed delivery -> ``recover`` -> the receiver gets the event once.
 
-The session's stack is borrowed: its delivery queue is deleted while the event is fanned out and recreated with
-the same name and attributes before the test ends (tests run one at a time).
+The test runs on a stack of its own (``private_stack``): its delivery queue is deleted while the event is fanned
+out, so no other test's events may be in flight on that stack (they would fail the same way and land in the
+on-failure queue too).
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import LocalStack
+from tests.integration.conftest import LocalStack, run_local_stack
 from tests.integration.test_webhooks import (
     FANOUT_FAILURES,
     OK,
@@ -31,8 +34,14 @@ pytestmark = pytest.mark.integration
 FANOUT_FAILURE_DLQ = "knowrithm-local-FanoutFailureDLQ"
 
 
-def test_a_fan_out_that_gave_up_is_recovered_and_delivered_once(local_stack: LocalStack) -> None:
-    api, sqs = Api(local_stack), sqs_client(local_stack)
+@pytest.fixture
+def private_stack(tmp_path: Path) -> Iterator[LocalStack]:
+    """A stack of its own: this test breaks its delivery queue on purpose."""
+    yield from run_local_stack(tmp_path, check_exit=False)
+
+
+def test_a_fan_out_that_gave_up_is_recovered_and_delivered_once(private_stack: LocalStack) -> None:
+    api, sqs = Api(private_stack), sqs_client(private_stack)
     # GIVEN an endpoint for agent.updated and an agent
     hook = register(api, always(OK), ["agent.updated"])
     agent = api.call("POST", "/agent", {"name": "recovery probe", "description": "start"}, expect=201)["agent"]["id"]
