@@ -4,7 +4,7 @@ The agent's knowledge: the answers set's four documents (``bench/answers_set.jso
 filler chunks (:mod:`bench.knowledge`'s Zipf corpus) up to 10,000 chunks, indexed once here. Each of
 ``PROCESSES`` fresh interpreters (:mod:`bench.cold_answer_child`) seeds moto in process with the agent,
 a conversation, the manifest and the index object, then times importing the composition root and the
-first chat turn through ``Services.chat`` with the function's environment: the manifest GetItem, the
+first chat turn through ``Services.chat`` with the function's environment: the manifest (read with the agent), the
 index read from S3 and loaded, the search, the extractive answer and its writes. Goal (issue 12): index load
 plus search ≤ 300 ms; the rest of the first turn is shown beside it.
 """
@@ -145,7 +145,10 @@ def section(results: ColdAnswers) -> str:
         for label, key in (
             ("function init: the handler module imported (Lambda's init phase)", "init_ms"),
             ("first chat turn, all of it", "turn_ms"),
-            ("- of which **index load + search** (manifest GetItem, S3 read, load, every search)", "retrieval_ms"),
+            (
+                "- of which **index load + search** (the manifest read with the agent, S3 read, load, every search)",
+                "retrieval_ms",
+            ),
             ("- of which inside AWS calls (moto in process)", "turn_aws_ms"),
             ("- the turn without AWS calls (our code, its first imports included)", "turn_ours_ms"),
             ("init + first turn", "total_ms"),

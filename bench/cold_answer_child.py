@@ -55,7 +55,7 @@ class _Clock:
 
 
 def _retrieval_timer(knowledge: Any, spent: list[float]) -> None:
-    """Instrumentation only (the real methods run): the time in ``bound`` (manifest GetItem, index read and
+    """Instrumentation only (the real methods run): the time in ``bound`` (the manifest handed over, index read and
     loaded) and in every search of the turn, added to ``spent``."""
     bound = knowledge.bound
 

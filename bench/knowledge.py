@@ -4,7 +4,7 @@ Search: a synthetic corpus of 10,000 chunks (about 150 words each, Zipf-distribu
 vocabulary, so common and rare terms behave as in prose) is indexed once; then 300 questions of 3 to 7
 words are timed through :meth:`AgentIndex.search` (tokenizing, BM25 scoring with a hidden-chunk mask,
 top 10, relevance of each hit) with the index already in memory, which is what a warm function does
-after the manifest GetItem. Building, serializing and loading the index (what a cold cache pays) are
+after reading the manifest with the agent. Building, serializing and loading the index (what a cold cache pays) are
 reported too.
 
 Ingest: a generated 100-page PDF goes through the worker's CPU path (pypdf extraction, chunking,
