@@ -80,4 +80,15 @@ def test_handoff_reply_silence_and_release_in_the_open_widget(
     page.locator(".composer").wait_for(state="visible")
     restored = page.locator(".log").inner_text()
     assert "Hi, Maya here." in restored and "3 to 5 business days" in restored
+    # AND a person who took over before a reload is named when they leave after it
+    post(widget_stack, f"/conversation/{conversation}/handoff", {"assignee": maya})
+    post(widget_stack, f"/conversation/{conversation}/reply", {"message": "Maya again.", "author": {"name": "Maya"}})
+    visible_within(page, "Maya again.", 2.0)
+    page.reload()
+    page.locator(".launcher").click()
+    page.locator(".composer").wait_for(state="visible")
+    page.wait_for_function(f"() => ({LOG_TEXT})().includes('Maya again.')")
+    page.wait_for_timeout(500)  # the socket reconnects
+    post(widget_stack, f"/conversation/{conversation}/release")
+    visible_within(page, "Maya left the conversation", 3.0)
     assert page.evaluate("window.__errors") == [] and page.evaluate("window.__csp") == []

@@ -222,12 +222,12 @@
   // --- real time: one WebSocket per conversation; while it is down (or absent) an open widget polls ---------
   const replies = {}; // pushed answers by the question they reply to
   let rt = null;
-  function live(url) {
+  function live(url, named) {
     let ws = null;
     let tries = 0;
     let timer = 0;
     let poller = 0;
-    let operator = '';
+    let operator = named || ''; // after a reload: the last operator who wrote, for the "left" notice
     const up = () => !!ws && ws.readyState === 1;
     const showAll = (list) => list.forEach(ui.show);
     function poll() {
@@ -655,7 +655,8 @@ textarea{flex:1;resize:none;min-height:40px;max-height:120px}
         const history = await messages();
         ui.chatting();
         history.forEach(ui.show);
-        rt = live(wsUrl);
+        const last = history.filter((m) => m.role === 'operator' && m.author && m.author.name).pop();
+        rt = live(wsUrl, last && String(last.author.name));
       } catch (e) {
         if (e.status === 403 || e.status === 404) forget(); // conversation gone or site no longer allowed: start over
         else {
