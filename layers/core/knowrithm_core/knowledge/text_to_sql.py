@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from knowrithm_core.errors import ServiceUnavailable
+from knowrithm_core.responder.bedrock import converse_text
 
 FENCE = re.compile(r"```(?:sql)?\s*(.*?)```", re.IGNORECASE | re.DOTALL)
 MAX_SCHEMA_CHARS = 12000
@@ -65,9 +66,7 @@ class SqlWriter:
             response = self.client.converse(**request)
         except Exception as exc:  # noqa: BLE001 - throttling, access, network: a 503 naming the cause
             raise ServiceUnavailable(f"The model could not write the query ({type(exc).__name__}).") from exc
-        blocks = response.get("output", {}).get("message", {}).get("content", [])
-        text = "".join(str(b["text"]) for b in blocks if isinstance(b, dict) and "text" in b)
-        sql = extract_sql(text)
+        sql = extract_sql(converse_text(response))
         if not sql:
             raise ServiceUnavailable("The model wrote no query.")
         return sql

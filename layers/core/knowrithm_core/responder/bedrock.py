@@ -57,6 +57,12 @@ def is_transient(error: Exception) -> bool:
     return code in TRANSIENT_CODES or status >= 500
 
 
+def converse_text(response: dict[str, Any]) -> str:
+    """The text blocks of a Bedrock Converse response's message, joined (other blocks are skipped)."""
+    blocks = response.get("output", {}).get("message", {}).get("content", [])
+    return "".join(str(b["text"]) for b in blocks if isinstance(b, dict) and "text" in b)
+
+
 def uses_bedrock(agent: Agent) -> bool:
     return agent.settings is not None and agent.settings.llm_provider == "bedrock"
 
@@ -110,8 +116,7 @@ class BedrockResponder:
         except Exception as exc:  # noqa: BLE001 - ClientError, throttling, network: never a 500 for the visitor
             log.warning("Bedrock converse failed for agent %s with model %s: %s", agent.id, model, exc)
             return Answer(UNAVAILABLE, False, model, transient=is_transient(exc))
-        blocks = response.get("output", {}).get("message", {}).get("content", [])
-        text = "".join(str(b["text"]) for b in blocks if isinstance(b, dict) and "text" in b).strip()
+        text = converse_text(response).strip()
         if not text or response.get("stopReason") in {"guardrail_intervened", "content_filtered"}:
             return Answer(UNAVAILABLE, False, model)
         text, cited = validated_citations(text, {s["source_number"] for s in sources})
